@@ -1,0 +1,143 @@
+"""The ``@tool`` decorator and the registry.
+
+A tool is a typed Python function, sync or async. Its JSON schema is derived with pydantic from the
+signature, and arguments are validated against it before the function runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, overload
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from workbench.core.messages import ToolSpec
+
+
+class ToolArgumentsError(ValueError):
+    """The model's arguments do not fit the tool's schema; the message says what was wrong."""
+
+
+class Tool:
+    """A registered tool: the function plus its schema and validator."""
+
+    __slots__ = ("_args_model", "description", "fn", "is_async", "name", "parameters")
+
+    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None):
+        self.fn = fn
+        self.name = name or fn.__name__
+        doc = inspect.getdoc(fn) or ""
+        self.description = description or doc.split("\n\n", 1)[0].strip() or self.name
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self._args_model = _args_model(fn, self.name)
+        schema: dict[str, Any]
+        if self._args_model is None:
+            schema = {"type": "object", "properties": {}, "additionalProperties": False}
+        else:
+            schema = self._args_model.model_json_schema()
+            schema.pop("title", None)
+            for prop in schema.get("properties", {}).values():
+                prop.pop("title", None)
+        self.parameters = schema
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Tool({self.name!r})"
+
+    @property
+    def spec(self) -> ToolSpec:
+        return ToolSpec(name=self.name, description=self.description, parameters=self.parameters)
+
+    def validate(self, args: dict[str, Any] | None) -> dict[str, Any]:
+        """Validated keyword arguments, or :class:`ToolArgumentsError` saying what was wrong."""
+        if args is None:
+            args = {}
+        if self._args_model is None:
+            if args:
+                unexpected = ", ".join(sorted(args))
+                raise ToolArgumentsError(f"tool '{self.name}' takes no arguments (got {unexpected})")
+            return {}
+        try:
+            model = self._args_model.model_validate(args)
+        except ValidationError as exc:
+            raise ToolArgumentsError(_describe(self.name, exc)) from None
+        return {field: getattr(model, field) for field in type(model).model_fields}
+
+
+def _args_model(fn: Callable[..., Any], name: str) -> type[BaseModel] | None:
+    params = inspect.signature(fn, eval_str=True).parameters
+    fields: dict[str, Any] = {}
+    for param in params.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise TypeError(f"tool {name!r}: *args and **kwargs cannot be described to a model")
+        annotation = Any if param.annotation is inspect.Parameter.empty else param.annotation
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (annotation, default)
+    if not fields:
+        return None
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return model
+
+
+def _describe(name: str, exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in err["loc"]) or "arguments"
+        msg = "unexpected argument" if err["type"] == "extra_forbidden" else err["msg"]
+        problems.append(f"{where}: {msg}")
+    return f"invalid arguments for tool '{name}': " + "; ".join(problems)
+
+
+@overload
+def tool(fn: Callable[..., Any], /) -> Tool: ...
+@overload
+def tool(*, name: str | None = None, description: str | None = None) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(
+    fn: Callable[..., Any] | None = None, /, *, name: str | None = None, description: str | None = None
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a typed function (sync or async) a tool: ``@tool`` or ``@tool(name=..., description=...)``."""
+    if fn is not None:
+        return Tool(fn)
+
+    def wrap(f: Callable[..., Any]) -> Tool:
+        return Tool(f, name=name, description=description)
+
+    return wrap
+
+
+class ToolRegistry:
+    """Tools by name. Registering a second tool with the same name is an error."""
+
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        for t in tools:
+            self.register(t)
+
+    def register(self, t: Tool) -> None:
+        if t.name in self._tools:
+            raise ValueError(f"a tool named {t.name!r} is already registered")
+        self._tools[t.name] = t
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def specs(self) -> list[ToolSpec]:
+        return [t.spec for t in self._tools.values()]
