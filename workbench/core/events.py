@@ -194,6 +194,15 @@ class TurnFinished(_Event):
     stats: TurnStats
 
 
+class Notice(_Event):
+    """Something the user should know that is not a failure (a knob that does not apply, say)."""
+
+    type: Literal["notice"] = "notice"
+    turn: int | None
+    level: Literal["info", "warning"] = "warning"
+    message: str
+
+
 class ErrorEvent(_Event):
     """Something failed at run time (a provider error, say); the session goes on."""
 
@@ -217,6 +226,7 @@ Event = Annotated[
     | CallFinished
     | BatchFinished
     | TurnFinished
+    | Notice
     | ErrorEvent,
     Field(discriminator="type"),
 ]

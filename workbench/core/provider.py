@@ -83,6 +83,13 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class SupportsPreflight(Protocol):
+    """Optional: a provider that can warn, in plain words, about knob combinations before sending."""
+
+    def preflight(self, request: ModelRequest) -> list[str]: ...
+
+
 ProviderErrorKind = Literal[
     "config",
     "auth",
