@@ -92,7 +92,9 @@ class ToolResultsMessage(BaseModel):
     results: list[ToolResult]
 
 
-Message = Annotated[UserMessage | AssistantMessage | ToolResultsMessage, Field(discriminator="role")]
+Message = Annotated[
+    UserMessage | AssistantMessage | ToolResultsMessage, Field(discriminator="role")
+]
 MESSAGES_ADAPTER: TypeAdapter[list[Message]] = TypeAdapter(list[Message])
 
 

@@ -78,7 +78,7 @@ def _args_model(fn: Callable[..., Any], name: str) -> type[BaseModel] | None:
         fields[param.name] = (annotation, default)
     if not fields:
         return None
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
     )
     return model

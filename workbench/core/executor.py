@@ -1,0 +1,478 @@
+"""Executing batches of tool calls, without a UI.
+
+A batch is the calls of one model response. Calls are pulled from a queue by at most ``cap`` worker
+tasks (``max_concurrent_tools``, or 1 when execution is sequential): cheaper than a task per call
+waiting on a semaphore, and the queue order is the call order. Every call gets exactly one result
+(ok / error / timeout / cancelled); a failure never cancels its siblings; results come back in call
+order while events are emitted in completion order. Sync tools run in a dedicated thread pool, never
+on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from workbench.core.clock import Clock
+from workbench.core.events import (
+    BatchFinished,
+    BatchStarted,
+    BatchStats,
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    CallStarted,
+    Event,
+)
+from workbench.core.messages import CallStatus, ToolCall, ToolResult
+from workbench.core.results import (
+    JunkResultError,
+    bad_arguments_text,
+    cancelled_text,
+    raised_text,
+    result_text,
+    timeout_text,
+    unknown_tool_text,
+    unparsable_arguments_text,
+)
+from workbench.core.settings import ExecutionSettings, Fault
+from workbench.tools.base import Tool, ToolArgumentsError, ToolRegistry
+
+EventSink = Callable[[Event], None]
+
+
+class InjectedFault(RuntimeError):
+    """The failure a profile's fault injection asked for."""
+
+
+class _Refused(Exception):
+    """A call that must not run (unknown tool, bad arguments): its error text is final."""
+
+
+class _Record:
+    """Mutable bookkeeping for one call; becomes a ToolResult and a CallFinished event."""
+
+    __slots__ = (
+        "args",
+        "attempts",
+        "call",
+        "error",
+        "finished_t",
+        "index",
+        "queued_t",
+        "result",
+        "started_t",
+        "status",
+    )
+
+    def __init__(self, call: ToolCall, index: int, queued_t: float) -> None:
+        self.call = call
+        self.args = call.arguments
+        self.index = index
+        self.queued_t = queued_t
+        self.started_t: float | None = None
+        self.finished_t: float | None = None
+        self.status: CallStatus | None = None
+        self.result = ""
+        self.error: str | None = None
+        self.attempts = 0
+
+
+class _ThreadPool:
+    """The pool sync tools run in, sized to the concurrency cap.
+
+    A sync tool that times out cannot be stopped; its thread is written off until it returns, and the
+    pool grows by one so the cap stays honest for the calls that follow.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._size = 0
+        self._abandoned = 0
+
+    def get(self, cap: int) -> ThreadPoolExecutor:
+        want = cap + self._abandoned
+        if self._pool is None or self._size < want:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(max_workers=want, thread_name_prefix="workbench-tool")
+            self._size = want
+        return self._pool
+
+    def abandon(self, future: Future[Any]) -> None:
+        self._abandoned += 1
+
+        def _returned(_: Future[Any]) -> None:
+            self._abandoned -= 1
+
+        future.add_done_callback(_returned)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class ToolExecutor:
+    """Runs batches against a registry; shared by every batch of a session."""
+
+    def __init__(
+        self, registry: ToolRegistry, *, emit: EventSink, clock: Clock | None = None
+    ) -> None:
+        self.registry = registry
+        self.emit = emit
+        self.clock = clock or Clock()
+        self._threads = _ThreadPool()
+        self._rng = random.Random()
+        self._seed: int | None = None
+
+    def batch(
+        self, batch_id: str, settings: ExecutionSettings, *, turn: int = 0, eager: bool = False
+    ) -> Batch:
+        """Open a batch; submit calls to it, then ``await finish()`` (or ``cancel()``)."""
+        if settings.seed is not None and settings.seed != self._seed:
+            self._seed = settings.seed
+            self._rng.seed(settings.seed)
+        return Batch(self, batch_id, settings, turn=turn, eager=eager)
+
+    async def run(
+        self,
+        batch_id: str,
+        calls: Iterable[ToolCall],
+        settings: ExecutionSettings,
+        *,
+        turn: int = 0,
+    ) -> list[ToolResult]:
+        """Execute a whole batch and return its results in call order."""
+        batch = self.batch(batch_id, settings, turn=turn)
+        for call in calls:
+            batch.submit(call)
+        try:
+            return await batch.finish()
+        except asyncio.CancelledError:
+            await batch.cancel()
+            raise
+
+    def close(self) -> None:
+        self._threads.shutdown()
+
+
+class Batch:
+    """The calls of one model response, executing under one settings snapshot."""
+
+    def __init__(
+        self,
+        executor: ToolExecutor,
+        batch_id: str,
+        settings: ExecutionSettings,
+        *,
+        turn: int,
+        eager: bool,
+    ) -> None:
+        self._ex = executor
+        self._emit = executor.emit
+        self._now = executor.clock.now
+        self.batch_id = batch_id
+        self.settings = settings
+        self.turn = turn
+        self._cap = settings.cap
+        self._timeout = settings.timeout_s
+        self._faults = settings.faults
+        self._records: list[_Record] = []
+        self._queue: deque[_Record] = deque()
+        self._workers: set[asyncio.Task[None]] = set()
+        self._active = 0
+        self._running = 0
+        self._peak = 0
+        self._done = 0
+        self._closed = False
+        self._cancelling = False
+        self._finished = False
+        self._all_done: asyncio.Future[None] | None = None
+        self._emit(
+            BatchStarted(
+                t=self._now(), turn=turn, batch_id=batch_id, settings=settings, eager=eager
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def call_ids(self) -> list[str]:
+        return [r.call.id for r in self._records]
+
+    def submit(self, call: ToolCall) -> None:
+        """Queue a call; it starts as soon as a slot is free."""
+        if self._closed:
+            raise RuntimeError(f"batch {self.batch_id} is closed")
+        record = _Record(call, len(self._records), self._now())
+        self._records.append(record)
+        self._emit(
+            CallQueued(
+                t=record.queued_t,
+                batch_id=self.batch_id,
+                call_id=call.id,
+                tool=call.name,
+                args=record.args,
+                index=record.index,
+            )
+        )
+        self._queue.append(record)
+        if self._active < self._cap:
+            self._active += 1
+            task = asyncio.get_running_loop().create_task(self._worker())
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+
+    async def finish(self) -> list[ToolResult]:
+        """Close the batch, wait for every call, and return the results in call order."""
+        self._closed = True
+        if self._done < len(self._records):
+            self._all_done = asyncio.get_running_loop().create_future()
+            await self._all_done
+        return self._conclude()
+
+    async def cancel(self) -> list[ToolResult]:
+        """Cancel queued and running calls, wait for them to drain, and return every result."""
+        self._closed = True
+        self._cancelling = True
+        while self._queue:
+            record = self._queue.popleft()
+            text = cancelled_text(record.call.name, started=False)
+            self._complete(record, "cancelled", text, "cancelled before it started")
+        workers = list(self._workers)
+        for task in workers:
+            task.cancel()
+        if workers:
+            await asyncio.gather(*workers, return_exceptions=True)
+        return self._conclude()
+
+    # -- workers -------------------------------------------------------------------------------
+
+    async def _worker(self) -> None:
+        queue = self._queue
+        try:
+            while queue:
+                await self._run(queue.popleft())
+        finally:
+            self._active -= 1
+
+    async def _run(self, record: _Record) -> None:
+        call = record.call
+        name = call.name
+        record.started_t = started = self._now()
+        record.attempts = 1
+        self._running += 1
+        if self._running > self._peak:
+            self._peak = self._running
+        self._emit(
+            CallStarted(
+                t=started,
+                batch_id=self.batch_id,
+                call_id=call.id,
+                tool=name,
+                args=record.args,
+                attempt=1,
+            )
+        )
+        try:
+            tool, kwargs = self._prepare(call)
+            fault = self._faults.get(name) if self._faults else None
+            while True:
+                try:
+                    if self._timeout is None:
+                        value = await self._invoke(tool, kwargs, fault)
+                    else:
+                        async with asyncio.timeout(self._timeout):
+                            value = await self._invoke(tool, kwargs, fault)
+                    self._complete(record, "ok", result_text(value), None)
+                    return
+                except TimeoutError:
+                    text = timeout_text(name, self._timeout or 0.0)
+                    if not (self.settings.retry_on_timeout and self._may_retry(record)):
+                        self._complete(record, "timeout", text, text.removeprefix("Error: "))
+                        return
+                    await self._retry(record, text)
+                except JunkResultError as exc:
+                    text = f"Error: tool '{name}' {exc}"
+                    self._complete(record, "error", text, str(exc))
+                    return
+                except Exception as exc:
+                    text = raised_text(name, exc)
+                    if not self._may_retry(record):
+                        self._complete(record, "error", text, text.removeprefix("Error: "))
+                        return
+                    await self._retry(record, text)
+        except _Refused as refused:
+            text = str(refused)
+            self._complete(record, "error", text, text.removeprefix("Error: "))
+        except asyncio.CancelledError:
+            if record.status is None:
+                self._complete(record, "cancelled", cancelled_text(name, started=True), "cancelled")
+            raise
+
+    def _prepare(self, call: ToolCall) -> tuple[Tool, dict[str, Any]]:
+        tool = self._ex.registry.get(call.name)
+        if tool is None:
+            raise _Refused(unknown_tool_text(call.name, self._ex.registry.names))
+        if call.parse_error is not None:
+            raise _Refused(
+                unparsable_arguments_text(call.name, call.parse_error, call.raw_arguments)
+            )
+        try:
+            return tool, tool.validate(call.arguments)
+        except ToolArgumentsError as exc:
+            raise _Refused(bad_arguments_text(str(exc))) from None
+
+    async def _invoke(self, tool: Tool, kwargs: dict[str, Any], fault: Fault | None) -> Any:
+        if fault is not None:
+            await self._inject(tool.name, fault)
+        if tool.is_async:
+            return await tool.fn(**kwargs)
+        loop = asyncio.get_running_loop()
+        pool = self._ex._threads.get(self._cap)
+        future = pool.submit(functools.partial(tool.fn, **kwargs))
+        try:
+            return await asyncio.wrap_future(future, loop=loop)
+        except asyncio.CancelledError:
+            if not future.cancel():
+                self._ex._threads.abandon(future)
+            raise
+
+    async def _inject(self, name: str, fault: Fault) -> None:
+        rng = self._ex._rng
+        if fault.latency_ms is not None:
+            low, high = (
+                fault.latency_ms if isinstance(fault.latency_ms, tuple) else (fault.latency_ms,) * 2
+            )
+            await asyncio.sleep(rng.uniform(low, high) / 1000.0)
+        if fault.hang:
+            await asyncio.Event().wait()
+        if fault.failure_rate and rng.random() < fault.failure_rate:
+            raise InjectedFault(
+                f"injected failure (failure_rate={fault.failure_rate:g} for '{name}')"
+            )
+
+    def _may_retry(self, record: _Record) -> bool:
+        return record.attempts <= self.settings.retries and not self._cancelling
+
+    async def _retry(self, record: _Record, error: str) -> None:
+        delay = self.settings.retry_backoff_s * (2 ** (record.attempts - 1))
+        call = record.call
+        self._emit(
+            CallRetrying(
+                t=self._now(),
+                batch_id=self.batch_id,
+                call_id=call.id,
+                tool=call.name,
+                args=record.args,
+                attempt=record.attempts,
+                error=error.removeprefix("Error: "),
+                delay_s=delay,
+            )
+        )
+        if delay:
+            await asyncio.sleep(delay)
+        record.attempts += 1
+        self._emit(
+            CallStarted(
+                t=self._now(),
+                batch_id=self.batch_id,
+                call_id=call.id,
+                tool=call.name,
+                args=record.args,
+                attempt=record.attempts,
+            )
+        )
+
+    # -- completion ----------------------------------------------------------------------------
+
+    def _complete(
+        self, record: _Record, status: CallStatus, result: str, error: str | None
+    ) -> None:
+        record.status = status
+        record.result = result
+        record.error = error
+        record.finished_t = finished = self._now()
+        if record.started_t is not None:
+            self._running -= 1
+        call = record.call
+        self._emit(
+            CallFinished(
+                t=finished,
+                batch_id=self.batch_id,
+                call_id=call.id,
+                tool=call.name,
+                args=record.args,
+                status=status,
+                result=result,
+                error=error,
+                attempts=record.attempts,
+                queued_t=record.queued_t,
+                started_t=record.started_t,
+                finished_t=finished,
+            )
+        )
+        self._done += 1
+        if (
+            self._all_done is not None
+            and self._done == len(self._records)
+            and not self._all_done.done()
+        ):
+            self._all_done.set_result(None)
+
+    def _conclude(self) -> list[ToolResult]:
+        records = self._records
+        if not self._finished:
+            self._finished = True
+            self._emit(
+                BatchFinished(
+                    t=self._now(), turn=self.turn, batch_id=self.batch_id, stats=self._stats()
+                )
+            )
+        return [
+            ToolResult(
+                call_id=r.call.id,
+                name=r.call.name,
+                status=r.status or "cancelled",
+                content=r.result,
+            )
+            for r in records
+        ]
+
+    def _stats(self) -> BatchStats:
+        records = self._records
+        if not records:
+            return BatchStats(
+                calls=0, wall_s=0.0, sum_s=0.0, speedup=1.0, peak_concurrency=0, wait_s=0.0,
+                ok=0, errors=0, timeouts=0, cancelled=0,
+            )  # fmt: skip
+        first = min(r.queued_t for r in records)
+        last = max(r.finished_t or r.queued_t for r in records)
+        wall = last - first
+        run = sum((r.finished_t or 0.0) - r.started_t for r in records if r.started_t is not None)
+        wait = sum(
+            (r.started_t if r.started_t is not None else (r.finished_t or r.queued_t)) - r.queued_t
+            for r in records
+        )
+        counts = {"ok": 0, "error": 0, "timeout": 0, "cancelled": 0}
+        for r in records:
+            counts[r.status or "cancelled"] += 1
+        return BatchStats(
+            calls=len(records),
+            wall_s=wall,
+            sum_s=run,
+            speedup=(run / wall) if wall > 0 else 1.0,
+            peak_concurrency=self._peak,
+            wait_s=wait,
+            ok=counts["ok"],
+            errors=counts["error"],
+            timeouts=counts["timeout"],
+            cancelled=counts["cancelled"],
+        )
