@@ -1,0 +1,273 @@
+"""The executor: overlap, cap, timeouts, cancellation, isolation, ordering, sync tools off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from workbench.core.clock import Clock
+from workbench.core.events import BatchFinished, CallFinished, CallRetrying, CallStarted, Event
+from workbench.core.executor import ToolExecutor
+from workbench.core.messages import ToolCall
+from workbench.core.settings import ExecutionSettings, Fault
+from workbench.tools.base import ToolRegistry, tool
+
+
+class Gate:
+    """Lets a test hold calls running, count how many run at once, and release them."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.peak = 0
+        self.release = asyncio.Event()
+        self.changed = asyncio.Event()
+
+    async def hold(self) -> None:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        self.changed.set()
+        try:
+            await self.release.wait()
+        finally:
+            self.running -= 1
+
+    async def until_running(self, n: int) -> None:
+        while self.running < n:
+            self.changed.clear()
+            await self.changed.wait()
+
+
+def make(gate: Gate | None = None) -> tuple[ToolExecutor, list[Event]]:
+    events: list[Event] = []
+
+    @tool
+    async def held(n: int) -> str:
+        """Waits at the gate."""
+        assert gate is not None
+        await gate.hold()
+        return f"done {n}"
+
+    @tool
+    async def quick(n: int) -> dict[str, int]:
+        """Returns at once."""
+        return {"n": n}
+
+    @tool
+    async def boom(message: str = "boom") -> None:
+        """Raises."""
+        raise RuntimeError(message)
+
+    @tool
+    async def hang() -> None:
+        """Never returns."""
+        await asyncio.Event().wait()
+
+    @tool
+    def blocking(ms: int) -> str:
+        """A sync tool; records the thread it ran on."""
+        threading.Event().wait(ms / 1000)
+        return threading.current_thread().name
+
+    @tool
+    async def junk() -> object:
+        """Returns something no model can read."""
+        return object()
+
+    registry = ToolRegistry([held, quick, boom, hang, blocking, junk])
+    return ToolExecutor(registry, emit=events.append, clock=Clock()), events
+
+
+def calls(*specs: tuple[str, dict[str, Any] | None]) -> list[ToolCall]:
+    return [ToolCall(id=f"c{i}", name=name, arguments=args) for i, (name, args) in enumerate(specs)]
+
+
+def finished(events: list[Event]) -> list[CallFinished]:
+    return [e for e in events if isinstance(e, CallFinished)]
+
+
+async def test_calls_overlap_up_to_the_cap_and_wait_for_a_slot_beyond_it() -> None:
+    gate = Gate()
+    ex, events = make(gate)
+    settings = ExecutionSettings(max_concurrent=3)
+    task = asyncio.create_task(
+        ex.run("b1", calls(*[("held", {"n": i}) for i in range(7)]), settings)
+    )
+    await gate.until_running(3)
+    await asyncio.sleep(0)
+    assert gate.running == 3  # the other four wait for a slot
+    gate.release.set()
+    results = await task
+    assert [r.content for r in results] == [f"done {i}" for i in range(7)]
+    assert gate.peak == 3
+    stats = next(e for e in events if isinstance(e, BatchFinished)).stats
+    assert stats.peak_concurrency == 3
+    assert stats.calls == 7 and stats.ok == 7
+
+
+async def test_sequential_execution_runs_one_call_at_a_time() -> None:
+    gate = Gate()
+    gate.release.set()
+    ex, events = make(gate)
+    await ex.run(
+        "b1", calls(*[("held", {"n": i}) for i in range(4)]), ExecutionSettings(concurrent=False)
+    )
+    assert gate.peak == 1
+    starts = [e.call_id for e in events if isinstance(e, CallStarted)]
+    assert starts == ["c0", "c1", "c2", "c3"]
+
+
+async def test_a_failure_never_cancels_its_siblings_and_every_call_gets_one_result() -> None:
+    ex, events = make()
+    results = await ex.run(
+        "b1",
+        calls(("quick", {"n": 1}), ("boom", {"message": "disk full"}), ("quick", {"n": 2})),
+        ExecutionSettings(),
+    )
+    assert [r.status for r in results] == ["ok", "error", "ok"]
+    assert results[1].content == "Error: tool 'boom' raised RuntimeError: disk full"
+    assert sorted(e.call_id for e in finished(events)) == ["c0", "c1", "c2"]
+
+
+async def test_a_hanging_call_times_out_with_a_message_the_model_can_read() -> None:
+    ex, events = make()
+    results = await ex.run(
+        "b1", calls(("hang", {}), ("quick", {"n": 1})), ExecutionSettings(timeout_s=0.05)
+    )
+    assert results[0].status == "timeout"
+    assert results[0].content == "Error: tool 'hang' timed out after 0.05 s"
+    assert results[1].status == "ok"
+    stats = next(e for e in events if isinstance(e, BatchFinished)).stats
+    assert stats.timeouts == 1 and stats.ok == 1
+
+
+async def test_results_come_in_call_order_while_events_come_in_completion_order() -> None:
+    gate = Gate()
+    ex, events = make(gate)
+    task = asyncio.create_task(
+        ex.run("b1", calls(("held", {"n": 0}), ("quick", {"n": 1})), ExecutionSettings())
+    )
+    await gate.until_running(1)
+    gate.release.set()
+    results = await task
+    assert [r.call_id for r in results] == ["c0", "c1"]
+    assert [e.call_id for e in finished(events)] == ["c1", "c0"]
+
+
+async def test_cancelling_drains_running_and_queued_calls_as_cancelled() -> None:
+    gate = Gate()
+    ex, events = make(gate)
+    batch = ex.batch("b1", ExecutionSettings(max_concurrent=2))
+    for call in calls(*[("held", {"n": i}) for i in range(4)]):
+        batch.submit(call)
+    await gate.until_running(2)
+    results = await batch.cancel()
+    assert [r.status for r in results] == ["cancelled"] * 4
+    assert "before it finished" in results[0].content
+    assert "before it started" in results[3].content
+    assert len(finished(events)) == 4
+    assert gate.running == 0
+    stats = next(e for e in events if isinstance(e, BatchFinished)).stats
+    assert stats.cancelled == 4
+
+
+async def test_unknown_tools_bad_arguments_and_unparsable_json_are_refused_without_running() -> (
+    None
+):
+    ex, _ = make()
+    bad_json = ToolCall(
+        id="x", name="quick", raw_arguments='{"n": 1', parse_error="unterminated object"
+    )
+    results = await ex.run(
+        "b1",
+        [*calls(("nope", {}), ("quick", {"n": "many"}), ("quick", {"m": 1})), bad_json],
+        ExecutionSettings(),
+    )
+    assert [r.status for r in results] == ["error"] * 4
+    assert results[0].content.startswith("Error: unknown tool 'nope'. The tool was not run.")
+    assert "quick" in results[0].content  # lists what exists
+    assert "n: Input should be a valid integer" in results[1].content
+    assert "m: unexpected argument" in results[2].content
+    assert "not a valid JSON object (unterminated object)" in results[3].content
+
+
+async def test_a_result_that_cannot_be_serialised_becomes_an_error() -> None:
+    ex, _ = make()
+    (result,) = await ex.run("b1", calls(("junk", {})), ExecutionSettings())
+    assert result.status == "error"
+    assert "cannot be sent to the model" in result.content
+
+
+async def test_sync_tools_run_in_the_thread_pool_never_on_the_event_loop() -> None:
+    ex, _ = make()
+    results = await ex.run(
+        "b1", calls(*[("blocking", {"ms": 20}) for _ in range(3)]), ExecutionSettings()
+    )
+    names = {r.content for r in results}
+    assert all(name.startswith("workbench-tool") for name in names)
+    assert threading.current_thread().name not in names
+
+
+async def test_the_event_loop_stays_responsive_while_sync_tools_block() -> None:
+    ex, _ = make()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    t = asyncio.create_task(ticker())
+    await ex.run("b1", calls(("blocking", {"ms": 50})), ExecutionSettings())
+    t.cancel()
+    assert ticks > 10  # the loop kept turning while the tool blocked its thread
+
+
+async def test_retries_retry_a_raising_tool_and_mark_each_attempt() -> None:
+    ex, events = make()
+    attempts = 0
+
+    @tool
+    async def flaky() -> str:
+        """Fails twice, then works."""
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise ConnectionError("try again")
+        return "finally"
+
+    ex.registry.register(flaky)
+    (result,) = await ex.run(
+        "b1", calls(("flaky", {})), ExecutionSettings(retries=2, retry_backoff_s=0)
+    )
+    assert result.status == "ok" and result.content == "finally"
+    retries = [e for e in events if isinstance(e, CallRetrying)]
+    assert [r.attempt for r in retries] == [1, 2]
+    assert finished(events)[0].attempts == 3
+
+
+async def test_fault_injection_hang_and_failure_need_no_code() -> None:
+    ex, _ = make()
+    settings = ExecutionSettings(
+        timeout_s=0.05,
+        faults={"quick": Fault(hang=True), "boom": Fault(failure_rate=1.0)},
+    )
+    results = await ex.run("b1", calls(("quick", {"n": 1}), ("boom", {})), settings)
+    assert results[0].status == "timeout"
+    assert results[1].status == "error"
+    assert "injected failure" in results[1].content
+
+
+@pytest.mark.parametrize("cap", [1, 4])
+async def test_every_call_gets_exactly_one_finished_event(cap: int) -> None:
+    ex, events = make()
+    n = 50
+    await ex.run(
+        "b1", calls(*[("quick", {"n": i}) for i in range(n)]), ExecutionSettings(max_concurrent=cap)
+    )
+    done = finished(events)
+    assert len(done) == n
+    assert len({e.call_id for e in done}) == n

@@ -1,0 +1,390 @@
+"""The agent loop: prompt in, an async iterator of typed events out, provider-neutral.
+
+One user turn is a sequence of model round trips. Each model response that carries tool calls forms a
+batch (one batch id per response), executed by :class:`ToolExecutor`; the results go back to the model,
+and the loop goes on until the model answers without tool calls or ``max_turns`` round trips are used.
+
+The work runs in a driver task that pushes events to a queue the iterator drains. ``cancel()`` stops the
+driver and the iterator still delivers the cleanup (cancelled calls, ``turn_finished``); leaving the
+iterator early cancels the same way, with the cleanup events going to the sinks only. Either way every
+call that entered the conversation gets its result, so the next prompt starts from a valid history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from workbench.core.clock import Clock
+from workbench.core.events import (
+    ErrorEvent,
+    Event,
+    ModelRequestStarted,
+    ModelResponseFinished,
+    Notice,
+    SettingsChanged,
+    TextDelta,
+    ToolCallEmitted,
+    TurnFinished,
+    TurnStarted,
+    TurnStats,
+    TurnStatus,
+)
+from workbench.core.executor import Batch, EventSink, ToolExecutor
+from workbench.core.messages import (
+    AssistantMessage,
+    Message,
+    ToolCall,
+    ToolResult,
+    ToolResultsMessage,
+    Usage,
+    UserMessage,
+)
+from workbench.core.provider import (
+    CallReady,
+    ModelRequest,
+    Provider,
+    ProviderError,
+    ResponseComplete,
+    SupportsPreflight,
+    TextChunk,
+)
+from workbench.core.results import cancelled_text
+from workbench.core.settings import RunSettings
+from workbench.tools.base import ToolRegistry
+
+
+class TurnInProgressError(RuntimeError):
+    """A second prompt was sent while a turn is still running."""
+
+
+class _TurnState:
+    """What one turn has done so far, for its ``turn_finished`` line."""
+
+    __slots__ = ("batches", "calls", "model_s", "round_trips", "started", "text", "tool_s", "usage")
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.round_trips = 0
+        self.model_s = 0.0
+        self.tool_s = 0.0
+        self.batches = 0
+        self.calls = 0
+        self.usage = Usage()
+        self.text = ""
+
+
+class AgentLoop:
+    """Runs user turns against one provider and tool registry, under live settings."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        registry: ToolRegistry,
+        *,
+        settings: RunSettings | None = None,
+        system_prompt: str = "",
+        max_turns: int = 10,
+        max_tokens: int = 4096,
+        eager_dispatch: bool = True,
+        clock: Clock | None = None,
+        sinks: Iterable[EventSink] = (),
+    ) -> None:
+        self.provider = provider
+        self.registry = registry
+        self.system_prompt = system_prompt
+        self.max_turns = max_turns
+        self.max_tokens = max_tokens
+        self.eager_dispatch = eager_dispatch and provider.capabilities.eager_dispatch
+        self.clock = clock or Clock()
+        self.history: list[Message] = []
+        self._settings = settings or RunSettings()
+        self._sinks: list[EventSink] = list(sinks)
+        self._queue: asyncio.Queue[Event | None] | None = None
+        self._executor = ToolExecutor(registry, emit=self._emit, clock=self.clock)
+        self._driver: asyncio.Task[None] | None = None
+        self._turn = 0
+        self._round_trip = 0
+        self._batch_seq = 0
+        self._warned: set[str] = set()
+
+    # -- settings ------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> RunSettings:
+        return self._settings
+
+    def update_settings(
+        self, settings: RunSettings, changes: dict[str, Any], *, source: str = "user"
+    ) -> SettingsChanged:
+        """Replace the live settings; they apply from the next model request or batch."""
+        self._settings = settings
+        event = SettingsChanged(
+            t=self.clock.now(), changes=changes, settings=settings, source=source
+        )
+        self._emit(event)
+        return event
+
+    def add_sink(self, sink: EventSink) -> None:
+        self._sinks.append(sink)
+
+    @property
+    def busy(self) -> bool:
+        return self._driver is not None and not self._driver.done()
+
+    # -- running a turn ------------------------------------------------------------------------
+
+    async def run(self, prompt: str) -> AsyncIterator[Event]:
+        """Run one user turn, yielding its events as they happen."""
+        if self.busy:
+            raise TurnInProgressError(
+                "a turn is already running; cancel it or wait for it to finish"
+            )
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._queue = queue
+        driver = asyncio.get_running_loop().create_task(self._drive(prompt))
+        self._driver = driver
+        driver.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await driver  # surfaces a bug in the loop itself instead of hiding it
+        finally:
+            if not driver.done():
+                driver.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await driver
+            self._queue = None
+
+    def cancel(self) -> bool:
+        """Cancel the running turn; the iterator then yields the cleanup and ``turn_finished``."""
+        if self._driver is None or self._driver.done():
+            return False
+        self._driver.cancel()
+        return True
+
+    async def aclose(self) -> None:
+        self.cancel()
+        if self._driver is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._driver
+        self._executor.close()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        for sink in self._sinks:
+            sink(event)
+        if self._queue is not None:
+            self._queue.put_nowait(event)
+
+    def _next_batch_id(self) -> str:
+        self._batch_seq += 1
+        return f"b{self._batch_seq}"
+
+    async def _drive(self, prompt: str) -> None:
+        self._turn += 1
+        turn = self._turn
+        now = self.clock.now
+        state = _TurnState(now())
+        self._emit(TurnStarted(t=state.started, turn=turn, prompt=prompt))
+        self.history.append(UserMessage(content=prompt))
+        status: TurnStatus = "max_turns"
+        batch: Batch | None = None
+        pending: AssistantMessage | None = None  # in history, results not yet appended
+        try:
+            for _ in range(self.max_turns):
+                batch = None
+                pending = None
+                batch, response = await self._model_round_trip(turn, state)
+                message = response.message
+                self.history.append(message)
+                pending = message
+                if not message.tool_calls:
+                    if (
+                        batch is not None
+                    ):  # eager calls the final message disowned; still answer them
+                        await batch.finish()
+                    pending = None
+                    state.text = message.text
+                    status = "completed"
+                    break
+                assert batch is not None  # opened by the round trip for any response with calls
+                dispatched = set(batch.call_ids)
+                for index, call in enumerate(message.tool_calls):
+                    if call.id not in dispatched:
+                        self._announce(turn, batch, call, index)
+                        batch.submit(call)
+                t0 = now()
+                results = await batch.finish()
+                state.tool_s += now() - t0
+                state.batches += 1
+                state.calls += len(results)
+                self.history.append(ToolResultsMessage(results=results))
+                pending = None
+                batch = None
+        except asyncio.CancelledError:
+            status = "cancelled"
+            await self._drain(batch, pending)
+        except ProviderError as exc:
+            status = "error"
+            await self._drain(batch, pending)
+            self._emit(ErrorEvent(t=now(), turn=turn, kind=exc.kind, message=exc.message))
+        except Exception as exc:  # the one broad catch: a provider bug must not end the session
+            status = "error"
+            await self._drain(batch, pending)
+            message_text = f"{type(exc).__name__}: {exc}"
+            self._emit(ErrorEvent(t=now(), turn=turn, kind="internal", message=message_text))
+        if status == "max_turns":
+            self._emit(
+                Notice(
+                    t=now(),
+                    turn=turn,
+                    message=f"stopped after max_turns={self.max_turns} model round trips in one turn",
+                )
+            )
+        self._emit(
+            TurnFinished(
+                t=now(),
+                turn=turn,
+                status=status,
+                text=state.text,
+                stats=TurnStats(
+                    round_trips=state.round_trips,
+                    model_time_s=state.model_s,
+                    tool_time_s=state.tool_s,
+                    wall_s=now() - state.started,
+                    batches=state.batches,
+                    calls=state.calls,
+                    usage=state.usage,
+                ),
+            )
+        )
+
+    async def _model_round_trip(
+        self, turn: int, state: _TurnState
+    ) -> tuple[Batch | None, ResponseComplete]:
+        """Stream one model response; with eager dispatch, calls start while it streams."""
+        now = self.clock.now
+        emission = self._settings.emission
+        request = ModelRequest(
+            system=self.system_prompt,
+            messages=list(self.history),
+            tools=self.registry.specs(),
+            emission=emission,
+            max_tokens=self.max_tokens,
+        )
+        if isinstance(self.provider, SupportsPreflight):
+            for warning in self.provider.preflight(request):
+                if warning not in self._warned:
+                    self._warned.add(warning)
+                    self._emit(Notice(t=now(), turn=turn, message=warning))
+        self._round_trip += 1
+        round_trip = self._round_trip
+        state.round_trips += 1
+        started = now()
+        self._emit(
+            ModelRequestStarted(
+                t=started,
+                turn=turn,
+                round_trip=round_trip,
+                provider=self.provider.name,
+                model=self.provider.model,
+                emission=emission,
+            )
+        )
+        batch: Batch | None = None
+        response: ResponseComplete | None = None
+        index = 0
+        try:
+            stream = self.provider.stream(request)
+            try:
+                async for item in stream:
+                    match item:
+                        case TextChunk(text=text):
+                            self._emit(TextDelta(t=now(), turn=turn, text=text))
+                        case CallReady(call=call):
+                            if not self.eager_dispatch:
+                                continue
+                            if batch is None:
+                                batch = self._open_batch(turn, eager=True)
+                            self._announce(turn, batch, call, index)
+                            index += 1
+                            batch.submit(call)
+                        case ResponseComplete():
+                            response = item
+            finally:
+                aclose = getattr(stream, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+        except BaseException:
+            # The response never completed: its calls never entered the conversation, so they are
+            # cancelled and their results dropped with it.
+            if batch is not None:
+                await batch.cancel()
+            raise
+        finally:
+            state.model_s += now() - started
+        if response is None:
+            if batch is not None:
+                await batch.cancel()
+            raise ProviderError("stream", "the model's response ended without completing")
+        state.usage = state.usage + response.usage
+        calls = response.message.tool_calls
+        batch_id = (
+            batch.batch_id if batch is not None else (self._next_batch_id() if calls else None)
+        )
+        self._emit(
+            ModelResponseFinished(
+                t=now(),
+                turn=turn,
+                round_trip=round_trip,
+                batch_id=batch_id,
+                calls=len(calls),
+                usage=response.usage,
+                duration_s=now() - started,
+                stop_reason=response.stop_reason,
+            )
+        )
+        if batch is None and batch_id is not None:
+            batch = self._open_batch(turn, eager=False, batch_id=batch_id)
+        return batch, response
+
+    def _open_batch(self, turn: int, *, eager: bool, batch_id: str | None = None) -> Batch:
+        return self._executor.batch(
+            batch_id or self._next_batch_id(), self._settings.execution, turn=turn, eager=eager
+        )
+
+    def _announce(self, turn: int, batch: Batch, call: ToolCall, index: int) -> None:
+        self._emit(
+            ToolCallEmitted(
+                t=self.clock.now(),
+                turn=turn,
+                batch_id=batch.batch_id,
+                call_id=call.id,
+                tool=call.name,
+                args=call.arguments,
+                index=index,
+            )
+        )
+
+    async def _drain(self, batch: Batch | None, pending: AssistantMessage | None) -> None:
+        """After a cancel or failure: stop running calls and answer every call in the history."""
+        results = await batch.cancel() if batch is not None else []
+        if pending is None:
+            return
+        by_id = {r.call_id: r for r in results}
+        answered = []
+        for call in pending.tool_calls:
+            result = by_id.get(call.id)
+            if result is None:  # never reached the executor
+                result = ToolResult(
+                    call_id=call.id,
+                    name=call.name,
+                    status="cancelled",
+                    content=cancelled_text(call.name, started=False),
+                )
+            answered.append(result)
+        self.history.append(ToolResultsMessage(results=answered))

@@ -1,0 +1,640 @@
+"""The timeline model: a pure reducer from events to a queryable picture of a session.
+
+The TUI and the terminal printer both read it; it never imports either. It only looks at event fields,
+never the wall clock, so a replayed session gives the same picture as the live run. Every event costs
+O(1): rows are found through dicts and totals are running sums, because the TUI applies tens of
+thousands of events. Events out of the usual order (a ``call_finished`` with no ``call_queued``) create
+what they need rather than fail.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal, assert_never
+
+from workbench.core.events import (
+    BatchFinished,
+    BatchStarted,
+    BatchStats,
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    CallStarted,
+    ErrorEvent,
+    Event,
+    ModelRequestStarted,
+    ModelResponseFinished,
+    Notice,
+    SettingsChanged,
+    TextDelta,
+    ToolCallEmitted,
+    TurnFinished,
+    TurnStarted,
+    TurnStats,
+    TurnStatus,
+)
+from workbench.core.messages import Usage
+from workbench.core.settings import EmissionSettings, ExecutionSettings, RunSettings
+
+CallState = Literal[
+    "emitted", "queued", "running", "retrying", "ok", "error", "timeout", "cancelled"
+]
+"""``emitted``: the model sent the call but the executor has not queued it yet (non-eager batches
+wait for the response to end). ``retrying``: an attempt failed and the next one is backing off."""
+
+TERMINAL: frozenset[CallState] = frozenset({"ok", "error", "timeout", "cancelled"})
+_HOLDS_SLOT: frozenset[CallState] = frozenset({"running", "retrying"})
+"""The executor keeps a call's slot through its retry backoff, so both states count as running."""
+
+
+@dataclass(slots=True)
+class CallRow:
+    """One tool call as the timeline knows it so far."""
+
+    call_id: str
+    batch_id: str
+    tool: str
+    args: dict[str, Any] | None
+    index: int
+    queued_t: float
+    """When the call was queued; the emission time until ``call_queued`` arrives."""
+    started_t: float | None = None
+    """Start of the first attempt."""
+    finished_t: float | None = None
+    state: CallState = "queued"
+    attempts: int = 0
+    retry_ts: list[float] = field(default_factory=list)
+    """Times an attempt failed and a retry was scheduled."""
+    attempt_ts: list[float] = field(default_factory=list)
+    """Start time of every attempt (``attempt_ts[0] == started_t``)."""
+    result: str | None = None
+    error: str | None = None
+    emitted_t: float | None = None
+    """When the model emitted the call, if a ``tool_call_emitted`` was seen."""
+
+    @property
+    def done(self) -> bool:
+        return self.state in TERMINAL
+
+    @property
+    def wait_s(self) -> float:
+        """Time spent waiting for a slot, as far as the events tell (0 while still waiting)."""
+        end = self.started_t if self.started_t is not None else self.finished_t
+        return 0.0 if end is None else max(0.0, end - self.queued_t)
+
+    @property
+    def run_s(self) -> float:
+        """From the first start to the finish, retries included (0 until finished)."""
+        if self.started_t is None or self.finished_t is None:
+            return 0.0
+        return max(0.0, self.finished_t - self.started_t)
+
+    def wait_at(self, now: float) -> float:
+        """Waiting time with ``now`` standing in for a start that has not happened yet."""
+        end = self.started_t if self.started_t is not None else (self.finished_t or now)
+        return max(0.0, end - self.queued_t)
+
+    def run_at(self, now: float) -> float:
+        """Run time with ``now`` standing in for a finish that has not happened yet."""
+        if self.started_t is None:
+            return 0.0
+        return max(0.0, (self.finished_t if self.finished_t is not None else now) - self.started_t)
+
+
+@dataclass(slots=True)
+class ModelSpan:
+    """One model round trip: request sent to response finished."""
+
+    turn: int
+    round_trip: int
+    start_t: float
+    end_t: float | None = None
+    batch_id: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    """Calls emitted so far; the response's own count once it finished."""
+    provider: str = ""
+    model: str = ""
+    emission: EmissionSettings | None = None
+    duration_s: float | None = None
+    stop_reason: str | None = None
+
+
+@dataclass(slots=True)
+class BatchGroup:
+    """The calls of one model response and how they ran."""
+
+    batch_id: str
+    turn: int
+    started_t: float
+    """``batch_started`` time, or the first event that named the batch until it arrives."""
+    settings: ExecutionSettings = field(default_factory=ExecutionSettings)
+    eager: bool = False
+    finished_t: float | None = None
+    calls: list[CallRow] = field(default_factory=list)
+    """In call (index) order."""
+    stats: BatchStats | None = None
+    emission: EmissionSettings | None = None
+    model_span: ModelSpan | None = None
+    has_started: bool = False
+    """Whether ``batch_started`` was seen (calls can be emitted before it)."""
+    running: int = 0
+    """Calls holding a slot now (running, or backing off before a retry)."""
+    peak: int = 0
+    """Most calls holding a slot at once, so far."""
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """Finished calls by status."""
+    first_queued_t: float | None = None
+    last_finished_t: float | None = None
+    last_t: float = 0.0
+    """The latest event time seen for this batch: "now" for drawing calls still open."""
+    _rows: dict[str, CallRow] = field(default_factory=dict, repr=False)
+
+    def row(self, call_id: str) -> CallRow | None:
+        return self._rows.get(call_id)
+
+    @property
+    def done(self) -> bool:
+        return self.finished_t is not None
+
+    @property
+    def finished_calls(self) -> int:
+        return self.outcomes.total()
+
+    def axis(self) -> tuple[float, float]:
+        """The batch's time axis: first queued to last finished (or the latest event if open)."""
+        start = self.first_queued_t if self.first_queued_t is not None else self.started_t
+        end = self.last_finished_t if self.last_finished_t is not None else start
+        if self.finished_calls < len(self.calls):
+            end = max(end, self.last_t)
+        return start, max(start, end)
+
+    def live_stats(self) -> BatchStats:
+        """Stats derived from the rows (O(calls)): what ``stats`` will say, before it arrives."""
+        start, end = self.axis()
+        wall = end - start
+        run = sum(c.run_at(self.last_t) for c in self.calls)
+        return BatchStats(
+            calls=len(self.calls),
+            wall_s=wall,
+            sum_s=run,
+            speedup=run / wall if wall > 0 else 1.0,
+            peak_concurrency=self.peak,
+            wait_s=sum(c.wait_at(self.last_t) for c in self.calls),
+            ok=self.outcomes["ok"],
+            errors=self.outcomes["error"],
+            timeouts=self.outcomes["timeout"],
+            cancelled=self.outcomes["cancelled"],
+        )
+
+    def effective_stats(self) -> BatchStats:
+        return self.stats if self.stats is not None else self.live_stats()
+
+
+@dataclass(slots=True)
+class TurnInfo:
+    turn: int
+    prompt: str
+    started_t: float
+    status: TurnStatus | None = None
+    """None while the turn runs."""
+    stats: TurnStats | None = None
+    finished_t: float | None = None
+    answer: str = ""
+    """The final answer, from ``turn_finished``."""
+    batch_ids: list[str] = field(default_factory=list)
+    _parts: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def text(self) -> str:
+        """All text deltas of the turn so far. Joining is O(text): append ``Change.text`` instead."""
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTotals:
+    round_trips: int
+    model_time_s: float
+    tool_time_s: float
+    """Sum of the batches' wall times."""
+    calls: int
+    batches: int
+    failures: int
+    """Calls that did not end ok (errors + timeouts + cancelled), as in ``BatchStats.failures``."""
+    errors: int
+    timeouts: int
+    cancelled: int
+    usage: Usage
+    wall_s: float
+    """Sum of the turns' wall times (idle time between turns is not counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one event changed, so a view refreshes only that."""
+
+    event: Event
+    turn: int | None = None
+    text: str | None = None
+    """Text appended to ``turn`` (a text delta)."""
+    round_trip: int | None = None
+    batch_id: str | None = None
+    call_id: str | None = None
+    session: bool = False
+    """Totals, settings, notices or errors changed."""
+    closed: tuple[str, ...] = ()
+    """Call ids the end of the turn closed as cancelled (they never reported a finish)."""
+
+
+class TimelineModel:
+    """Apply events in order; read batches, calls, model spans, turns and totals at any point."""
+
+    def __init__(self) -> None:
+        self.batches: list[BatchGroup] = []
+        self.model_spans: list[ModelSpan] = []
+        self.settings_changes: list[SettingsChanged] = []
+        self.turns: list[TurnInfo] = []
+        self.notices: list[Notice] = []
+        self.errors: list[ErrorEvent] = []
+        self.settings: RunSettings | None = None
+        """The settings in force after the latest change (None until one is seen)."""
+        self.last_t = 0.0
+        self._batches: dict[str, BatchGroup] = {}
+        self._open_batches: dict[str, BatchGroup] = {}
+        self._calls: dict[str, CallRow] = {}
+        self._spans: dict[int, ModelSpan] = {}
+        self._span_for_batch: dict[str, ModelSpan] = {}
+        self._open_span: ModelSpan | None = None
+        self._turns: dict[int, TurnInfo] = {}
+        self._open_turn: TurnInfo | None = None
+        self._current_turn = 0
+        self._outcomes: Counter[str] = Counter()
+        self._usage = Usage()
+        self._model_done_s = 0.0
+        self._tool_done_s = 0.0
+        self._wall_done_s = 0.0
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def batch(self, batch_id: str) -> BatchGroup | None:
+        return self._batches.get(batch_id)
+
+    def call(self, call_id: str) -> CallRow | None:
+        """The latest call with this id (ids are unique per session with real providers)."""
+        return self._calls.get(call_id)
+
+    def span(self, round_trip: int) -> ModelSpan | None:
+        return self._spans.get(round_trip)
+
+    def turn(self, turn: int) -> TurnInfo | None:
+        return self._turns.get(turn)
+
+    @property
+    def totals(self) -> SessionTotals:
+        now = self.last_t
+        model = self._model_done_s
+        if self._open_span is not None:
+            model += now - self._open_span.start_t
+        tools = self._tool_done_s
+        for b in self._open_batches.values():
+            if b.has_started or b.first_queued_t is not None:
+                start, _ = b.axis()
+                tools += max(0.0, now - start)
+        wall = self._wall_done_s
+        if self._open_turn is not None:
+            wall += now - self._open_turn.started_t
+        o = self._outcomes
+        return SessionTotals(
+            round_trips=len(self.model_spans),
+            model_time_s=model,
+            tool_time_s=tools,
+            calls=len(self._calls),
+            batches=len(self.batches),
+            failures=o["error"] + o["timeout"] + o["cancelled"],
+            errors=o["error"],
+            timeouts=o["timeout"],
+            cancelled=o["cancelled"],
+            usage=self._usage,
+            wall_s=wall,
+        )
+
+    # -- the reducer -------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> Change:
+        if event.t > self.last_t:
+            self.last_t = event.t
+        match event:
+            case SettingsChanged():
+                self.settings_changes.append(event)
+                self.settings = event.settings
+                return Change(event, session=True)
+            case Notice():
+                self.notices.append(event)
+                return Change(event, turn=event.turn, session=True)
+            case ErrorEvent():
+                self.errors.append(event)
+                return Change(event, turn=event.turn, session=True)
+            case TurnStarted():
+                self._start_turn(event)
+                return Change(event, turn=event.turn, session=True)
+            case TextDelta():
+                self._turn(event.turn, event.t)._parts.append(event.text)
+                return Change(event, turn=event.turn, text=event.text)
+            case ModelRequestStarted():
+                self._start_span(event)
+                return Change(event, turn=event.turn, round_trip=event.round_trip, session=True)
+            case ToolCallEmitted():
+                return self._emitted(event)
+            case ModelResponseFinished():
+                return self._response_finished(event)
+            case BatchStarted():
+                batch = self._batch(event.batch_id, event.t, event.turn)
+                batch.settings = event.settings
+                batch.eager = event.eager
+                batch.started_t = event.t
+                batch.has_started = True
+                return Change(event, turn=batch.turn, batch_id=batch.batch_id, session=True)
+            case CallQueued():
+                return self._queued(event)
+            case CallStarted():
+                return self._started(event)
+            case CallRetrying():
+                batch, row = self._row(
+                    event.batch_id, event.call_id, event.t, event.tool, event.args
+                )
+                if not row.done:
+                    self._set_state(batch, row, "retrying")
+                    row.retry_ts.append(event.t)
+                    row.attempts = max(row.attempts, event.attempt)
+                    row.error = event.error
+                return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+            case CallFinished():
+                return self._finished(event)
+            case BatchFinished():
+                batch = self._batch(event.batch_id, event.t, event.turn)
+                self._close_batch(batch, event.t, event.stats.wall_s)
+                batch.stats = event.stats
+                return Change(event, turn=batch.turn, batch_id=batch.batch_id, session=True)
+            case TurnFinished():
+                return self._finish_turn(event)
+            case _:
+                assert_never(event)
+
+    # -- turns and model spans ---------------------------------------------------------------------
+
+    def _start_turn(self, event: TurnStarted) -> None:
+        info = self._turn(event.turn, event.t)
+        info.prompt = event.prompt
+        info.started_t = event.t
+        self._open_turn = info
+
+    def _turn(self, turn: int, t: float) -> TurnInfo:
+        info = self._turns.get(turn)
+        if info is None:
+            info = TurnInfo(turn=turn, prompt="", started_t=t)
+            self._turns[turn] = info
+            self.turns.append(info)
+            if self._open_turn is None:
+                self._open_turn = info
+        self._current_turn = turn
+        return info
+
+    def _start_span(self, event: ModelRequestStarted) -> None:
+        self._turn(event.turn, event.t)
+        span = ModelSpan(
+            turn=event.turn,
+            round_trip=event.round_trip,
+            start_t=event.t,
+            provider=event.provider,
+            model=event.model,
+            emission=event.emission,
+        )
+        self._close_span(event.t)  # a new request means the previous one is over
+        self._spans[event.round_trip] = span
+        self.model_spans.append(span)
+        self._open_span = span
+
+    def _close_span(self, t: float) -> None:
+        span = self._open_span
+        if span is not None:
+            self._open_span = None
+            if span.end_t is None:
+                span.end_t = t
+                span.duration_s = t - span.start_t
+                self._model_done_s += span.duration_s
+
+    def _response_finished(self, event: ModelResponseFinished) -> Change:
+        span = self._spans.get(event.round_trip)
+        if span is None:
+            start = event.t - event.duration_s
+            span = ModelSpan(turn=event.turn, round_trip=event.round_trip, start_t=start)
+            self._turn(event.turn, start)
+            self._spans[event.round_trip] = span
+            self.model_spans.append(span)
+        if span.end_t is None:
+            self._model_done_s += event.duration_s
+        elif span.duration_s is not None:  # closed early by a later request; take the real figure
+            self._model_done_s += event.duration_s - span.duration_s
+        span.end_t = event.t
+        span.duration_s = event.duration_s
+        span.usage = event.usage
+        span.calls = event.calls
+        span.stop_reason = event.stop_reason
+        self._usage = self._usage + event.usage
+        if self._open_span is span:
+            self._open_span = None
+        if event.batch_id is not None:
+            span.batch_id = event.batch_id
+            self._span_for_batch[event.batch_id] = span
+            batch = self._batches.get(event.batch_id)
+            if batch is not None and batch.model_span is None:
+                self._link(batch, span)
+        return Change(
+            event,
+            turn=event.turn,
+            round_trip=event.round_trip,
+            batch_id=event.batch_id,
+            session=True,
+        )
+
+    def _finish_turn(self, event: TurnFinished) -> Change:
+        info = self._turn(event.turn, event.t)
+        info.status = event.status
+        info.stats = event.stats
+        info.answer = event.text
+        info.finished_t = event.t
+        if self._open_turn is info:
+            self._open_turn = None
+        self._wall_done_s += event.stats.wall_s
+        if self._open_span is not None and self._open_span.turn == event.turn:
+            self._close_span(event.t)
+        # A turn's end closes anything it left open (a cancel mid-stream leaves emitted calls).
+        closed: list[str] = []
+        for batch_id in info.batch_ids:
+            batch = self._batches[batch_id]
+            if batch.done:
+                continue
+            for row in batch.calls:
+                if not row.done:
+                    self._set_state(batch, row, "cancelled")
+                    row.finished_t = event.t
+                    batch.last_finished_t = event.t
+                    self._queued_at(batch, row.queued_t)
+                    closed.append(row.call_id)
+            start, end = batch.axis()
+            self._close_batch(batch, event.t, end - start)
+        return Change(event, turn=event.turn, session=True, closed=tuple(closed))
+
+    # -- batches and calls -------------------------------------------------------------------------
+
+    def _batch(self, batch_id: str, t: float, turn: int | None = None) -> BatchGroup:
+        batch = self._batches.get(batch_id)
+        if batch is None:
+            turn = self._current_turn if turn is None else turn
+            batch = BatchGroup(batch_id=batch_id, turn=turn, started_t=t, last_t=t)
+            self._batches[batch_id] = batch
+            self._open_batches[batch_id] = batch
+            self.batches.append(batch)
+            self._turn(turn, t).batch_ids.append(batch_id)
+            span = self._span_for_batch.get(batch_id)
+            if span is None and self._open_span is not None and self._open_span.batch_id is None:
+                span = self._open_span  # emitted while its response still streams
+            if span is not None:
+                self._link(batch, span)
+        elif t > batch.last_t:
+            batch.last_t = t
+        return batch
+
+    @staticmethod
+    def _link(batch: BatchGroup, span: ModelSpan) -> None:
+        batch.model_span = span
+        batch.emission = span.emission
+        span.batch_id = batch.batch_id
+
+    def _close_batch(self, batch: BatchGroup, t: float, wall_s: float) -> None:
+        if batch.finished_t is None:
+            batch.finished_t = t
+            self._tool_done_s += wall_s
+        self._open_batches.pop(batch.batch_id, None)
+
+    def _row(
+        self,
+        batch_id: str,
+        call_id: str,
+        t: float,
+        tool: str,
+        args: dict[str, Any] | None,
+        index: int | None = None,
+        state: CallState = "queued",
+    ) -> tuple[BatchGroup, CallRow]:
+        batch = self._batch(batch_id, t)
+        row = batch._rows.get(call_id)
+        if row is None:
+            row = CallRow(
+                call_id=call_id,
+                batch_id=batch_id,
+                tool=tool,
+                args=args,
+                index=len(batch.calls) if index is None else index,
+                queued_t=t,
+                state=state,
+            )
+            batch._rows[call_id] = row
+            self._calls[call_id] = row
+            self._place(batch, row)
+        elif index is not None and index != row.index:
+            batch.calls.remove(row)
+            row.index = index
+            self._place(batch, row)
+        return batch, row
+
+    @staticmethod
+    def _place(batch: BatchGroup, row: CallRow) -> None:
+        calls = batch.calls
+        if not calls or calls[-1].index <= row.index:
+            calls.append(row)  # the usual case: calls arrive in order
+        else:
+            bisect.insort(calls, row, key=lambda r: r.index)
+
+    def _set_state(self, batch: BatchGroup, row: CallRow, new: CallState) -> None:
+        old = row.state
+        if old == new:
+            return
+        if old in _HOLDS_SLOT and new not in _HOLDS_SLOT:
+            batch.running -= 1
+        elif new in _HOLDS_SLOT and old not in _HOLDS_SLOT:
+            batch.running += 1
+            batch.peak = max(batch.peak, batch.running)
+        if old in TERMINAL:
+            batch.outcomes[old] -= 1
+            self._outcomes[old] -= 1
+        if new in TERMINAL:
+            batch.outcomes[new] += 1
+            self._outcomes[new] += 1
+        row.state = new
+
+    def _emitted(self, event: ToolCallEmitted) -> Change:
+        self._batch(event.batch_id, event.t, event.turn)
+        batch, row = self._row(
+            event.batch_id, event.call_id, event.t, event.tool, event.args, event.index, "emitted"
+        )
+        row.emitted_t = event.t
+        span = batch.model_span
+        if span is not None and span.end_t is None:
+            span.calls += 1
+        return Change(
+            event,
+            turn=batch.turn,
+            round_trip=span.round_trip if span is not None else None,
+            batch_id=batch.batch_id,
+            call_id=row.call_id,
+        )
+
+    def _queued(self, event: CallQueued) -> Change:
+        batch, row = self._row(
+            event.batch_id, event.call_id, event.t, event.tool, event.args, event.index
+        )
+        row.queued_t = event.t
+        row.tool, row.args = event.tool, event.args
+        if row.state == "emitted":
+            self._set_state(batch, row, "queued")
+        self._queued_at(batch, event.t)
+        return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+
+    @staticmethod
+    def _queued_at(batch: BatchGroup, t: float) -> None:
+        if batch.first_queued_t is None or t < batch.first_queued_t:
+            batch.first_queued_t = t
+
+    def _started(self, event: CallStarted) -> Change:
+        batch, row = self._row(event.batch_id, event.call_id, event.t, event.tool, event.args)
+        self._queued_at(batch, row.queued_t)
+        if not row.done:
+            self._set_state(batch, row, "running")
+            if row.started_t is None:
+                row.started_t = event.t
+            row.attempt_ts.append(event.t)
+            row.attempts = max(row.attempts, event.attempt)
+        return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+
+    def _finished(self, event: CallFinished) -> Change:
+        batch, row = self._row(event.batch_id, event.call_id, event.t, event.tool, event.args)
+        row.queued_t = event.queued_t
+        if row.started_t is None and event.started_t is not None:
+            row.started_t = event.started_t
+            row.attempt_ts.append(event.started_t)
+        row.finished_t = event.finished_t
+        row.result = event.result
+        row.error = event.error
+        row.attempts = max(row.attempts, event.attempts)
+        self._set_state(batch, row, event.status)
+        self._queued_at(batch, event.queued_t)
+        if batch.last_finished_t is None or event.finished_t > batch.last_finished_t:
+            batch.last_finished_t = event.finished_t
+        return Change(
+            event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id, session=True
+        )
