@@ -136,7 +136,7 @@ class AgentLoop:
 
     # -- running a turn ------------------------------------------------------------------------
 
-    async def run(self, prompt: str) -> AsyncIterator[Event]:
+    async def run(self, prompt: str) -> AsyncGenerator[Event, None]:
         """Run one user turn, yielding its events as they happen."""
         if self.busy:
             raise TurnInProgressError(
