@@ -1,0 +1,210 @@
+"""Recording a run and loading it back: what a user gets from a session file."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.session.samples import PROFILE, session_events
+from workbench.core.events import ErrorEvent, TextDelta
+from workbench.session import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    RecorderClosedError,
+    SessionFileError,
+    SessionRecorder,
+    load_session,
+)
+from workbench.session.format import event_types
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_every_event_type_round_trips(tmp_path: Path) -> None:
+    events = session_events()
+    assert {e.type for e in events} == set(event_types()), "samples must cover every event type"
+    path = tmp_path / "run.jsonl"
+    with SessionRecorder.create(path, profile=PROFILE, session_id="abc123") as recorder:
+        for event in events:
+            recorder.record(event)
+
+    loaded = load_session(path)
+
+    assert loaded.events == events
+    assert loaded.problems == []
+    assert loaded.truncated_at is None
+    assert loaded.complete
+    assert loaded.header.format == FORMAT_NAME
+    assert loaded.header.version == FORMAT_VERSION
+    assert loaded.header.session_id == "abc123"
+    assert loaded.header.profile == PROFILE
+    assert loaded.header.created.tzinfo is not None
+
+
+def test_file_is_a_header_then_one_event_per_line(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    events = session_events()
+    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+        for event in events:
+            recorder.record(event)
+
+    lines = _lines(path)
+    header = json.loads(lines[0])
+    assert header["format"] == "workbench-session"
+    assert header["version"] == 1
+    assert header["created"].endswith("Z")
+    assert [json.loads(line)["type"] for line in lines[1:]] == [e.type for e in events]
+
+
+def test_default_path_is_under_the_user_sessions_dir() -> None:
+    with SessionRecorder.create(profile=PROFILE, session_id="deadbeefcafe") as recorder:
+        path = recorder.path
+    data_home = Path(os.environ["XDG_DATA_HOME"])
+    assert path.parent == data_home / "workbench" / "sessions"
+    assert re.fullmatch(r"\d{8}-\d{6}-deadbeef\.jsonl", path.name)
+    assert load_session(path).header.session_id == "deadbeefcafe"
+
+
+def test_events_are_buffered_until_flush_or_close(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    assert len(_lines(path)) == 1, "the header is written at once"
+
+    for event in session_events()[:3]:
+        recorder.record(event)
+    assert recorder.pending == 3
+    assert len(_lines(path)) == 1
+
+    recorder.close()
+    assert len(load_session(path).events) == 3
+
+
+def test_file_is_readable_while_the_recorder_is_open(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    events = session_events()
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    for event in events[:5]:
+        recorder.record(event)
+    recorder.flush()
+
+    assert load_session(path).events == events[:5]
+
+    for event in events[5:]:
+        recorder.record(event)
+    recorder.flush()
+    assert load_session(path).events == events
+    recorder.close()
+
+
+def test_full_buffer_is_written_without_a_flush(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_buffer=4, max_delay_s=3600)
+    for event in session_events()[:9]:
+        recorder.record(event)
+    assert len(load_session(path).events) == 8
+    assert recorder.pending == 1
+    recorder.close()
+
+
+def test_old_buffer_is_written_on_the_next_record(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=0.0)
+    recorder.record(session_events()[0])
+    assert len(load_session(path).events) == 1
+    recorder.close()
+
+
+def test_close_is_idempotent_and_recording_after_close_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE)
+    recorder.record(session_events()[0])
+    recorder.close()
+    recorder.close()
+    assert recorder.closed
+    with pytest.raises(RecorderClosedError):
+        recorder.record(session_events()[1])
+    assert len(load_session(path).events) == 1
+
+
+def test_a_forgotten_recorder_still_writes_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    for event in session_events()[:4]:
+        recorder.record(event)
+    del recorder
+    gc.collect()
+    assert len(load_session(path).events) == 4
+
+
+def test_a_killed_process_leaves_a_loadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "killed.jsonl"
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from tests.session.samples import PROFILE, session_events
+        from workbench.session import SessionRecorder
+
+        recorder = SessionRecorder.create(Path({str(path)!r}), profile=PROFILE, max_delay_s=3600)
+        events = session_events()
+        for event in events[:6]:
+            recorder.record(event)
+        recorder.flush()
+        for event in events[6:]:
+            recorder.record(event)
+        os._exit(9)  # no cleanup, like SIGKILL
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, check=False)
+    assert result.returncode == 9
+
+    loaded = load_session(path)
+    assert loaded.events == session_events()[:6]
+    assert loaded.problems == []
+
+
+def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(SessionFileError, match="cannot create session file"):
+        SessionRecorder.create(blocker / "run.jsonl", profile=PROFILE)
+
+
+def test_api_keys_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-test-1234567890abcdefghijklmnopqrstuvwxyz"
+    custom = "custom-secret-value-0987654321"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("MY_GATEWAY_CRED", custom)
+    profile = {
+        **PROFILE,
+        "api_key": key,  # a user who pasted the key in the wrong field
+        "extra_headers": {"Authorization": f"Bearer {key}", "X-Trace": "on"},
+        "gateway_key_env": "MY_GATEWAY_CRED",
+    }
+    path = tmp_path / "run.jsonl"
+    with SessionRecorder.create(path, profile=profile) as recorder:
+        recorder.record(TextDelta(t=0.1, turn=1, text=f"env says {key}"))
+        recorder.record(ErrorEvent(t=0.2, turn=1, kind="auth", message=f"bad key {custom}"))
+
+    text = path.read_text(encoding="utf-8")
+    assert key not in text
+    assert custom not in text
+    loaded = load_session(path)
+    assert loaded.problems == []
+    profile_out = loaded.header.profile
+    assert profile_out["api_key"] == "***"
+    assert profile_out["extra_headers"] == {"Authorization": "***", "X-Trace": "on"}
+    assert profile_out["api_key_env"] == "OPENAI_API_KEY", "env var names are kept"
+    assert profile_out["max_tokens"] == 4096, "max_tokens is not a token"
+    assert loaded.events[0] == TextDelta(t=0.1, turn=1, text="env says ***")

@@ -1,0 +1,198 @@
+"""Recording a run as a JSONL session file, cheaply enough to sit on the executor's hot path.
+
+``record()`` only appends the (frozen, immutable) event to a list. Serialising and writing happen in
+bulk: when the buffer holds ``max_buffer`` events, when ``max_delay_s`` has passed since the last
+write while events keep arriving, on ``flush()`` (the loop calls it at batch and turn ends) and on
+``close()``. Every write ends on a line boundary, so a reader sees whole lines after each flush; a
+process killed mid-write leaves at most one torn last line, which the reader tolerates.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import weakref
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+import workbench
+from workbench.core.events import Event
+from workbench.paths import sessions_dir
+from workbench.session.format import (
+    RecorderClosedError,
+    SessionFileError,
+    SessionHeader,
+)
+from workbench.session.redact import Redactor, scrub
+
+DEFAULT_MAX_BUFFER = 500
+DEFAULT_MAX_DELAY_S = 0.2
+
+
+class SessionRecorder:
+    """Writes one session file: the header at creation, then events in bulk.
+
+    Use :meth:`create`; close it (or use it as a context manager) to write the last events. If it is
+    garbage-collected or the interpreter exits while it is open, the buffered events are still written.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        file: IO[bytes],
+        header: SessionHeader,
+        redactor: Redactor,
+        *,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+        max_delay_s: float = DEFAULT_MAX_DELAY_S,
+    ) -> None:
+        self.path = path
+        self.header = header
+        self._file = file
+        self._redactor = redactor
+        self._buffer: list[Event] = []
+        self._max_buffer = max_buffer
+        self._max_delay_s = max_delay_s
+        self._last_write = time.monotonic()
+        self._closed = False
+        self.events_written = 0
+        # The buffer list is shared with the finalizer, so events still buffered at exit are written.
+        self._finalizer = weakref.finalize(self, _final_flush, file, self._buffer, redactor)
+
+    @classmethod
+    def create(
+        cls,
+        path: Path | None = None,
+        *,
+        profile: dict[str, Any],
+        session_id: str | None = None,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+        max_delay_s: float = DEFAULT_MAX_DELAY_S,
+    ) -> SessionRecorder:
+        """Open a new session file and write its header.
+
+        ``path`` defaults to ``sessions_dir()/<UTC timestamp>-<short id>.jsonl``; parent directories are
+        created. An existing file at an explicit ``path`` is replaced.
+        """
+        session_id = session_id or secrets.token_hex(8)
+        created = datetime.now(UTC)
+        if path is None:
+            path = sessions_dir() / f"{created:%Y%m%d-%H%M%S}-{session_id[:8]}.jsonl"
+        header = SessionHeader(
+            created=created,
+            workbench_version=workbench.__version__,
+            session_id=session_id,
+            profile=scrub(profile),
+        )
+        redactor = Redactor.from_environment(profile)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            file = path.open("wb")
+        except OSError as exc:
+            raise SessionFileError(
+                path, f"cannot create session file {path}: {_reason(exc)}"
+            ) from exc
+        try:
+            file.write(redactor.redact(header.model_dump_json().encode()) + b"\n")
+            file.flush()
+        except OSError as exc:
+            file.close()
+            raise SessionFileError(
+                path, f"cannot write session file {path}: {_reason(exc)}"
+            ) from exc
+        return cls(path, file, header, redactor, max_buffer=max_buffer, max_delay_s=max_delay_s)
+
+    @property
+    def session_id(self) -> str:
+        return self.header.session_id
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def pending(self) -> int:
+        """Events recorded but not yet written."""
+        return len(self._buffer)
+
+    def record(self, event: Event) -> None:
+        """Buffer one event; write the buffer when it is full or ``max_delay_s`` old."""
+        if self._closed:
+            raise RecorderClosedError(f"session recorder for {self.path} is closed")
+        buffer = self._buffer
+        buffer.append(event)
+        if (
+            len(buffer) >= self._max_buffer
+            or time.monotonic() - self._last_write >= self._max_delay_s
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffered event and flush the file (no fsync): readers then see whole lines."""
+        self._last_write = time.monotonic()
+        if not self._buffer or self._closed:
+            return
+        chunk = _serialise(self._buffer, self._redactor)
+        count = len(self._buffer)
+        # Cleared before writing: a failing disk must not make every later record() retry the same lines.
+        self._buffer.clear()
+        try:
+            self._file.write(chunk)
+            self._file.flush()
+        except OSError as exc:
+            raise SessionFileError(
+                self.path, f"cannot write session file {self.path}: {_reason(exc)}"
+            ) from exc
+        self.events_written += count
+
+    def close(self) -> None:
+        """Write what is buffered and close the file. Safe to call more than once."""
+        if self._closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            self._finalizer.detach()
+            self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"SessionRecorder({str(self.path)!r}, {state}, {self.events_written} written)"
+
+
+def _serialise(events: list[Event], redactor: Redactor) -> bytes:
+    # Per-model serializer + join measured fastest of the ways to get JSON Lines out of pydantic
+    # (benchmarks/bench_recorder.py); a whole-list dump is one JSON array and cannot be split safely.
+    chunk = b"\n".join([e.__pydantic_serializer__.to_json(e) for e in events]) + b"\n"
+    return redactor.redact(chunk) if redactor else chunk
+
+
+def _final_flush(file: IO[bytes], buffer: list[Event], redactor: Redactor) -> None:
+    """Last-chance write when an open recorder is collected or the interpreter exits."""
+    if file.closed:
+        return
+    try:
+        if buffer:
+            file.write(_serialise(buffer, redactor))
+            buffer.clear()
+        file.close()
+    except OSError:
+        pass  # Nowhere to report it at interpreter exit; the file still loads up to its last line.
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
