@@ -128,7 +128,7 @@ def _import_file(spec: str, path: Path) -> ModuleType:
         with _on_sys_path(path.parent):
             module_spec.loader.exec_module(module)
     except Exception as exc:  # user code at import time can raise anything
-        del sys.modules[name]
+        sys.modules.pop(name, None)
         raise ToolLoadError(_import_failure(f"tool file '{spec}'", exc, path)) from exc
     return module
 
