@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
 from workbench.core.events import BatchFinished, Event
 
@@ -146,7 +146,7 @@ async def replay_events(
     *,
     sleep: Sleep = asyncio.sleep,
     clock: Clock = time.monotonic,
-) -> AsyncIterator[Event]:
+) -> AsyncGenerator[Event, None]:
     """Yield ``events`` unchanged, paced by their ``t`` and by ``controller``.
 
     ``sleep`` and ``clock`` are injectable so tests can assert the requested delays without waiting;
