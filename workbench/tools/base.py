@@ -24,7 +24,9 @@ class Tool:
 
     __slots__ = ("_args_model", "description", "fn", "is_async", "name", "parameters")
 
-    def __init__(self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None):
+    def __init__(
+        self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None
+    ):
         self.fn = fn
         self.name = name or fn.__name__
         doc = inspect.getdoc(fn) or ""
@@ -58,7 +60,9 @@ class Tool:
         if self._args_model is None:
             if args:
                 unexpected = ", ".join(sorted(args))
-                raise ToolArgumentsError(f"tool '{self.name}' takes no arguments (got {unexpected})")
+                raise ToolArgumentsError(
+                    f"tool '{self.name}' takes no arguments (got {unexpected})"
+                )
             return {}
         try:
             model = self._args_model.model_validate(args)
@@ -96,9 +100,15 @@ def _describe(name: str, exc: ValidationError) -> str:
 @overload
 def tool(fn: Callable[..., Any], /) -> Tool: ...
 @overload
-def tool(*, name: str | None = None, description: str | None = None) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
-    fn: Callable[..., Any] | None = None, /, *, name: str | None = None, description: str | None = None
+    *, name: str | None = None, description: str | None = None
+) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a typed function (sync or async) a tool: ``@tool`` or ``@tool(name=..., description=...)``."""
     if fn is not None:
