@@ -1,0 +1,174 @@
+"""Finding profiles by name, and resolving what the user typed after ``--profile``.
+
+Search order: ``./profiles/`` in the working directory, then the user's config folder
+(``$XDG_CONFIG_HOME/workbench/profiles`` on Linux), then the profiles shipped with workbench. A file
+found earlier shadows a later file with the same name. Invalid files are listed with their error
+rather than hidden, so ``workbench profiles`` can show what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_config_path
+
+from workbench.config.errors import ProfileError, did_you_mean, display_path
+from workbench.config.loader import PROFILE_SUFFIXES, load_profile_file
+from workbench.config.profile import Profile
+
+DEFAULT_PROFILE = "local"
+"""The profile used when none is given: the scripted model, offline and keyless."""
+
+BUILTIN_PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+"""The profiles shipped inside the package."""
+
+
+def project_profiles_dir() -> Path:
+    return Path.cwd() / "profiles"
+
+
+def user_profiles_dir() -> Path:
+    return user_config_path("workbench") / "profiles"
+
+
+def default_search_dirs() -> list[Path]:
+    """Where profiles are looked for, earliest first (earlier ones shadow later ones)."""
+    return [project_profiles_dir(), user_profiles_dir(), BUILTIN_PROFILES_DIR]
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """One profile found on disk: loaded, or with the error that stops it loading."""
+
+    name: str
+    """What to pass to ``--profile``: the file name without extension, or ``file#agent_id`` for
+    a MassGen config with several agents."""
+    path: Path
+    profile: Profile | None
+    error: ProfileError | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.profile is not None
+
+    @property
+    def builtin(self) -> bool:
+        return self.path.parent.resolve() == BUILTIN_PROFILES_DIR
+
+
+def entries_for_file(path: Path) -> list[ProfileEntry]:
+    """The entries one file yields (one per agent for a MassGen config with several)."""
+    stem = path.stem
+    try:
+        profiles = load_profile_file(path)
+    except ProfileError as exc:
+        return [ProfileEntry(name=stem, path=path, profile=None, error=exc)]
+    if len(profiles) == 1:
+        only = profiles[0]
+        return [
+            ProfileEntry(name=stem, path=path, profile=only, error=None, warnings=only.warnings())
+        ]
+    return [
+        ProfileEntry(
+            name=f"{stem}#{p.name}", path=path, profile=p, error=None, warnings=p.warnings()
+        )
+        for p in profiles
+    ]
+
+
+def discover_profiles(search_dirs: list[Path] | None = None) -> list[ProfileEntry]:
+    """Every profile in the search directories, earlier directories shadowing later ones by name."""
+    dirs = default_search_dirs() if search_dirs is None else search_dirs
+    seen: set[str] = set()
+    entries: list[ProfileEntry] = []
+    for folder in dirs:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() not in PROFILE_SUFFIXES or path.name.startswith("."):
+                continue
+            if path.stem in seen:
+                continue
+            seen.add(path.stem)
+            entries.extend(entries_for_file(path))
+    return entries
+
+
+def resolve_profile(name_or_path: str, search_dirs: list[Path] | None = None) -> Profile:
+    """The profile ``--profile`` names: a file path (``FILE#agent_id`` picks a MassGen agent) or
+    the name of a discovered profile. Raises :class:`ProfileError` saying what is available."""
+    text = name_or_path.strip()
+    base, agent = _split_agent(text)
+    if _looks_like_path(base):
+        path = Path(base).expanduser()
+        return _pick(load_profile_file(path), agent, path)
+    entries = discover_profiles(search_dirs)
+    for entry in entries:
+        if entry.name == text:
+            return _usable(entry)
+    same_file = [entry for entry in entries if entry.path.stem == base]
+    if same_file:
+        profiles = [entry.profile for entry in same_file if entry.profile is not None]
+        if not profiles:
+            return _usable(same_file[0])  # the file is broken: raise its error
+        return _pick(profiles, agent, same_file[0].path)
+    raise _unknown_name(text, entries)
+
+
+def _split_agent(text: str) -> tuple[str, str | None]:
+    if "#" in text and not Path(text).expanduser().is_file():
+        base, _, agent = text.rpartition("#")
+        return base, agent or None
+    return text, None
+
+
+def _looks_like_path(text: str) -> bool:
+    return (
+        "/" in text
+        or os.sep in text
+        or text.lower().endswith(PROFILE_SUFFIXES)
+        or Path(text).expanduser().is_file()
+    )
+
+
+def _usable(entry: ProfileEntry) -> Profile:
+    if entry.profile is None:
+        assert entry.error is not None
+        raise entry.error
+    return entry.profile
+
+
+def _pick(profiles: list[Profile], agent: str | None, path: Path) -> Profile:
+    ids = [p.name for p in profiles]
+    if agent is None:
+        if len(profiles) == 1:
+            return profiles[0]
+        shown = display_path(path)
+        raise ProfileError(
+            f"this MassGen config holds {len(profiles)} agents ({', '.join(ids)})",
+            path=path,
+            suggestion=f"Pick one with '{shown}#{ids[0]}'",
+        )
+    for profile in profiles:
+        if profile.name == agent:
+            return profile
+    close = did_you_mean(agent, ids)
+    raise ProfileError(
+        f"no agent with id '{agent}' in this file",
+        path=path,
+        suggestion=(f"Did you mean '{close}'? " if close else "") + f"Agents: {', '.join(ids)}",
+    )
+
+
+def _unknown_name(name: str, entries: list[ProfileEntry]) -> ProfileError:
+    names = sorted({entry.name for entry in entries})
+    close = did_you_mean(name, names)
+    hint = f"Did you mean '{close}'? " if close else ""
+    available = f"Available: {', '.join(names)}. " if names else "No profiles were found. "
+    return ProfileError(
+        f"no profile named '{name}'",
+        suggestion=f"{hint}{available}A path to a .yaml file works too",
+    )

@@ -1,0 +1,87 @@
+"""Loading a profile file: our own format (one profile) or a MassGen config (one per agent).
+
+Reads the YAML (with lines), picks the format, checks for literal keys, validates with pydantic and
+turns every failure into a :class:`ProfileError` naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from workbench.config import massgen
+from workbench.config.errors import ProfileError
+from workbench.config.explain import FieldOrigins, explain_validation
+from workbench.config.profile import Profile
+from workbench.config.yaml_source import YamlDocument, read_yaml
+
+PROFILE_SUFFIXES = (".yaml", ".yml")
+
+
+def load_profile_file(path: Path) -> list[Profile]:
+    """Every profile in ``path``: one for our format, one per agent for a MassGen config.
+
+    Raises :class:`ProfileError` for anything wrong with the file.
+    """
+    doc = read_yaml(path)
+    if doc.data is None:
+        raise ProfileError(
+            "the file is empty",
+            path=path,
+            line=1,
+            suggestion="A profile needs at least 'type' (and 'model' for a real provider); "
+            "see the shipped profiles with 'workbench profiles'",
+        )
+    if not isinstance(doc.data, dict):
+        found = "a list" if isinstance(doc.data, list) else "a single value"
+        raise ProfileError(
+            f"expected settings as 'key: value' lines at the top level, found {found}",
+            path=path,
+            line=doc.line_of(()),
+            suggestion="Start the file with e.g. 'type: scripted'",
+        )
+    if massgen.is_massgen(doc.data):
+        return [_validate(doc, spec) for spec in massgen.agent_specs(doc)]
+    return [_validate(doc, _own_spec(doc))]
+
+
+def _own_spec(doc: YamlDocument) -> massgen.ProfileSpec:
+    data: dict[str, Any] = dict(doc.data)
+    if "api_key" in data:
+        raise ProfileError(
+            "profiles never hold API keys",
+            path=doc.path,
+            line=doc.line_of(("api_key",)),
+            field="api_key",
+            suggestion="Remove it, put the key in an environment variable, and name that "
+            "variable with api_key_env (e.g. api_key_env: OPENAI_API_KEY)",
+        )
+    data.setdefault("name", doc.path.stem)
+    modules = data.get("tool_modules")
+    if isinstance(modules, list):
+        data["tool_modules"] = [_resolve_module(item, doc.path.parent) for item in modules]
+    return massgen.ProfileSpec(data=data, origins=FieldOrigins())
+
+
+def _resolve_module(item: Any, folder: Path) -> Any:
+    """A .py path is made absolute against the profile's folder; a dotted module name is kept."""
+    if not isinstance(item, str) or not _is_path(item):
+        return item
+    candidate = Path(item).expanduser()
+    if not candidate.is_absolute():
+        candidate = folder / candidate
+    return str(candidate.resolve())
+
+
+def _is_path(item: str) -> bool:
+    return item.endswith(".py") or "/" in item or "\\" in item
+
+
+def _validate(doc: YamlDocument, spec: massgen.ProfileSpec) -> Profile:
+    try:
+        profile = Profile.model_validate(spec.data)
+    except ValidationError as exc:
+        raise explain_validation(exc, Profile, doc, spec.origins) from None
+    return profile.with_source(str(doc.path), tuple(spec.notes))

@@ -1,0 +1,333 @@
+"""The profile: one agent setup (provider, knobs, tools), as a strict, documented pydantic model.
+
+Keys are flat and named as in MassGen (``parallel_tool_calls``, ``concurrent_tool_execution``,
+``max_concurrent_tools``...) so configs read the same in both. A profile never holds a secret: the API
+key is referenced by the name of an environment variable. :meth:`Profile.run_settings` maps the
+vendor-flavoured knobs onto the neutral core settings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, get_args
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from workbench.config.explain import explain_overrides
+from workbench.core.settings import (
+    EmissionSettings,
+    ExecutionSettings,
+    Fault,
+    FunctionCallingMode,
+    RunSettings,
+)
+
+ProviderType = Literal["scripted", "openai-responses", "openai-chat", "anthropic", "gemini"]
+PROVIDER_TYPES: tuple[ProviderType, ...] = get_args(ProviderType)
+
+DEFAULT_API_KEY_ENV: dict[str, str | None] = {
+    "scripted": None,
+    "openai-responses": "OPENAI_API_KEY",
+    "openai-chat": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+}
+"""Where each provider type looks for its key unless the profile names another variable."""
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant that uses tools. When several tool calls do not depend on each "
+    "other, request them together in one response so they can run at the same time; when a call "
+    "needs another call's result, wait for that result first. Answer briefly once you have what "
+    "you need."
+)
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_KEY_LIKE = re.compile(r"^(sk-|sk_|gsk_|xai-|AIza|pk-|ant-)|[-.]")
+
+
+class ScriptedOptions(BaseModel):
+    """Pacing of the scripted model (type ``scripted``), which needs no network or key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    ttft_ms: float = Field(default=250.0, ge=0, strict=True)
+    """Time to first token of each scripted response, in milliseconds."""
+    tokens_per_s: float = Field(default=120.0, gt=0, strict=True)
+    """How fast the scripted model streams text and tool-call arguments, in tokens per second."""
+
+
+class Profile(BaseModel):
+    """One agent setup: which model, how it may emit tool calls, how the calls are run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    name: str = "profile"
+    """The profile's name; a file's profile defaults to the file name without its extension."""
+    description: str = ""
+    """One line saying what this profile is for, shown by ``workbench profiles``."""
+
+    # --- provider -------------------------------------------------------------------------------
+    type: ProviderType
+    """The provider: scripted (offline, no key), openai-responses, openai-chat, anthropic or gemini."""
+    model: str = Field(default="", validate_default=True)
+    """The model id sent to the provider (e.g. gpt-5-mini); the scripted type needs none."""
+    base_url: str | None = None
+    """Endpoint of an OpenAI-compatible or self-hosted server; None uses the vendor's default."""
+    api_key_env: str | None = Field(default="", validate_default=True)
+    """NAME of the environment variable holding the API key (never the key itself). Defaults per
+    type (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY); null for servers that need no key, in
+    which case the provider sends a placeholder."""
+
+    # --- emission: what the model may request in one response ----------------------------------
+    parallel_tool_calls: bool | None = Field(default=None, strict=True)
+    """OpenAI's switch: may the model emit several tool calls in one response (default: yes)."""
+    disable_parallel_tool_use: bool | None = Field(default=None, strict=True)
+    """Claude's inverse switch: true limits the model to one tool call per response."""
+    function_calling_mode: FunctionCallingMode = "AUTO"
+    """Gemini's calling intent: AUTO (model decides), ANY (must call a tool), NONE (no calls)."""
+    eager_dispatch: bool = Field(default=True, strict=True)
+    """Start a call as soon as its arguments are complete while the model still streams, where the
+    protocol allows it."""
+
+    # --- execution: how the calls that arrived are run ------------------------------------------
+    concurrent_tool_execution: bool = Field(default=True, strict=True)
+    """Run the calls of one response at the same time (false: one after another)."""
+    max_concurrent_tools: int = Field(default=10, ge=1, le=10_000, strict=True)
+    """Cap on calls running at once when concurrent_tool_execution is on."""
+    tool_timeout_s: float | None = Field(default=30.0, gt=0, strict=True)
+    """Per-call timeout in seconds; null waits forever."""
+    tool_retries: int = Field(default=0, ge=0, le=10, strict=True)
+    """Extra attempts for a call whose tool raised an error."""
+    tool_retry_backoff_s: float = Field(default=0.5, ge=0, strict=True)
+    """Delay before the first retry in seconds; doubled for each further one."""
+    retry_on_timeout: bool = Field(default=False, strict=True)
+    """Whether a timed-out attempt is retried too."""
+    seed: int | None = Field(default=None, strict=True)
+    """Seed for injected failures and latency ranges, so a demo fails the same way every time."""
+
+    # --- tools ----------------------------------------------------------------------------------
+    tools: list[str] | None = None
+    """Names of the tools the model is offered; null offers every registered tool."""
+    tool_modules: list[str] = Field(default_factory=list)
+    """Python modules (dotted names) or .py files whose @tool functions are registered too. A
+    relative file path is relative to the profile file's folder."""
+    workspace: str = "."
+    """Folder the file tools are confined to. A relative path is relative to the directory
+    workbench is started from (not to the profile file)."""
+    faults: dict[str, Fault] = Field(default_factory=dict)
+    """Fault injection per tool name: latency_ms (fixed or [low, high]), failure_rate, hang."""
+
+    # --- conversation ---------------------------------------------------------------------------
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    """The system prompt sent with every request."""
+    max_turns: int = Field(default=10, ge=1, le=1000, strict=True)
+    """Most model round trips for one user message before the turn is stopped."""
+    max_tokens: int = Field(default=4096, ge=1, strict=True)
+    """Most tokens the model may generate in one response."""
+
+    scripted: ScriptedOptions = Field(default_factory=ScriptedOptions)
+    """Pacing of the scripted model; only used when type is scripted."""
+
+    _source_path: str | None = PrivateAttr(default=None)
+    _notes: tuple[str, ...] = PrivateAttr(default=())
+
+    # --- validation -----------------------------------------------------------------------------
+
+    @field_validator("model")
+    @classmethod
+    def _model_required(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type")
+        value = value.strip()
+        if value or kind is None:
+            return value
+        if kind == "scripted":
+            return "scripted"
+        raise ValueError(f"a model id is required for type '{kind}'")
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL, like http://localhost:11434/v1")
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _check_env_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value == "":  # not given: the provider type's usual variable
+            return DEFAULT_API_KEY_ENV.get(str(info.data.get("type")))
+        if value is None or _ENV_NAME.match(value):
+            return value
+        # Never echo the value: it is probably the key itself.
+        if _KEY_LIKE.search(value) or len(value) > 40:
+            raise ValueError(
+                "this looks like an API key itself; put the key in an environment variable and "
+                "write the variable's NAME here (e.g. OPENAI_API_KEY)"
+            )
+        raise ValueError("must be the name of an environment variable, like OPENAI_API_KEY")
+
+    @field_validator("function_calling_mode", mode="before")
+    @classmethod
+    def _upper_mode(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    # --- mapping to the core --------------------------------------------------------------------
+
+    @property
+    def source_path(self) -> str | None:
+        """The file this profile was loaded from, if any."""
+        return self._source_path
+
+    @property
+    def emits_parallel(self) -> bool:
+        """Whether the model may emit several calls per response under this profile's knobs."""
+        openai_switch = self.parallel_tool_calls if self.parallel_tool_calls is not None else True
+        claude_switch = not self.disable_parallel_tool_use
+        match self.type:
+            case "openai-responses" | "openai-chat":
+                return openai_switch
+            case "anthropic":
+                return claude_switch
+            case "gemini":
+                return True  # Gemini has no switch: it may always return several calls
+            case "scripted":
+                return openai_switch and claude_switch
+
+    def emission_settings(self) -> EmissionSettings:
+        return EmissionSettings(
+            parallel=self.emits_parallel, function_calling_mode=self.function_calling_mode
+        )
+
+    def execution_settings(self) -> ExecutionSettings:
+        return ExecutionSettings(
+            concurrent=self.concurrent_tool_execution,
+            max_concurrent=self.max_concurrent_tools,
+            timeout_s=self.tool_timeout_s,
+            retries=self.tool_retries,
+            retry_backoff_s=self.tool_retry_backoff_s,
+            retry_on_timeout=self.retry_on_timeout,
+            faults=dict(self.faults),
+            seed=self.seed,
+        )
+
+    def run_settings(self) -> RunSettings:
+        """The neutral settings the loop and executor start from."""
+        return RunSettings(emission=self.emission_settings(), execution=self.execution_settings())
+
+    def with_overrides(self, **changes: Any) -> Profile:
+        """A copy with ``changes`` applied and validated again (CLI flags win over the file).
+
+        Raises :class:`~workbench.config.errors.ProfileError` naming the offending option.
+        """
+        data = self.model_dump(exclude_unset=True)
+        data.update(changes)
+        # Defaults derived from the type (api_key_env, model) are re-derived when the type changes.
+        try:
+            profile = Profile.model_validate(data)
+        except ValidationError as exc:
+            raise explain_overrides(exc, Profile) from None
+        profile._source_path = self._source_path
+        profile._notes = self._notes
+        return profile
+
+    def with_source(self, path: str | None, notes: tuple[str, ...] = ()) -> Profile:
+        """A copy that remembers where it was loaded from and what the loader noticed."""
+        profile = self.model_copy()
+        profile._source_path = path
+        profile._notes = notes
+        return profile
+
+    def public_dict(self) -> dict[str, Any]:
+        """The profile as JSON-able data for session headers, with nothing secret in it."""
+        data = self.model_dump(mode="json")
+        if self.base_url is not None:
+            data["base_url"] = redact_url(self.base_url)
+        return data
+
+    def warnings(self) -> list[str]:
+        """Plain-word notes on knobs that do not apply to this provider, and loader notes."""
+        notes = list(self._notes)
+        kind = self.type
+        if self.disable_parallel_tool_use is not None and kind in (
+            "openai-responses",
+            "openai-chat",
+        ):
+            notes.append(
+                f"disable_parallel_tool_use is Claude's switch and does nothing on {kind}; "
+                "use parallel_tool_calls: false to get one call per response."
+            )
+        if self.parallel_tool_calls is not None and kind == "anthropic":
+            notes.append(
+                "parallel_tool_calls is OpenAI's switch and does nothing on anthropic; "
+                "use disable_parallel_tool_use: true to get one call per response."
+            )
+        if kind == "gemini":
+            for knob in ("parallel_tool_calls", "disable_parallel_tool_use"):
+                if getattr(self, knob) is not None:
+                    notes.append(
+                        f"Gemini has no parallel-call switch; {knob} is ignored and the model may "
+                        "always return several calls. Use concurrent_tool_execution: false or "
+                        "max_concurrent_tools: 1 to run them one at a time."
+                    )
+        if (
+            kind == "scripted"
+            and self.parallel_tool_calls is not None
+            and self.disable_parallel_tool_use is not None
+            and self.parallel_tool_calls == self.disable_parallel_tool_use
+        ):
+            notes.append(
+                "parallel_tool_calls and disable_parallel_tool_use disagree; the scripted model "
+                "emits one call per response when either asks for it."
+            )
+        if kind == "scripted":
+            for knob in ("base_url", "api_key_env"):
+                if getattr(self, knob) is not None:
+                    notes.append(f"{knob} is ignored: the scripted model makes no network calls.")
+        elif "scripted" in self.model_fields_set:
+            notes.append(f"the scripted: options only apply to type scripted, not {kind}.")
+        if not self.concurrent_tool_execution and "max_concurrent_tools" in self.model_fields_set:
+            notes.append(
+                "max_concurrent_tools has no effect while concurrent_tool_execution is false: "
+                "calls run one at a time."
+            )
+        if self.tool_retries == 0 and "tool_retry_backoff_s" in self.model_fields_set:
+            notes.append("tool_retry_backoff_s has no effect while tool_retries is 0.")
+        if self.tool_retries == 0 and self.retry_on_timeout:
+            notes.append("retry_on_timeout has no effect while tool_retries is 0.")
+        if self.tools is not None:
+            for name in self.faults:
+                if name not in self.tools:
+                    notes.append(f"faults names '{name}', which is not in tools, so it never runs.")
+        return notes
+
+
+def redact_url(url: str) -> str:
+    """``url`` without ``user:pass@`` and without the values of key/token-like query parameters."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = [
+            (k, "REDACTED" if _secret_param(k) else v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+        ]
+        query = urlencode(pairs)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _secret_param(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in ("key", "token", "secret", "sig", "password", "auth"))
