@@ -173,7 +173,8 @@ def validate_history(messages: Iterable[Message]) -> None:
     """Refuse a history the real APIs refuse: every call answered once, no result without its call.
 
     The messages are the neutral form each handler built from its wire request; the wording is
-    generic, and handlers may catch the error to word it as their API does.
+    generic; handlers catch :class:`UnansweredCallsError` / :class:`UnexpectedResultError` to word it
+    as their API does.
     """
     pending: dict[str, str] = {}
     for message in messages:
@@ -184,10 +185,7 @@ def validate_history(messages: Iterable[Message]) -> None:
             case ToolResultsMessage(results=results):
                 for result in results:
                     if result.call_id not in pending:
-                        raise WireError(
-                            f"tool result for call id '{result.call_id}' does not answer any "
-                            "tool call of the preceding assistant message"
-                        )
+                        raise UnexpectedResultError(result.call_id)
                     del pending[result.call_id]
                 _refuse_unanswered(pending)
             case UserMessage():
@@ -195,10 +193,28 @@ def validate_history(messages: Iterable[Message]) -> None:
     _refuse_unanswered(pending)
 
 
+class UnansweredCallsError(WireError):
+    """An assistant tool call has no result before the conversation goes on."""
+
+    def __init__(self, call_ids: list[str]) -> None:
+        super().__init__(f"tool calls without a result: {', '.join(call_ids)}")
+        self.call_ids = call_ids
+
+
+class UnexpectedResultError(WireError):
+    """A tool result answers no call of the assistant message before it."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(
+            f"tool result for call id '{call_id}' does not answer any tool call of the "
+            "preceding assistant message"
+        )
+        self.call_id = call_id
+
+
 def _refuse_unanswered(pending: dict[str, str]) -> None:
     if pending:
-        ids = ", ".join(sorted(pending))
-        raise WireError(f"tool calls without a result: {ids}")
+        raise UnansweredCallsError(list(pending))
 
 
 def sse(data: Any, *, event: str | None = None, separator: str = "\n\n") -> bytes:

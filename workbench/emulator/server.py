@@ -164,9 +164,9 @@ def scripted_planner(
     system: str, messages: list[Message], tools: list[ToolSpec], emission: EmissionSettings
 ) -> Reply:
     """The default planner: the scripted model, the same one the offline provider uses."""
-    # Imported on first use: the emulator package must stay importable on its own.
-    plan = importlib.import_module("workbench.providers.scripted_plan")
-    return reply_from_plan(plan.plan_response(system, messages, tools, emission))
+    from workbench.providers.scripted_plan import plan_response
+
+    return reply_from_plan(plan_response(system, messages, tools, emission))
 
 
 _DEFAULT_MESSAGES = {
