@@ -1,0 +1,154 @@
+"""Small formatting helpers shared by the terminal renderers: durations, arguments, settings, colour.
+
+Colour is plain ANSI SGR; every helper takes ``color`` so the caller decides once (tty, NO_COLOR).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from workbench.core.results import seconds
+from workbench.core.settings import ExecutionSettings
+
+Style = Literal["bold", "dim", "green", "red", "yellow", "grey", "cyan"]
+
+_SGR: dict[Style, str] = {
+    "bold": "1",
+    "dim": "2",
+    "green": "32",
+    "red": "31",
+    "yellow": "33",
+    "grey": "90",
+    "cyan": "36",
+}
+RESET = "\x1b[0m"
+
+
+def paint(text: str, style: Style | None, color: bool) -> str:
+    """``text`` wrapped in the ANSI codes for ``style`` when colour is on."""
+    if not color or style is None or not text:
+        return text
+    return f"\x1b[{_SGR[style]}m{text}{RESET}"
+
+
+def format_duration(seconds: float) -> str:
+    """A duration for people: ``0 ms``, ``251 ms``, ``1.4 s``, ``12.5 s``, ``2m 05s``."""
+    s = max(0.0, seconds)
+    if s < 1.0:
+        ms = s * 1000.0
+        if ms == 0.0:
+            return "0 ms"
+        if ms < 0.5:
+            return "<1 ms"
+        if round(ms) < 1000:
+            return f"{round(ms)} ms"
+    if s < 10.0:
+        return f"{_trim(f'{s:.2f}')} s"
+    if s < 59.95:
+        return f"{_trim(f'{s:.1f}')} s"
+    minutes, secs = divmod(round(s), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds with two decimals (``0.94 s``): session totals, where one unit reads best."""
+    return f"{max(0.0, seconds):.2f} s"
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in ``…`` when cut."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
+
+
+def format_args(args: dict[str, Any] | None, width: int | None = None) -> str:
+    """Arguments as ``city=Tokyo units="deg C"``; None (unparsable arguments) says so."""
+    if args is None:
+        text = "(unparsable arguments)"
+    else:
+        text = " ".join(f"{key}={_value(value)}" for key, value in args.items())
+    return text if width is None else truncate(text, width)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        plain = value and not any(ch.isspace() or ch in '="' for ch in value)
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def format_settings(settings: ExecutionSettings, *, eager: bool = False) -> str:
+    """How a batch ran: ``concurrent ≤10, timeout 30 s`` or ``sequential, no timeout``."""
+    parts = [f"concurrent ≤{settings.max_concurrent}" if settings.concurrent else "sequential"]
+    parts.append(
+        "no timeout" if settings.timeout_s is None else f"timeout {seconds(settings.timeout_s)}"
+    )
+    if settings.retries:
+        parts.append(f"retries {settings.retries}")
+    faulty = [name for name, fault in settings.faults.items() if fault.active]
+    if faulty:
+        parts.append("faults on " + ", ".join(faulty))
+    if eager:
+        parts.append("eager")
+    return ", ".join(parts)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def wrap_pieces(
+    pieces: Sequence[tuple[str, Style | None]],
+    width: int,
+    color: bool,
+    *,
+    indent: str = "",
+    continuation: str = "  ",
+    sep: str = " · ",
+) -> list[str]:
+    """Join ``pieces`` with ``sep``, breaking lines only between pieces to fit ``width``."""
+    lines: list[str] = []
+    plain_len = len(indent)
+    line = indent
+    first_on_line = True
+    for text, style in pieces:
+        add = len(text) if first_on_line else len(sep) + len(text)
+        if not first_on_line and plain_len + add > width:
+            lines.append(line)
+            line, plain_len, first_on_line = continuation, len(continuation), True
+            add = len(text)
+        if not first_on_line:
+            line += paint(sep, "dim", color)
+        line += paint(text, style, color)
+        plain_len += add
+        first_on_line = False
+    lines.append(line)
+    return lines
+
+
+def join_styled(runs: Iterable[tuple[str, Style | None]], color: bool) -> str:
+    """Concatenate (glyph, style) cells, with one escape sequence per run of the same style."""
+    out: list[str] = []
+    current: Style | None = None
+    buffer: list[str] = []
+    for glyph, style in runs:
+        if style != current and buffer:
+            out.append(paint("".join(buffer), current, color))
+            buffer = []
+        current = style
+        buffer.append(glyph)
+    if buffer:
+        out.append(paint("".join(buffer), current, color))
+    return "".join(out)
