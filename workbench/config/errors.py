@@ -50,7 +50,9 @@ class ProfileError(Exception):
 
     def __str__(self) -> str:
         where = self.location()
-        text = _sentence(f"{where}: {self.message}" if where else _capitalised(self.message))
+        text = _sentence(f"{where}: {self.message}" if where else self.message)
+        if self.path is None:  # a path is printed as is; anything else starts a sentence
+            text = _capitalised(text)
         if self.suggestion:
             text += " " + _sentence(self.suggestion)
         if self.more:

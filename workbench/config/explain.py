@@ -159,13 +159,13 @@ def _describe(err: ErrorDetails, loc: tuple[str | int, ...], leaf: Any, containe
             message = str(err["msg"]).replace("Tuple", "list").replace("tuple", "list")
             message = message[:1].lower() + message[1:]
         case "greater_than_equal":
-            message = f"must be at least {ctx.get('ge')}{got}"
+            message = f"must be at least {_num(ctx.get('ge'))}{got}"
         case "greater_than":
-            message = f"must be greater than {ctx.get('gt')}{got}"
+            message = f"must be greater than {_num(ctx.get('gt'))}{got}"
         case "less_than_equal":
-            message = f"must be at most {ctx.get('le')}{got}"
+            message = f"must be at most {_num(ctx.get('le'))}{got}"
         case "less_than":
-            message = f"must be less than {ctx.get('lt')}{got}"
+            message = f"must be less than {_num(ctx.get('lt'))}{got}"
         case "value_error" | "assertion_error":
             message = (
                 str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -177,6 +177,11 @@ def _describe(err: ErrorDetails, loc: tuple[str | int, ...], leaf: Any, containe
         message = f"must be milliseconds: a number, or a [low, high] pair{got}"
         suggestion = None
     return _Problem(loc=loc, message=message, suggestion=suggestion)
+
+
+def _num(value: Any) -> str:
+    """``1`` rather than ``1.0``: bounds read as the user would write them."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _got(value: Any, loc: Sequence[str | int]) -> str:

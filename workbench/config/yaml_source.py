@@ -56,8 +56,9 @@ class YamlDocument:
 def read_yaml(path: Path) -> YamlDocument:
     """Read and parse ``path``; every failure is a :class:`ProfileError` naming the file and line."""
     text = _read_text(path)
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # checks for unprintable characters already
         root = loader.get_single_node()
         if root is None:
             return YamlDocument(path=path, data=None, root=None)
@@ -76,7 +77,8 @@ def read_yaml(path: Path) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise ProfileError(f"not valid YAML: {exc}", path=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDocument(path=path, data=data, root=root)
 
 
@@ -143,8 +145,9 @@ def _syntax_error(path: Path, exc: yaml.MarkedYAMLError) -> ProfileError:
     )
 
 
-def _char_name(char: str) -> str:
-    return "NUL byte" if char == "\0" else f"U+{ord(char):04X}"
+def _char_name(char: int | str) -> str:
+    code = char if isinstance(char, int) else ord(char)
+    return "NUL byte" if code == 0 else f"U+{code:04X}"
 
 
 def _reject_duplicate_keys(root: Node, path: Path) -> None:
