@@ -29,7 +29,7 @@ from workbench.core.settings import EmissionSettings, ExecutionSettings, Fault, 
 
 PROFILE: dict[str, Any] = {
     "name": "demo",
-    "provider": "openai-chat",
+    "type": "openai-chat",
     "model": "gpt-4.1-mini",
     "api_key_env": "OPENAI_API_KEY",
     "max_tokens": 4096,
@@ -154,7 +154,7 @@ def session_events() -> list[Event]:
             batch_id="b1",
             call_id="call_3",
             tool="slow_lookup",
-            args=None,
+            args=calls[2][2],
             status="timeout",
             result="Error: slow_lookup timed out after 0.3 s",
             error="timed out after 0.3 s",

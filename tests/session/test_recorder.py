@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.session.samples import PROFILE, session_events
-from workbench.core.events import ErrorEvent, TextDelta
+from workbench.core.events import CallQueued, ErrorEvent, TextDelta
 from workbench.session import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -124,6 +125,19 @@ def test_old_buffer_is_written_on_the_next_record(tmp_path: Path) -> None:
     recorder.close()
 
 
+async def test_buffered_events_are_written_soon_even_when_no_more_arrive(tmp_path: Path) -> None:
+    # A tool that hangs must not keep the calls started before it out of the file.
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=0.005)
+    for event in session_events()[:2]:
+        recorder.record(event)
+    assert recorder.pending == 2
+    await asyncio.sleep(0.1)
+    assert recorder.pending == 0
+    assert len(load_session(path).events) == 2
+    recorder.close()
+
+
 def test_close_is_idempotent_and_recording_after_close_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     recorder = SessionRecorder.create(path, profile=PROFILE)
@@ -179,6 +193,22 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(SessionFileError, match="cannot create session file"):
         SessionRecorder.create(blocker / "run.jsonl", profile=PROFILE)
+
+
+def test_arguments_json_cannot_hold_are_written_not_fatal(tmp_path: Path) -> None:
+    class Opaque:
+        def __repr__(self) -> str:
+            return "<Opaque>"
+
+    path = tmp_path / "run.jsonl"
+    odd = CallQueued.model_construct(
+        t=0.0, batch_id="b1", call_id="c1", tool="t", args={"tags": {"x"}, "obj": Opaque()}, index=0
+    )
+    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+        recorder.record(odd)
+    (event,) = load_session(path).events
+    assert isinstance(event, CallQueued)
+    assert event.args == {"tags": ["x"], "obj": "<Opaque>"}
 
 
 def test_api_keys_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,8 +54,8 @@ class SessionError(Exception):
         return self.message
 
 
-class SessionFileError(SessionError):
-    """The file is missing, unreadable or unwritable."""
+class SessionFileError(SessionError, OSError):
+    """The file is missing, unreadable or unwritable (also an ``OSError``, for callers that catch that)."""
 
 
 class SessionFormatError(SessionError):

@@ -1,14 +1,16 @@
 """Recording a run as a JSONL session file, cheaply enough to sit on the executor's hot path.
 
 ``record()`` only appends the (frozen, immutable) event to a list. Serialising and writing happen in
-bulk: when the buffer holds ``max_buffer`` events, when ``max_delay_s`` has passed since the last
-write while events keep arriving, on ``flush()`` (the loop calls it at batch and turn ends) and on
-``close()``. Every write ends on a line boundary, so a reader sees whole lines after each flush; a
+bulk: when the buffer holds ``max_buffer`` events, at most ``max_delay_s`` after an event was buffered
+(a timer on the running event loop, plus a cheap clock check in ``record()`` for callers without one),
+on ``flush()`` (the runtime calls it at batch and turn ends) and on ``close()``. Every write ends on a line boundary, so a reader sees whole lines after each flush; a
 process killed mid-write leaves at most one torn last line, which the reader tolerates.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 import time
 import weakref
@@ -57,6 +59,7 @@ class SessionRecorder:
         self._max_delay_s = max_delay_s
         self._last_write = time.monotonic()
         self._closed = False
+        self._timer: asyncio.TimerHandle | None = None
         self.events_written = 0
         # The buffer list is shared with the finalizer, so events still buffered at exit are written.
         self._finalizer = weakref.finalize(self, _final_flush, file, self._buffer, redactor)
@@ -128,10 +131,29 @@ class SessionRecorder:
             or time.monotonic() - self._last_write >= self._max_delay_s
         ):
             self.flush()
+        elif self._timer is None:
+            self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        # Without it, the calls started before a tool hangs would sit in the buffer until it returns.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._timer = loop.call_later(self._max_delay_s, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        # A failing disk fails the next write too, in a caller that can report it.
+        with contextlib.suppress(SessionFileError):
+            self.flush()
 
     def flush(self) -> None:
         """Write every buffered event and flush the file (no fsync): readers then see whole lines."""
         self._last_write = time.monotonic()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if not self._buffer or self._closed:
             return
         chunk = _serialise(self._buffer, self._redactor)
@@ -177,7 +199,10 @@ class SessionRecorder:
 def _serialise(events: list[Event], redactor: Redactor) -> bytes:
     # Per-model serializer + join measured fastest of the ways to get JSON Lines out of pydantic
     # (benchmarks/bench_recorder.py); a whole-list dump is one JSON array and cannot be split safely.
-    chunk = b"\n".join([e.__pydantic_serializer__.to_json(e) for e in events]) + b"\n"
+    # fallback: an argument value JSON cannot hold (a set, a custom object) is written as its repr
+    # rather than failing the whole write.
+    lines = [e.__pydantic_serializer__.to_json(e, fallback=repr) for e in events]
+    chunk = b"\n".join(lines) + b"\n"
     return redactor.redact(chunk) if redactor else chunk
 
 
