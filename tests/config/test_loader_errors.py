@@ -263,3 +263,13 @@ def test_several_problems_are_reported_first_by_line(write_profile: WriteProfile
     assert (err.line, err.field) == (2, "seed")
     assert [e.line for e in err.more] == [3, 4, 5, 6]
     assert str(err).endswith("; and 1 more.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['parallel_tool_calls: "false"', "max_concurrent_tools: '4'", 'tool_timeout_s: "2.5"'],
+)
+def test_quoted_numbers_and_booleans_get_a_hint(write_profile: WriteProfile, line: str) -> None:
+    err = _error(write_profile("p.yaml", f"type: scripted\n{line}\n"))
+    assert err.line == 2
+    assert err.suggestion is not None and err.suggestion.endswith("without quotes")

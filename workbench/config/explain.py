@@ -142,12 +142,18 @@ def _describe(err: ErrorDetails, loc: tuple[str | int, ...], leaf: Any, containe
                     suggestion = f"Did you mean '{close}'?"
         case "bool_type" | "bool_parsing":
             message = f"must be true or false{got}"
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                suggestion = "Write it without quotes"
         case "int_type" | "int_parsing":
             message = f"must be a whole number{got}"
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                suggestion = "Write the number without quotes"
         case "int_from_float":
             message = f"must be a whole number, not a fraction{got}"
         case "float_type" | "float_parsing":
             message = f"must be a number{got}"
+            if isinstance(value, str) and _is_number(value):
+                suggestion = "Write the number without quotes"
         case "string_type":
             message = f"must be text{got}"
             suggestion = "Put the value in quotes"
@@ -177,6 +183,14 @@ def _describe(err: ErrorDetails, loc: tuple[str | int, ...], leaf: Any, containe
         message = f"must be milliseconds: a number, or a [low, high] pair{got}"
         suggestion = None
     return _Problem(loc=loc, message=message, suggestion=suggestion)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _num(value: Any) -> str:
