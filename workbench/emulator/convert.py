@@ -8,6 +8,7 @@ rough token count. Nothing here knows an HTTP detail or a vendor shape.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -126,18 +127,26 @@ _FRAGMENT_SIZES = (1, 6, 3, 9, 4, 7, 2, 11)
 
 
 def split_json(text: str) -> list[str]:
-    """Split argument JSON into several fragments at awkward places (never zero fragments)."""
+    """Split argument JSON into several fragments at awkward places (never zero fragments).
+
+    Besides the cycling sizes, one cut always lands right after the first backslash (an escape cut in
+    two) and one inside the first ``\\u`` escape, as real streams do now and then.
+    """
     if not text:
         return [""]
-    fragments: list[str] = []
+    cuts: set[int] = set()
     pos = 0
-    k = 0
-    while pos < len(text):
-        size = _FRAGMENT_SIZES[k % len(_FRAGMENT_SIZES)]
-        fragments.append(text[pos : pos + size])
-        pos += size
-        k += 1
-    return fragments
+    for k in itertools.count():
+        pos += _FRAGMENT_SIZES[k % len(_FRAGMENT_SIZES)]
+        if pos >= len(text):
+            break
+        cuts.add(pos)
+    if (slash := text.find("\\")) >= 0:
+        cuts.add(slash + 1)
+    if (escape := text.find("\\u")) >= 0:
+        cuts.add(escape + 3)
+    bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def split_text(text: str, *, words_per_delta: int = 2) -> list[str]:

@@ -184,28 +184,30 @@ class _Assembly:
 
     def feed(self, chunk: Any) -> list[ProviderEvent]:
         events: list[ProviderEvent] = []
-        if chunk.usage is not None:
+        if getattr(chunk, "usage", None) is not None:
             self.usage = Usage(
                 input_tokens=chunk.usage.prompt_tokens or 0,
                 output_tokens=chunk.usage.completion_tokens or 0,
             )
-        for choice in chunk.choices or []:
-            if choice.index != 0:
+        # Streamed chunks are built without validation: compatible servers may leave keys out.
+        for choice in getattr(chunk, "choices", None) or []:
+            if getattr(choice, "index", 0) != 0:
                 continue
-            delta = choice.delta
+            delta = getattr(choice, "delta", None)
             if delta is not None:
                 if delta.content:
                     self.text.append(delta.content)
                     events.append(TextChunk(delta.content))
                 for fragment in delta.tool_calls or []:
                     self._add(fragment)
-            if choice.finish_reason is not None:
-                self.finish_reason = choice.finish_reason
+            finish_reason = getattr(choice, "finish_reason", None)
+            if finish_reason is not None:
+                self.finish_reason = finish_reason
                 events.extend(self._announce())
         return events
 
     def _add(self, fragment: Any) -> None:
-        index = fragment.index
+        index = getattr(fragment, "index", None)
         if index is None:
             # Some compatible servers omit the index: a new id starts a new call.
             known = [k for k, p in self.calls.items() if fragment.id and p.id == fragment.id]
