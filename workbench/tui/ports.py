@@ -1,0 +1,123 @@
+"""What the TUI needs from the runtime, as structural types, so tests can hand it a fake.
+
+The real :class:`workbench.runtime.Runtime` satisfies :class:`RuntimeLike`; the TUI never imports the
+runtime module except in :func:`default_runtime_factory`, lazily, so vendor SDKs stay off the start path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from pathlib import Path
+from types import EllipsisType
+from typing import Protocol, TypedDict
+
+from workbench.core.events import Event, SettingsChanged
+from workbench.core.provider import ProviderCapabilities
+from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+
+
+class ProfileLike(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+
+class RuntimeLike(Protocol):
+    """A live session: one provider, one conversation, one recording."""
+
+    @property
+    def profile(self) -> ProfileLike: ...
+
+    @property
+    def settings(self) -> RunSettings: ...
+
+    @property
+    def capabilities(self) -> ProviderCapabilities: ...
+
+    @property
+    def tool_names(self) -> list[str]: ...
+
+    @property
+    def session_path(self) -> Path | None: ...
+
+    @property
+    def busy(self) -> bool: ...
+
+    def run_turn(self, prompt: str) -> AsyncGenerator[Event, None]:
+        """Events of one turn; closing the iterator cancels the turn."""
+        ...
+
+    def cancel_turn(self) -> bool:
+        """Cancel the running turn; its iterator then yields the cleanup events and ends."""
+        ...
+
+    def update_settings(
+        self,
+        *,
+        parallel: bool | None = None,
+        function_calling_mode: FunctionCallingMode | None = None,
+        concurrent: bool | None = None,
+        max_concurrent: int | None = None,
+        timeout_s: float | EllipsisType | None = ...,
+        fault: tuple[str, FaultPreset] | None = None,
+    ) -> SettingsChanged: ...
+
+    async def aclose(self) -> None: ...
+
+
+RuntimeFactory = Callable[[str | None], Awaitable[RuntimeLike]]
+"""Starts a runtime for a profile name or path (None: the default profile)."""
+
+
+class ProfileChoice(Protocol):
+    """One entry of the profile picker (``workbench.config.ProfileEntry`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def error(self) -> Exception | None:
+        """Why the profile cannot be used (its ``str`` is shown), or None."""
+        ...
+
+
+ProfileLister = Callable[[], list[ProfileChoice]]
+
+
+def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
+    """The real runtime; ``record`` names the file of the first session only."""
+    pending_record = [record]
+
+    async def start(name: str | None) -> RuntimeLike:
+        from workbench.config import DEFAULT_PROFILE, resolve_profile
+        from workbench.runtime import Runtime
+
+        profile = resolve_profile(name or DEFAULT_PROFILE)
+        path, pending_record[0] = pending_record[0], None
+        return await Runtime.start(profile, record=path)
+
+    return start
+
+
+def default_profile_lister() -> list[ProfileChoice]:
+    from workbench.config import discover_profiles
+
+    entries: list[ProfileChoice] = []
+    entries.extend(discover_profiles())
+    return entries
+
+
+class SettingsUpdate(TypedDict, total=False):
+    """Keyword arguments for :meth:`RuntimeLike.update_settings`: only the knobs that changed."""
+
+    parallel: bool
+    function_calling_mode: FunctionCallingMode
+    concurrent: bool
+    max_concurrent: int
+    timeout_s: float | None
+    fault: tuple[str, FaultPreset]

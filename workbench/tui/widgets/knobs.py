@@ -1,0 +1,256 @@
+"""The live knobs: profile, parallel emission, function-calling mode, local concurrency, cap, timeout,
+and a fault switch per tool.
+
+The widget never talks to the runtime. A user change posts :class:`Knobs.Changed` with only what
+changed; the screen applies it and calls :meth:`Knobs.show` with the settings the runtime answered,
+which is the one place the knobs are set (silently, so showing never echoes back as a change).
+"""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Input, Label, Select, Switch
+
+from workbench.core.provider import ProviderCapabilities
+from workbench.core.settings import (
+    EmissionSettings,
+    ExecutionSettings,
+    Fault,
+    FaultPreset,
+    FunctionCallingMode,
+    RunSettings,
+)
+from workbench.tui.commands import CommandError, parse_max, parse_timeout
+from workbench.tui.ports import SettingsUpdate
+
+FAULT_CYCLE: tuple[FaultPreset, ...] = ("off", "slow", "flaky", "hang")
+INVERTED_KNOBS = frozenset({"disable_parallel_tool_use"})
+"""Provider knobs whose ``true`` means *no* parallel calls; their switch is shown the provider's way."""
+
+
+def fault_preset(fault: Fault | None) -> FaultPreset | None:
+    """The preset a fault came from, or None for a custom fault (set in a profile, say)."""
+    if fault is None or not fault.active:
+        return "off"
+    for preset in FAULT_CYCLE[1:]:
+        if Fault.preset(preset) == fault:
+            return preset
+    return None
+
+
+class FaultChip(Button):
+    """A tool's fault switch: each press moves to the next preset (off → slow → flaky → hang)."""
+
+    DEFAULT_CSS = """
+    FaultChip {
+        min-width: 8;
+        margin: 0 1 0 0;
+        &.-slow { background: $warning 40%; }
+        &.-flaky { background: $error 40%; }
+        &.-hang { background: $error 70%; }
+        &.-custom { background: $secondary 40%; }
+    }
+    """
+
+    preset: reactive[FaultPreset | None] = reactive[FaultPreset | None]("off", init=False)
+    """The fault in force for this tool; None when it is a custom fault from the profile."""
+
+    def __init__(self, tool: str) -> None:
+        super().__init__(f"{tool}: off", compact=True, classes="-off")
+        self.tool = tool
+        self.tooltip = f"Fault injected into {tool}: press to cycle off, slow, flaky, hang"
+
+    def watch_preset(self, old: FaultPreset | None, new: FaultPreset | None) -> None:
+        self.remove_class(f"-{old or 'custom'}")
+        self.add_class(f"-{new or 'custom'}")
+        self.label = f"{self.tool}: {new or 'custom'}"
+
+    @property
+    def next_preset(self) -> FaultPreset:
+        if self.preset is None:
+            return "off"
+        return FAULT_CYCLE[(FAULT_CYCLE.index(self.preset) + 1) % len(FAULT_CYCLE)]
+
+
+class Knobs(Vertical):
+    """Three rows of knobs: who answers, what the model may emit, how calls run."""
+
+    DEFAULT_CSS = """
+    Knobs {
+        height: auto;
+        padding: 0 1;
+        & Horizontal, & HorizontalScroll { height: 1; }
+        & HorizontalScroll { scrollbar-size-horizontal: 0; }
+        & Label { margin: 0 1 0 0; }
+        & .group { color: $text-accent; text-style: bold; width: 10; }
+        & .note { color: $text-muted; }
+        & Switch { height: 1; border: none; padding: 0; margin: 0 1 0 0; }
+        & Input { width: 8; margin: 0 1 0 0; }
+        & Select { width: 10; margin: 0 1 0 0; }
+        & #profile { margin: 0 2 0 0; min-width: 12; }
+        & .step { min-width: 3; width: 3; }
+    }
+    """
+
+    class Changed(Message):
+        """The user turned a knob; ``update`` holds only what changed."""
+
+        def __init__(self, knobs: Knobs, update: SettingsUpdate) -> None:
+            super().__init__()
+            self.knobs = knobs
+            self.update = update
+
+        @property
+        def control(self) -> Knobs:
+            return self.knobs
+
+    class ProfileRequested(Message):
+        """The user wants to pick another profile."""
+
+    class Invalid(Message):
+        """A typed value was refused; ``message`` says why."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._settings = RunSettings()
+        self._inverted = False
+
+    def compose(self) -> ComposeResult:
+        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
+        with Horizontal():
+            yield Label("Profile", classes="group")
+            yield Button("…", id="profile", compact=True)
+            yield Label("Emission", classes="group")
+            yield Label("parallel_tool_calls", id="parallel-label")
+            yield Switch(id="parallel", animate=False)
+            yield Label("mode", id="mode-label")
+            yield Select(
+                [(mode, mode) for mode in modes],
+                id="mode",
+                value="AUTO",
+                allow_blank=False,
+                compact=True,
+            )
+            yield Label("", id="parallel-note", classes="note")
+        with Horizontal():
+            yield Label("Execution", classes="group")
+            yield Label("concurrent")
+            yield Switch(id="concurrent", animate=False)
+            yield Label("max")
+            yield Button("−", id="max-down", compact=True, classes="step")
+            yield Input(id="max", type="integer", compact=True, select_on_focus=True)
+            yield Button("+", id="max-up", compact=True, classes="step")
+            yield Label("timeout")
+            yield Input(id="timeout", placeholder="off", compact=True, select_on_focus=True)
+            yield Label("s", classes="note")
+        with HorizontalScroll(id="faults"):
+            yield Label("Faults", classes="group")
+
+    # -- showing -------------------------------------------------------------------------------------
+
+    async def configure(
+        self, *, profile_label: str, capabilities: ProviderCapabilities, tools: list[str]
+    ) -> None:
+        """Fit the knobs to a provider and its tools (after start-up or a profile switch)."""
+        self.query_one("#profile", Button).label = f"{profile_label} ▾"
+        knob = capabilities.parallel_knob
+        self._inverted = knob in INVERTED_KNOBS
+        parallel = self.query_one("#parallel", Switch)
+        parallel.disabled = knob is None
+        self.query_one("#parallel-label", Label).update(knob or "parallel: n/a")
+        self.query_one("#parallel-note", Label).update(capabilities.parallel_note)
+        supports_mode = capabilities.supports_function_calling_mode
+        self.query_one("#mode", Select).display = supports_mode
+        self.query_one("#mode-label", Label).display = supports_mode
+        faults = self.query_one("#faults", HorizontalScroll)
+        await faults.remove_children(FaultChip)
+        await faults.mount_all(FaultChip(tool) for tool in tools)
+        self.show(self._settings)
+
+    def show(self, settings: RunSettings) -> None:
+        """Show these settings without posting any change."""
+        self._settings = settings
+        self.show_emission(settings.emission)
+        self.show_execution(settings.execution)
+
+    def show_emission(self, emission: EmissionSettings) -> None:
+        parallel = self.query_one("#parallel", Switch)
+        mode = self.query_one("#mode", Select)
+        with self.prevent(Switch.Changed, Select.Changed):
+            parallel.value = emission.parallel != self._inverted
+            mode.value = emission.function_calling_mode
+
+    def show_execution(self, execution: ExecutionSettings) -> None:
+        with self.prevent(Switch.Changed, Input.Changed):
+            self.query_one("#concurrent", Switch).value = execution.concurrent
+            self.query_one("#max", Input).value = str(execution.max_concurrent)
+            timeout = execution.timeout_s
+            self.query_one("#timeout", Input).value = "" if timeout is None else f"{timeout:g}"
+        for chip in self.query(FaultChip):
+            chip.preset = fault_preset(execution.faults.get(chip.tool))
+
+    # -- user changes --------------------------------------------------------------------------------
+
+    def _changed(self, update: SettingsUpdate) -> None:
+        self.post_message(self.Changed(self, update))
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        if event.switch.id == "parallel":
+            self._changed({"parallel": event.value != self._inverted})
+        elif event.switch.id == "concurrent":
+            self._changed({"concurrent": event.value})
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
+        for mode in modes:
+            if event.select.id == "mode" and event.value == mode:
+                self._changed({"function_calling_mode": mode})
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button
+        cap = self._settings.execution.max_concurrent
+        if isinstance(button, FaultChip):
+            self._changed({"fault": (button.tool, button.next_preset)})
+        elif button.id == "profile":
+            self.post_message(self.ProfileRequested())
+        elif button.id == "max-down" and cap > 1:
+            self._changed({"max_concurrent": cap - 1})
+        elif button.id == "max-up":
+            self._changed({"max_concurrent": cap + 1})
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._take_input(event.input)
+
+    def on_descendant_blur(self, event: object) -> None:
+        for input in self.query(Input):
+            if not input.has_focus:
+                self._take_input(input, quiet=True)
+
+    def _take_input(self, input: Input, *, quiet: bool = False) -> None:
+        execution = self._settings.execution
+        try:
+            if input.id == "max":
+                n = parse_max(input.value.strip())
+                if n != execution.max_concurrent:
+                    self._changed({"max_concurrent": n})
+            elif input.id == "timeout":
+                seconds = parse_timeout(input.value.strip() or "off")
+                if seconds != execution.timeout_s:
+                    self._changed({"timeout_s": seconds})
+        except CommandError as exc:
+            self.show_execution(execution)
+            if not quiet:
+                self.post_message(self.Invalid(str(exc)))

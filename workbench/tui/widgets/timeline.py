@@ -1,0 +1,477 @@
+"""The timeline: one group per batch on its own time axis, the model's round trips between them.
+
+A Line API widget (``ScrollView`` + ``render_line``): it keeps a light index of *sections* (a turn
+divider, a model round trip, a batch with its calls) with their first line, and draws only the lines in
+view, so a refresh costs the same at ten calls or ten thousand. The screen calls :meth:`note` for every
+model change (cheap: it only marks what moved) and :meth:`flush` from a throttled timer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from workbench.core.events import ModelRequestStarted, ModelResponseFinished, TurnStarted
+from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
+from workbench.tui.widgets import timeline_rows as rows
+
+SectionKind = Literal["turn", "model", "batch"]
+
+
+@dataclass(slots=True, eq=False)
+class Section:
+    """A run of lines about one thing. Batch sections: [model row] header, axis, calls, blank."""
+
+    kind: SectionKind
+    turn: int
+    span: ModelSpan | None = None
+    batch: BatchGroup | None = None
+    start: int = 0
+    height: int = 1
+
+    @property
+    def head(self) -> int:
+        """Lines before the first call row of a batch section."""
+        return (1 if self.span is not None else 0) + 2
+
+    def measure(self) -> int:
+        if self.batch is None:
+            return 1
+        return self.head + len(self.batch.calls) + 1
+
+    @property
+    def open(self) -> bool:
+        if self.batch is not None:
+            return not self.batch.done
+        return self.span is not None and self.span.end_t is None
+
+
+class Timeline(ScrollView, can_focus=True):
+    """Every batch of the session, newest followed unless the user scrolled back."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline--text",
+        "timeline--dim",
+        "timeline--header",
+        "timeline--model",
+        "timeline--turn",
+        "timeline--axis",
+        "timeline--wait",
+        "timeline--running",
+        "timeline--ok",
+        "timeline--error",
+        "timeline--timeout",
+        "timeline--cancelled",
+        "timeline--retry",
+        "timeline--cursor",
+    }
+
+    DEFAULT_CSS = """
+    Timeline {
+        background: $surface;
+        & > .timeline--text { color: $text; }
+        & > .timeline--dim { color: $text-muted; }
+        & > .timeline--header { color: $text; text-style: bold; }
+        & > .timeline--model { color: $secondary; }
+        & > .timeline--turn { color: $text-muted; }
+        & > .timeline--axis { color: $text-muted; }
+        & > .timeline--wait { color: $text-disabled; }
+        & > .timeline--running { color: $accent; }
+        & > .timeline--ok { color: $success; }
+        & > .timeline--error { color: $error; }
+        & > .timeline--timeout { color: $warning; }
+        & > .timeline--cancelled { color: $text-disabled; }
+        & > .timeline--retry { color: $warning; text-style: bold; }
+        & > .timeline--cursor { background: $accent 35%; }
+        &:focus > .timeline--cursor { background: $accent 60%; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Previous call", show=False),
+        Binding("down", "cursor(1)", "Next call", show=False),
+        Binding("pageup", "cursor(-10)", "Up 10 calls", show=False),
+        Binding("pagedown", "cursor(10)", "Down 10 calls", show=False),
+        Binding("home", "cursor_edge(False)", "First call", show=False),
+        Binding("end", "cursor_edge(True)", "Last call (follow)", show=False),
+    ]
+
+    follow: var[bool] = var(True)
+    """Keep the newest lines in view; off once the user scrolls back, on again at the bottom."""
+    cursor: var[str | None] = var(None, init=False)
+    """Id of the selected call."""
+
+    class CallSelected(Message):
+        """The cursor moved to a call (keys, mouse, or :meth:`select_call`)."""
+
+        def __init__(self, timeline: Timeline, call_id: str) -> None:
+            super().__init__()
+            self.timeline = timeline
+            self.call_id = call_id
+
+        @property
+        def control(self) -> Timeline:
+            return self.timeline
+
+    def __init__(
+        self,
+        model: TimelineModel,
+        clock: Callable[[], float],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.clock = clock
+        self.sections: list[Section] = []
+        self._starts: list[int] = []
+        self._by_turn: dict[int, Section] = {}
+        self._by_round_trip: dict[int, Section] = {}
+        self._by_batch: dict[str, Section] = {}
+        self._dirty_from: int | None = None
+        self._open: set[int] = set()
+        self._styles: dict[str, Style] = {}
+        self._cursor_pos: tuple[int, int] | None = None
+
+    # -- feeding ----------------------------------------------------------------------------------
+
+    def reset(self, model: TimelineModel) -> None:
+        self.model = model
+        self.sections.clear()
+        self._starts.clear()
+        self._by_turn.clear()
+        self._by_round_trip.clear()
+        self._by_batch.clear()
+        self._open.clear()
+        self._cursor_pos = None
+        self.cursor = None
+        self._dirty_from = 0
+
+    def note(self, change: Change) -> None:
+        """Record what an applied event changed; drawing waits for :meth:`flush`."""
+        event = change.event
+        if isinstance(event, TurnStarted) and event.turn not in self._by_turn:
+            self._by_turn[event.turn] = self._append(Section("turn", event.turn))
+        if change.round_trip is not None and change.round_trip not in self._by_round_trip:
+            span = self.model.span(change.round_trip)
+            if span is not None and isinstance(event, ModelRequestStarted | ModelResponseFinished):
+                batch_section = self._by_batch.get(span.batch_id or "")
+                if batch_section is not None and batch_section.span is None:
+                    batch_section.span = span  # the batch was seen before its round trip
+                    self._by_round_trip[change.round_trip] = batch_section
+                    self._dirty(batch_section)
+                else:
+                    self._by_round_trip[change.round_trip] = self._append(
+                        Section("model", span.turn, span=span)
+                    )
+        if change.batch_id is not None:
+            section = self._by_batch.get(change.batch_id)
+            if section is None:
+                batch = self.model.batch(change.batch_id)
+                if batch is None:
+                    return
+                section = self._adopt(batch)
+            self._dirty(section)
+        elif change.round_trip is not None:
+            section = self._by_round_trip.get(change.round_trip)
+            if section is not None:
+                self._dirty(section)
+        if change.closed:
+            for call_id in change.closed:
+                row = self.model.call(call_id)
+                if row is not None and row.batch_id in self._by_batch:
+                    self._dirty(self._by_batch[row.batch_id])
+
+    def _adopt(self, batch: BatchGroup) -> Section:
+        """A new batch joins the section of its round trip, or gets one of its own."""
+        span = batch.model_span
+        if span is not None:
+            owner = self._by_round_trip.get(span.round_trip)
+            if owner is not None and owner.batch is None:
+                owner.kind = "batch"
+                owner.batch = batch
+                self._by_batch[batch.batch_id] = owner
+                return owner
+        section = self._append(Section("batch", batch.turn, span=None, batch=batch))
+        self._by_batch[batch.batch_id] = section
+        return section
+
+    def _append(self, section: Section) -> Section:
+        self.sections.append(section)
+        self._starts.append(0)
+        self._dirty(section, index=len(self.sections) - 1)
+        return section
+
+    def _dirty(self, section: Section, index: int | None = None) -> None:
+        if index is None:
+            index = self._index_of(section)
+        if self._dirty_from is None or index < self._dirty_from:
+            self._dirty_from = index
+        self._open.add(index)
+
+    def _index_of(self, section: Section) -> int:
+        # Sections are appended in line order, so their starts are sorted; the newest is the usual case.
+        if self.sections and self.sections[-1] is section:
+            return len(self.sections) - 1
+        i = bisect.bisect_right(self._starts, section.start) - 1
+        while i >= 0 and self.sections[i] is not section:
+            i -= 1
+        return i if i >= 0 else self.sections.index(section)
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Re-measure what changed and redraw; called at most ~20 times a second."""
+        if self._dirty_from is not None:
+            self._relayout(self._dirty_from)
+            self._dirty_from = None
+            total = self.sections[-1].start + self.sections[-1].height if self.sections else 0
+            self.virtual_size = Size(self.scrollable_content_region.width, total)
+            if self.follow:
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.refresh()
+        elif self._open:
+            self.refresh()
+        self._open = {i for i in self._open if i < len(self.sections) and self.sections[i].open}
+
+    def _relayout(self, first: int) -> None:
+        line = 0
+        if first > 0:
+            previous = self.sections[first - 1]
+            line = previous.start + previous.height
+        for i in range(first, len(self.sections)):
+            section = self.sections[i]
+            section.start = line
+            self._starts[i] = line
+            section.height = section.measure()
+            line += section.height
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(f"timeline--{name}", partial=True)
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line = self.scroll_offset.y + y
+        located = self._locate(line)
+        if located is None:
+            return Strip.blank(width, base)
+        section, offset = located
+        segments = self._section_line(section, offset, width)
+        strip = Strip(segments).crop_extend(0, width, base)
+        if self._is_cursor_line(section, offset):
+            strip = strip.apply_style(self._style("cursor"))
+        return strip.apply_style(base)
+
+    def _locate(self, line: int) -> tuple[Section, int] | None:
+        if not self.sections or line < 0:
+            return None
+        i = bisect.bisect_right(self._starts, line) - 1
+        if i < 0:
+            return None
+        section = self.sections[i]
+        offset = line - section.start
+        if offset >= section.height:
+            return None
+        return section, offset
+
+    def _section_line(self, section: Section, offset: int, width: int) -> list[Segment]:
+        style = self._style
+        now = max(self.clock(), self.model.last_t)
+        frame = int(time.monotonic() * 10)
+        if section.kind == "turn":
+            turn = self.model.turn(section.turn)
+            return rows.turn_line(turn, width, style) if turn is not None else []
+        if section.span is not None:
+            if offset == 0:
+                return rows.span_line(section.span, now, frame, style)
+            offset -= 1
+        batch = section.batch
+        if batch is None:
+            return []
+        if offset == 0:
+            return rows.batch_header(batch, now, style)
+        label_w, bar_w = self._columns(width)
+        axis = self._axis(batch, now, bar_w)
+        if offset == 1:
+            return [Segment(" " * (label_w + 2), style("axis")), *rows.axis_line(axis, style)]
+        index = offset - 2
+        if index >= len(batch.calls):
+            return []
+        row = batch.calls[index]
+        status, status_style = rows.call_status(row, now, frame)
+        label = rows.call_label(row, label_w)
+        return [
+            Segment(" " + label.ljust(label_w) + " ", style("text")),
+            *rows.call_bar(row, axis, now, style),
+            Segment(" " + status, style(status_style)),
+        ]
+
+    def _columns(self, width: int) -> tuple[int, int]:
+        label_w = max(14, min(34, width * 3 // 10))
+        bar_w = max(8, width - label_w - 3 - rows.STATUS_WIDTH)
+        return label_w, bar_w
+
+    @staticmethod
+    def _axis(batch: BatchGroup, now: float, width: int) -> rows.Axis:
+        start, end = batch.axis()
+        if not batch.done:
+            end = max(end, now)
+        return rows.Axis(start, end, width)
+
+    # -- the cursor ---------------------------------------------------------------------------------
+
+    def _is_cursor_line(self, section: Section, offset: int) -> bool:
+        pos = self._cursor_position()
+        if pos is None:
+            return False
+        index, row = pos
+        return self.sections[index] is section and offset == section.head + row
+
+    def _cursor_position(self) -> tuple[int, int] | None:
+        """(section index, row index) of the cursor call, re-found if rows moved."""
+        if self.cursor is None:
+            return None
+        pos = self._cursor_pos
+        if pos is not None:
+            index, row = pos
+            if index < len(self.sections):
+                batch = self.sections[index].batch
+                if (
+                    batch is not None
+                    and row < len(batch.calls)
+                    and batch.calls[row].call_id == self.cursor
+                ):
+                    return pos
+        call = self.model.call(self.cursor)
+        if call is None or call.batch_id not in self._by_batch:
+            return None
+        section = self._by_batch[call.batch_id]
+        assert section.batch is not None
+        for row, candidate in enumerate(section.batch.calls):
+            if candidate is call:
+                self._cursor_pos = (self._index_of(section), row)
+                return self._cursor_pos
+        return None
+
+    def select_call(self, call_id: str, *, scroll: bool = True) -> bool:
+        """Put the cursor on a call (a chip was clicked, say). False if the call is unknown."""
+        if self.model.call(call_id) is None:
+            return False
+        if self._dirty_from is not None:
+            self.flush()
+        self.cursor = call_id
+        self._cursor_pos = None
+        if scroll:
+            self._scroll_to_cursor()
+        return True
+
+    def watch_cursor(self, old: str | None, new: str | None) -> None:
+        self.refresh()
+        if new is not None:
+            self.post_message(self.CallSelected(self, new))
+
+    def _scroll_to_cursor(self) -> None:
+        pos = self._cursor_position()
+        if pos is None:
+            return
+        section = self.sections[pos[0]]
+        line = section.start + section.head + pos[1]
+        self.scroll_to_region(
+            Region(0, line, 1, 1), animate=False, immediate=True, force=True, spacing=None
+        )
+
+    def action_cursor(self, delta: int) -> None:
+        pos = self._cursor_position()
+        if pos is None:
+            self.action_cursor_edge(last=delta < 0)
+            return
+        target = self._step(pos, delta)
+        if target is not None:
+            self._move_to(target)
+
+    def action_cursor_edge(self, last: bool) -> None:
+        indices = range(len(self.sections) - 1, -1, -1) if last else range(len(self.sections))
+        for index in indices:
+            batch = self.sections[index].batch
+            if batch is not None and batch.calls:
+                self._move_to((index, len(batch.calls) - 1 if last else 0))
+                if last:
+                    self.follow = True
+                return
+
+    def _step(self, pos: tuple[int, int], delta: int) -> tuple[int, int] | None:
+        index, row = pos
+        step = 1 if delta > 0 else -1
+        remaining = abs(delta)
+        last_valid: tuple[int, int] | None = None
+        while remaining:
+            batch = self.sections[index].batch
+            assert batch is not None
+            if 0 <= row + step < len(batch.calls):
+                row += step
+                remaining -= 1
+                last_valid = (index, row)
+                continue
+            index += step
+            while 0 <= index < len(self.sections):
+                candidate = self.sections[index].batch
+                if candidate is not None and candidate.calls:
+                    break
+                index += step
+            else:
+                return last_valid
+            batch = self.sections[index].batch
+            assert batch is not None
+            row = 0 if step > 0 else len(batch.calls) - 1
+            remaining -= 1
+            last_valid = (index, row)
+        return last_valid
+
+    def _move_to(self, pos: tuple[int, int]) -> None:
+        batch = self.sections[pos[0]].batch
+        assert batch is not None
+        self._cursor_pos = pos
+        self.cursor = batch.calls[pos[1]].call_id
+        self._scroll_to_cursor()
+
+    async def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        located = self._locate(self.scroll_offset.y + offset.y)
+        if located is None:
+            return
+        section, line = located
+        if section.batch is not None:
+            row = line - section.head
+            if 0 <= row < len(section.batch.calls):
+                self._move_to((self._index_of(section), row))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.follow = new >= self.max_scroll_y - 1
+
+    def selected_call(self) -> CallRow | None:
+        return self.model.call(self.cursor) if self.cursor is not None else None

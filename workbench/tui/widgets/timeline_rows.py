@@ -1,0 +1,213 @@
+"""Drawing one timeline line as a list of segments: the bar of a call, the axis, the headers.
+
+Pure functions of the model's rows, a time axis and Rich styles, so the Line API widget only decides
+*which* line to draw and the cost of a line does not depend on how many calls exist.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+
+from workbench.core.timeline import BatchGroup, CallRow, ModelSpan, TurnInfo
+from workbench.tui import format as fmt
+from workbench.tui.widgets.chat import short_args
+
+StyleFor = Callable[[str], Style]
+"""Looks up a component style by its short name (``ok``, ``wait``, ``header`` …)."""
+
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+STATUS_WIDTH = 12
+MARK = {
+    "emitted": "◌",
+    "queued": "◌",
+    "running": "◐",
+    "retrying": "↻",
+    "ok": "✓",
+    "error": "✗",
+    "timeout": "⧖",
+    "cancelled": "⊘",
+}
+
+
+class Axis:
+    """Maps session time to cells: ``start`` sits at cell 0, ``end`` at cell ``width``."""
+
+    __slots__ = ("end", "scale", "start", "width")
+
+    def __init__(self, start: float, end: float, width: int) -> None:
+        self.start = start
+        self.end = max(end, start + 1e-6)
+        self.width = max(1, width)
+        self.scale = self.width / (self.end - self.start)
+
+    def cell(self, t: float) -> float:
+        return (t - self.start) * self.scale
+
+    def span(self, t0: float, t1: float) -> tuple[int, int, int]:
+        """First cell, end cell (exclusive) and eighths filled in the last cell, clipped to the axis.
+
+        Every non-empty span gets at least one cell, so a 2 ms call is still visible.
+        """
+        c0 = min(self.width - 1, max(0, math.floor(self.cell(t0))))
+        exact = min(float(self.width), max(0.0, self.cell(t1)))
+        c1 = max(c0 + 1, math.ceil(exact))
+        eighths = round((exact - math.floor(exact)) * 8) if c1 == math.ceil(exact) else 8
+        return c0, min(c1, self.width), eighths or 8
+
+
+def call_label(row: CallRow, width: int) -> str:
+    text = f"#{row.index} {row.tool} {short_args(row.args, width)}"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def call_status(row: CallRow, now: float, frame: int) -> tuple[str, str]:
+    """The status column (mark, duration, attempts) and the style name it is drawn in."""
+    state = row.state
+    if state in ("running", "retrying"):
+        text = f"{SPINNER[frame % len(SPINNER)]} {fmt.seconds(row.run_at(now))}"
+    elif state in ("queued", "emitted"):
+        text = f"◌ wait {fmt.seconds(row.wait_at(now))}"
+    elif row.started_t is None:
+        text = f"{MARK[state]} not run"
+    else:
+        text = f"{MARK[state]} {fmt.seconds(row.run_s)}"
+    if row.attempts > 1:
+        text += f" ×{row.attempts}"
+    return text, _state_style(state)
+
+
+def call_bar(row: CallRow, axis: Axis, now: float, style: StyleFor) -> list[Segment]:
+    """Waiting for a slot (░), then running (█) in the colour of how it ended; ↻ marks retries."""
+    width = axis.width
+    cells: list[tuple[str, str]] = [(" ", "")] * width
+    started = row.started_t
+    wait_end = started if started is not None else (row.finished_t if row.done else now)
+    if wait_end is not None and wait_end > row.queued_t:
+        c0, c1, _ = axis.span(row.queued_t, wait_end)
+        for i in range(c0, c1):
+            cells[i] = ("░", "wait")
+    if started is not None:
+        run_end = row.finished_t if row.finished_t is not None else now
+        c0, c1, eighths = axis.span(started, run_end)
+        name = _state_style(row.state)
+        for i in range(c0, c1):
+            cells[i] = ("█", name)
+        if eighths < 8 and c1 - c0 > 1:
+            cells[c1 - 1] = (EIGHTHS[eighths], name)
+        for t in row.retry_ts:
+            cell = min(width - 1, max(0, math.floor(axis.cell(t))))
+            cells[cell] = ("↻", "retry")
+    return _runs(cells, style)
+
+
+def axis_ticks(axis: Axis) -> list[tuple[int, str]]:
+    """Tick positions and labels (relative to the axis start), not overlapping."""
+    step = fmt.nice_step(axis.end - axis.start, axis.width)
+    ticks: list[tuple[int, str]] = []
+    free_from = 0
+    k = 0
+    while True:
+        value = k * step
+        if value > axis.end - axis.start + 1e-9:
+            break
+        cell = math.floor(axis.cell(axis.start + value))
+        label = fmt.tick_label(value, step)
+        if cell >= free_from and cell + len(label) <= axis.width:
+            ticks.append((cell, label))
+            free_from = cell + len(label) + 2
+        k += 1
+    return ticks
+
+
+def axis_line(axis: Axis, style: StyleFor) -> list[Segment]:
+    cells = [" "] * axis.width
+    for cell, label in axis_ticks(axis):
+        for i, char in enumerate(label):
+            cells[cell + i] = char
+    return [Segment("".join(cells), style("axis"))]
+
+
+def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment]:
+    stats = batch.stats if batch.stats is not None else batch.live_stats()
+    wall = stats.wall_s if batch.done else max(stats.wall_s, now - batch.axis()[0])
+    parts: list[Segment] = [
+        Segment(f"▾ {batch.batch_id}", style("header")),
+        Segment(f" · {stats.calls} call{'s' if stats.calls != 1 else ''}", style("text")),
+    ]
+    if not batch.done:
+        parts.append(
+            Segment(f" · {batch.finished_calls}/{len(batch.calls)} done", style("running"))
+        )
+    parts.append(
+        Segment(
+            f" · wall {fmt.seconds(wall)} · Σ {fmt.seconds(stats.sum_s)}"
+            f" · ×{stats.speedup:.2f} · peak {stats.peak_concurrency}",
+            style("text"),
+        )
+    )
+    for count, word, name in (
+        (stats.errors, "error", "error"),
+        (stats.timeouts, "timeout", "timeout"),
+        (stats.cancelled, "cancelled", "cancelled"),
+    ):
+        if count:
+            plural = "s" if count != 1 and word != "cancelled" else ""
+            parts.append(Segment(f" · {count} {word}{plural}", style(name)))
+    if batch.eager:
+        parts.append(Segment(" · eager", style("running")))
+    parts.append(Segment(f" · {fmt.execution(batch.settings)}", style("dim")))
+    return parts
+
+
+def span_line(span: ModelSpan, now: float, frame: int, style: StyleFor) -> list[Segment]:
+    parts = [Segment(f"◆ rt {span.round_trip}", style("model"))]
+    if span.end_t is None:
+        spin = SPINNER[frame % len(SPINNER)]
+        parts.append(Segment(f" · model {spin} {fmt.seconds(now - span.start_t)}", style("model")))
+        if span.calls:
+            parts.append(Segment(f" · {span.calls} calls so far", style("text")))
+        return parts
+    parts.append(Segment(f" · model {fmt.seconds(span.duration_s)}", style("model")))
+    what = f"{span.calls} call{'s' if span.calls != 1 else ''}" if span.calls else "answer"
+    parts.append(Segment(f" · {what} · {fmt.tokens(span.usage)}", style("text")))
+    emission = fmt.emission(span.emission)
+    if emission:
+        parts.append(Segment(f" · {emission}", style("dim")))
+    return parts
+
+
+def turn_line(turn: TurnInfo, width: int, style: StyleFor) -> list[Segment]:
+    prompt = turn.prompt.replace("\n", " ")
+    if len(prompt) > 40:
+        prompt = prompt[:39] + "…"
+    status = {"completed": "", "cancelled": " · cancelled", "error": " · error"}.get(
+        turn.status or "", f" · {turn.status}" if turn.status else ""
+    )
+    text = f"── turn {turn.turn} · {prompt}{status} "
+    return [Segment(text + "─" * max(0, width - len(text)), style("turn"))]
+
+
+def _state_style(state: str) -> str:
+    return {"emitted": "wait", "queued": "wait", "retrying": "running"}.get(state, state)
+
+
+def _runs(cells: list[tuple[str, str]], style: StyleFor) -> list[Segment]:
+    """Merge neighbouring cells of one style into one segment (fewer segments, faster output)."""
+    segments: list[Segment] = []
+    if not cells:
+        return segments
+    run_chars = [cells[0][0]]
+    run_style = cells[0][1]
+    for char, name in cells[1:]:
+        if name == run_style:
+            run_chars.append(char)
+        else:
+            segments.append(Segment("".join(run_chars), style(run_style or "text")))
+            run_chars, run_style = [char], name
+    segments.append(Segment("".join(run_chars), style(run_style or "text")))
+    return segments
