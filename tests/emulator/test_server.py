@@ -143,3 +143,20 @@ async def test_stop_ends_a_held_stream(server: EmulatorServer) -> None:
         with pytest.raises(httpx2.RemoteProtocolError):
             async for _ in lines:
                 pass
+
+
+class BrokenHandler(CountingHandler):
+    async def handle(self, request: EmulatorRequest, ctx: EmulatorContext) -> EmulatorResponse:
+        raise RuntimeError("oops")
+
+
+async def test_a_handler_bug_is_a_readable_500() -> None:
+    server = EmulatorServer([BrokenHandler()])
+    await server.start()
+    try:
+        async with httpx2.AsyncClient() as client:
+            response = await client.post(f"http://127.0.0.1:{server.port}/count", json={})
+    finally:
+        await server.stop()
+    assert response.status_code == 500
+    assert "RuntimeError: oops" in response.json()["error"]["message"]

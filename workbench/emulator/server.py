@@ -197,6 +197,7 @@ class EmulatorServer:
         *,
         chunk_delay_s: float = 0.0,
         planner: Planner | None = None,
+        log_requests: bool = True,
     ) -> None:
         self.handlers: list[WireHandler] = (
             list(handlers) if handlers is not None else default_handlers()
@@ -204,7 +205,8 @@ class EmulatorServer:
         self.chunk_delay_s = chunk_delay_s
         self.planner: Planner = planner or scripted_planner
         self.requests: list[EmulatorRequest] = []
-        """Every request received, in order (a log for tests)."""
+        """Every request received, in order (a log for tests; off for a long-running server)."""
+        self._log_requests = log_requests
         self.host = "127.0.0.1"
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -296,7 +298,8 @@ class EmulatorServer:
 
     async def _serve(self, request: EmulatorRequest, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; False when the connection must close afterwards."""
-        self.requests.append(request)
+        if self._log_requests:
+            self.requests.append(request)
         handler = next((h for h in self.handlers if h.matches(request.method, request.path)), None)
         if handler is None:
             body = {"error": {"message": f"no emulated API at {request.method} {request.path}"}}
@@ -320,6 +323,9 @@ class EmulatorServer:
                 response = await handler.handle(request, ctx)
             except WireError as exc:
                 response = handler.error_response(exc.status, exc.message)
+            except Exception as exc:  # the server boundary: a handler bug becomes a readable 500
+                detail = f"the emulator failed on this request: {type(exc).__name__}: {exc}"
+                response = handler.error_response(500, detail)
         if response.events is None:
             await _write_plain(writer, response)
             return True
@@ -469,16 +475,21 @@ def serve_forever(
     """Run the emulator until Ctrl-C, printing the base URL for each provider (``workbench emulate``)."""
 
     async def main() -> None:
-        server = EmulatorServer(chunk_delay_s=chunk_delay_s)
+        server = EmulatorServer(chunk_delay_s=chunk_delay_s, log_requests=False)
         if misbehaviour is not None:
             server.misbehave(misbehaviour)
         bound = await server.start(host, port)
         names = ", ".join(h.name for h in server.handlers) or "none"
-        print(f"workbench emulator on http://{host}:{bound} ({names}); Ctrl-C to stop")
-        for provider, url in server.base_urls.items():
-            if any(h.name == provider for h in server.handlers):
-                print(f"  workbench run --profile {provider} --base-url {url} ...")
-        print("  (any API key works; the scripted model answers)")
+        lines = [f"workbench emulator on http://{host}:{bound} ({names}); Ctrl-C to stop"]
+        lines += [
+            f'  workbench run --profile {provider} --base-url {url} "…"'
+            for provider, url in server.base_urls.items()
+            if any(h.name == provider for h in server.handlers)
+        ]
+        lines.append("  (any API key works; the scripted model answers)")
+        if misbehaviour is not None:
+            lines.append(f"  misbehaving: {misbehaviour}")
+        print("\n".join(lines), flush=True)
         try:
             await asyncio.Event().wait()
         finally:
