@@ -106,10 +106,17 @@ class MainScreen(Screen[None]):
             self.status = status
 
     def __init__(
-        self, *, mode: Mode = "live", profile: str | None = None, replay: Path | None = None
-    ):
+        self,
+        *,
+        mode: Mode = "live",
+        profile: str | None = None,
+        replay: Path | None = None,
+        closable: bool = False,
+    ) -> None:
         super().__init__()
-        self.mode: Mode = mode
+        self.closable = closable
+        """Whether Esc / q close this screen (a replay opened from a live session)."""
+        self.mode = mode
         self.profile_name = profile
         self.replay_path = replay
         self.runtime: RuntimeLike | None = None
