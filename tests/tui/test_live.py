@@ -19,6 +19,10 @@ def main_screen(app: WorkbenchApp) -> MainScreen:
     return screen
 
 
+def last_status(screen: MainScreen) -> str | None:
+    return screen.model.turns[-1].status
+
+
 def timeline_text(app: WorkbenchApp) -> str:
     return region_text(app, app.screen.query_one(Timeline))
 
@@ -123,12 +127,12 @@ async def test_esc_cancels_a_hanging_batch_and_the_next_prompt_works(
         screen.query_one(Timeline).flush()
         search = next(c for c in screen.query(ToolChip) if c.tool == "search")
         assert search.state == "cancelled"
-        assert screen.model.turns[-1].status == "cancelled"
+        assert last_status(screen) == "cancelled"
         assert all(row.done for b in screen.model.batches for row in b.calls)
         assert "1 cancelled" in timeline_text(app)
         await submit(pilot, "/fault search off")
         await run_turn(pilot, "again")
-        assert screen.model.turns[-1].status == "completed"
+        assert last_status(screen) == "completed"
 
 
 async def test_esc_cancels_even_when_the_runtime_cannot(
@@ -150,12 +154,12 @@ async def test_esc_cancels_even_when_the_runtime_cannot(
         screen = main_screen(app)
         running = [row for b in screen.model.batches for row in b.calls if not row.done]
         assert running == []
-        assert screen.model.turns[-1].status == "cancelled"
+        assert last_status(screen) == "cancelled"
         search = next(c for c in screen.query(ToolChip) if c.tool == "search")
         assert search.state == "cancelled"
         await submit(pilot, "/fault search off")
         await run_turn(pilot, "again")
-        assert screen.model.turns[-1].status == "completed"
+        assert last_status(screen) == "completed"
 
 
 async def test_chat_keeps_transcript_in_order(app: WorkbenchApp) -> None:

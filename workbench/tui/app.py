@@ -49,6 +49,8 @@ class WorkbenchApp(App[None]):
         """Cleared when a turn starts, set when it ends however it ends: what tests wait on."""
         self.replay_finished = asyncio.Event()
         """Set when a replay has fed its last event (or failed to load)."""
+        self.replay_held = asyncio.Event()
+        """Set while a paused replay holds its next event (after a step, say)."""
 
     async def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which would skip the screen's .tcss.

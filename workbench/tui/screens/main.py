@@ -558,8 +558,11 @@ class MainScreen(Screen[None]):
         self._sync_replay_bar()
         try:
             async for event in replay_events(loaded.events, self.controller):
+                app.replay_held.clear()
                 await self.feed(event)
                 self._sync_replay_bar()
+                if self.controller.paused and not self.controller.stepping:
+                    app.replay_held.set()
         finally:
             self.clock.rate = 0.0
             self._totals_dirty = True

@@ -12,6 +12,7 @@ from typing import get_args
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.events import DescendantBlur
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Switch
@@ -25,7 +26,7 @@ from workbench.core.settings import (
     FunctionCallingMode,
     RunSettings,
 )
-from workbench.tui.commands import CommandError, parse_max, parse_timeout
+from workbench.tui.commands import MAX_CONCURRENT_LIMIT, CommandError, parse_max, parse_timeout
 from workbench.tui.ports import SettingsUpdate
 
 FAULT_CYCLE: tuple[FaultPreset, ...] = ("off", "slow", "flaky", "hang")
@@ -63,6 +64,7 @@ class FaultChip(Button):
     def __init__(self, tool: str) -> None:
         super().__init__(f"{tool}: off", compact=True, classes="-off")
         self.tool = tool
+        self.active_effect_duration = 0  # each press counts, however quick
         self.tooltip = f"Fault injected into {tool}: press to cycle off, slow, flaky, hang"
 
     def watch_preset(self, old: FaultPreset | None, new: FaultPreset | None) -> None:
@@ -176,6 +178,10 @@ class Knobs(Vertical):
         await faults.mount_all(FaultChip(tool) for tool in tools)
         self.show(self._settings)
 
+    def on_mount(self) -> None:
+        for button_id in ("#max-down", "#max-up"):
+            self.query_one(button_id, Button).active_effect_duration = 0  # quick presses add up
+
     def show(self, settings: RunSettings) -> None:
         """Show these settings without posting any change."""
         self._settings = settings
@@ -220,26 +226,35 @@ class Knobs(Vertical):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button = event.button
-        cap = self._settings.execution.max_concurrent
         if isinstance(button, FaultChip):
             self._changed({"fault": (button.tool, button.next_preset)})
         elif button.id == "profile":
             self.post_message(self.ProfileRequested())
-        elif button.id == "max-down" and cap > 1:
-            self._changed({"max_concurrent": cap - 1})
-        elif button.id == "max-up":
-            self._changed({"max_concurrent": cap + 1})
+        elif button.id in ("max-down", "max-up"):
+            self._step_cap(-1 if button.id == "max-down" else 1)
+
+    def _step_cap(self, delta: int) -> None:
+        # Step from what is shown, so quick presses add up before the runtime answers.
+        cap_input = self.query_one("#max", Input)
+        try:
+            current = parse_max(cap_input.value.strip())
+        except CommandError:
+            current = self._settings.execution.max_concurrent
+        new = min(MAX_CONCURRENT_LIMIT, max(1, current + delta))
+        if new != current:
+            with self.prevent(Input.Changed):
+                cap_input.value = str(new)
+            self._changed({"max_concurrent": new})
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._take_input(event.input)
 
-    def on_descendant_blur(self, event: object) -> None:
-        for input in self.query(Input):
-            if not input.has_focus:
-                self._take_input(input, quiet=True)
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        if isinstance(event.widget, Input):
+            self._take_input(event.widget)
 
-    def _take_input(self, input: Input, *, quiet: bool = False) -> None:
+    def _take_input(self, input: Input) -> None:
         execution = self._settings.execution
         try:
             if input.id == "max":
@@ -252,5 +267,4 @@ class Knobs(Vertical):
                     self._changed({"timeout_s": seconds})
         except CommandError as exc:
             self.show_execution(execution)
-            if not quiet:
-                self.post_message(self.Invalid(str(exc)))
+            self.post_message(self.Invalid(str(exc)))

@@ -1,0 +1,140 @@
+"""Replaying a recorded session: same screen, same timeline, pace controls, broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tests.tui.conftest import SIZE, ready, region_text, submit, wait_for
+from tests.tui.fakes import FakeFactory, fake_profiles
+from tests.tui.synthetic import Script, concurrent_turn, failing_turn
+from workbench.core.events import Event
+from workbench.session import SessionRecorder
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.widgets.chat import ChatView
+from workbench.tui.widgets.knobs import Knobs
+from workbench.tui.widgets.timeline import Timeline
+
+PROFILE = {"name": "local", "type": "scripted", "model": "demo"}
+
+
+def session_events() -> list[Event]:
+    script = Script()
+    return concurrent_turn(script) + failing_turn(script)
+
+
+def write_session(path: Path, events: list[Event]) -> Path:
+    recorder = SessionRecorder.create(path, profile=PROFILE)
+    for event in events:
+        recorder.record(event)
+    recorder.close()
+    return path
+
+
+@pytest.fixture
+def session_file(tmp_path: Path) -> Path:
+    return write_session(tmp_path / "session.jsonl", session_events())
+
+
+def replay_screen(app: WorkbenchApp) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen) and screen.mode == "replay"
+    return screen
+
+
+async def test_instant_replay_draws_the_recorded_timeline(session_file: Path) -> None:
+    app = create_app(replay=session_file, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        screen = replay_screen(app)
+        screen.query_one(Timeline).flush()
+        await pilot.pause()
+        assert [b.batch_id for b in screen.model.batches] == ["b1", "b2"]
+        assert screen.model.batches[1].effective_stats().timeouts == 1
+        assert screen.query_one("#prompt", Input).disabled
+        assert screen.query_one(Knobs).disabled
+        text = region_text(app, screen.query_one(Timeline))
+        assert "▾ b2 · 4 calls" in text and "1 timeout" in text
+        assert "local · scripted · demo" in region_text(app, screen.query_one("#status"))
+        # The knobs show what the recorded batches ran under.
+        assert screen.query_one("#max", Input).value == "3"
+
+
+async def test_pause_speeds_and_step(session_file: Path) -> None:
+    app = create_app(replay=session_file, replay_speed=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = replay_screen(app)
+        await pilot.press("space")
+        controller = screen.controller
+        assert controller is not None and controller.paused
+        await pilot.press("n")
+        await wait_for(app.replay_held)
+        assert [b.done for b in screen.model.batches] == [True]
+        assert not app.replay_finished.is_set()
+        await pilot.press("2")
+        assert controller.speed == 2.0 and not controller.paused
+        await pilot.press("0")
+        assert controller.speed == 10.0
+        await pilot.press("i")
+        assert controller.speed is None
+        await wait_for(app.replay_finished)
+        assert len(screen.model.batches) == 2
+        assert "end" in region_text(app, screen.query_one("#replay-bar"))
+
+
+async def test_one_x_replay_keeps_recorded_order(tmp_path: Path) -> None:
+    script = Script()
+    events = concurrent_turn(script)
+    path = write_session(tmp_path / "short.jsonl", events)
+    app = create_app(replay=path, replay_speed=10.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        await pilot.pause()
+        screen = replay_screen(app)
+        assert screen.model.turns[0].status == "completed"
+        chat = screen.query_one(ChatView)
+        assert "Compare the weather" in region_text(app, chat)
+
+
+async def test_truncated_file_replays_what_it_can_and_says_so(tmp_path: Path) -> None:
+    path = write_session(tmp_path / "torn.jsonl", session_events())
+    with path.open("ab") as file:
+        file.write(b'{"type": "call_started", "t": 9')
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        await pilot.pause()
+        assert len(replay_screen(app).model.batches) == 2
+        assert any(n.title == "Session file problems" for n in app._notifications)
+
+
+async def test_not_a_session_file_is_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "notes.jsonl"
+    path.write_text('{"hello": "world"}\n')
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        await pilot.pause()
+        assert any(n.title == "Cannot replay" for n in app._notifications)
+        chat = replay_screen(app).query_one(ChatView)
+        assert "Cannot replay" in region_text(app, chat)
+
+
+async def test_replay_command_opens_over_the_live_session(
+    session_file: Path, factory: FakeFactory
+) -> None:
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await submit(pilot, f"/replay {session_file}")
+        await wait_for(app.replay_finished)
+        assert len(replay_screen(app).model.batches) == 2
+        await pilot.press("q")
+        await pilot.pause()
+        live = app.screen
+        assert isinstance(live, MainScreen) and live.mode == "live"
+        assert not factory.runtime.closed
