@@ -209,7 +209,8 @@ class MainScreen(Screen[None]):
             case CallStarted() | CallRetrying() | CallFinished():
                 row = self.model.call(event.call_id)
                 if row is not None:
-                    chat.set_call_state(row.call_id, row.state, row.run_s if row.done else None)
+                    ran = row.done and row.started_t is not None
+                    chat.set_call_state(row.call_id, row.state, row.run_s if ran else None)
             case BatchStarted() if self.mode == "replay":
                 self.query_one("#knobs", Knobs).show_execution(event.settings)
             case TurnFinished():
@@ -243,10 +244,11 @@ class MainScreen(Screen[None]):
     def _show_totals(self) -> None:
         totals = self.model.totals
         failures = f" · [red]{totals.failures} failed[/]" if totals.failures else ""
+        # Most telling first: a narrow terminal cuts the end of the line.
         self.query_one("#totals", Static).update(
             f"round trips {totals.round_trips} · model {fmt.seconds(totals.model_time_s)}"
-            f" · tools {fmt.seconds(totals.tool_time_s)} · {totals.batches} batches"
-            f" · {totals.calls} calls{failures} · {fmt.tokens(totals.usage)}"
+            f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}"
+            f" · {totals.calls} calls in {totals.batches} batches{failures}"
         )
 
     def _show_selected(self) -> None:

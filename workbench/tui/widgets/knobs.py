@@ -210,17 +210,23 @@ class Knobs(Vertical):
         self.post_message(self.Changed(self, update))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
+        # Only a real change is posted: widgets also report values set while mounting.
         event.stop()
+        emission, execution = self._settings.emission, self._settings.execution
         if event.switch.id == "parallel":
-            self._changed({"parallel": event.value != self._inverted})
-        elif event.switch.id == "concurrent":
+            parallel = event.value != self._inverted
+            if parallel != emission.parallel:
+                self._changed({"parallel": parallel})
+        elif event.switch.id == "concurrent" and event.value != execution.concurrent:
             self._changed({"concurrent": event.value})
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id != "mode":
+            return
         modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
         for mode in modes:
-            if event.select.id == "mode" and event.value == mode:
+            if event.value == mode and mode != self._settings.emission.function_calling_mode:
                 self._changed({"function_calling_mode": mode})
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
