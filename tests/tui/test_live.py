@@ -171,3 +171,22 @@ async def test_chat_keeps_transcript_in_order(app: WorkbenchApp) -> None:
         assert kinds[0] == "Static"  # the user's prompt
         assert kinds.index("Markdown") < kinds.index("ToolChip")
         assert kinds[-1] == "Markdown"  # the final answer
+
+
+async def test_errors_and_notices_reach_the_user(app: WorkbenchApp) -> None:
+    from workbench.core.events import ErrorEvent, Notice
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = main_screen(app)
+        await screen.feed(
+            Notice(t=0.1, turn=None, message="parallel_tool_calls is ignored by this model")
+        )
+        await screen.feed(
+            ErrorEvent(t=0.2, turn=1, kind="rate_limit", message="Slow down: 429 from the API")
+        )
+        await pilot.pause()
+        chat = region_text(app, screen.query_one(ChatView))
+        assert "parallel_tool_calls is ignored" in chat
+        assert "rate_limit: Slow down" in chat
+        assert any(n.severity == "error" and "429" in n.message for n in app._notifications)

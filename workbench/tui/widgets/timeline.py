@@ -82,6 +82,7 @@ class Timeline(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Timeline {
         background: $surface;
+        overflow-x: hidden;
         & > .timeline--text { color: $text; }
         & > .timeline--dim { color: $text-muted; }
         & > .timeline--header { color: $text; text-style: bold; }
@@ -239,9 +240,11 @@ class Timeline(ScrollView, can_focus=True):
             self._relayout(self._dirty_from)
             self._dirty_from = None
             total = self.sections[-1].start + self.sections[-1].height if self.sections else 0
-            self.virtual_size = Size(self.scrollable_content_region.width, total)
+            self.virtual_size = Size(
+                0, total
+            )  # lines are cut to the width, never scrolled sideways
             if self.follow:
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
             self.refresh()
         elif self._open:
             self.refresh()
@@ -417,8 +420,8 @@ class Timeline(ScrollView, can_focus=True):
             batch = self.sections[index].batch
             if batch is not None and batch.calls:
                 self._move_to((index, len(batch.calls) - 1 if last else 0))
-                if last:
-                    self.follow = True
+                if last:  # End also means "follow the newest again"
+                    self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
                 return
 
     def _step(self, pos: tuple[int, int], delta: int) -> tuple[int, int] | None:
@@ -468,6 +471,10 @@ class Timeline(ScrollView, can_focus=True):
             row = line - section.head
             if 0 <= row < len(section.batch.calls):
                 self._move_to((self._index_of(section), row))
+
+    def on_resize(self) -> None:
+        if self.follow:
+            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False, force=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
