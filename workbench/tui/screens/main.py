@@ -40,6 +40,7 @@ from workbench.core.events import (
     TurnStats,
     TurnStatus,
 )
+from workbench.core.provider import ProviderCapabilities
 from workbench.core.timeline import TimelineModel
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
@@ -126,7 +127,7 @@ class MainScreen(Screen[None]):
         self._details_dirty = False
         self._totals_dirty = True
         self._replay_total = 0
-        self._replay_label = ""
+        self._replay_label = Text("")
         self._cancel_requested = False
 
     @property
@@ -550,10 +551,12 @@ class MainScreen(Screen[None]):
                 "\n".join(loaded.problems), title="Session file problems", severity="warning"
             )
         profile = loaded.header.profile
-        self._replay_label = (
-            f"{profile.get('name', '?')} · {profile.get('type', '?')} · {profile.get('model', '?')}"
-            f"  [dim]{path}[/]"
+        name = str(profile.get("name", "?"))
+        self._replay_label = Text.assemble(
+            f"{name} · {profile.get('type', '?')} · {profile.get('model', '?')}  ",
+            (str(path), "dim"),
         )
+        await self._configure_replay_knobs(name, loaded.events)
         self._replay_total = len(loaded.events)
         self._show_status()
         self.controller = ReplayController(speed=app.replay_speed)
@@ -570,6 +573,19 @@ class MainScreen(Screen[None]):
             self._totals_dirty = True
             self._sync_replay_bar(done=True)
             app.replay_finished.set()
+
+    async def _configure_replay_knobs(self, profile_name: str, events: list[Event]) -> None:
+        """Read-only knobs for a recording: its tools, and the settings each batch ran under."""
+        tools = list(
+            dict.fromkeys(e.tool for e in events if isinstance(e, ToolCallEmitted | CallQueued))
+        )
+        await self.query_one("#knobs", Knobs).configure(
+            profile_label=profile_name,
+            capabilities=ProviderCapabilities(
+                parallel_knob="parallel emission", supports_function_calling_mode=True
+            ),
+            tools=tools,
+        )
 
     def _sync_replay_bar(self, *, done: bool = False) -> None:
         controller = self.controller

@@ -169,7 +169,9 @@ class Knobs(Vertical):
         parallel = self.query_one("#parallel", Switch)
         parallel.disabled = knob is None
         self.query_one("#parallel-label", Label).update(knob or "parallel: n/a")
-        self.query_one("#parallel-note", Label).update(capabilities.parallel_note)
+        note = self.query_one("#parallel-note", Label)
+        note.update(capabilities.parallel_note)
+        note.tooltip = capabilities.parallel_note or None  # the label is cut on narrow screens
         supports_mode = capabilities.supports_function_calling_mode
         self.query_one("#mode", Select).display = supports_mode
         self.query_one("#mode-label", Label).display = supports_mode
