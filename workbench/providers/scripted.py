@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from workbench.core.messages import AssistantMessage, ToolCall
 from workbench.core.provider import (
@@ -75,7 +75,7 @@ class ScriptedProvider:
     def capabilities(self) -> ProviderCapabilities:
         return CAPABILITIES
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         planned = plan_response(request.system, request.messages, request.tools, request.emission)
         ids = call_ids(request.messages, len(planned.calls))
         calls = [

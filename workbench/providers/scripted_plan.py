@@ -639,9 +639,10 @@ def _summary(results: Sequence[ToolResult], made: Sequence[ToolCall], plan: _Tur
         return f"I made {len(made)} tool call(s) but no results came back."
     calls = {call.id: call for call in made}
     subjects = {_call_key(s.call.name, s.call.arguments): s.subject for s in plan.steps}
-    per_tool = Counter(result.name for result in results)
+    seen = [_as_seen(result, calls.get(result.call_id)) for result in results]
+    per_tool = Counter(result.name for result in seen)
     lines: list[str] = []
-    for result in results:
+    for result in seen:
         call = calls.get(result.call_id)
         args = call.arguments if call is not None and call.arguments is not None else {}
         subject = subjects.get(_call_key(result.name, args)) or _subject(args)
@@ -649,8 +650,8 @@ def _summary(results: Sequence[ToolResult], made: Sequence[ToolCall], plan: _Tur
         if per_tool[result.name] > 1 and subject:
             label = f"{result.name} ({subject})"
         lines.append(f"- {_result_line(result, label, subject)}")
-    counts: Counter[str] = Counter(str(result.status) for result in results)
-    total = len(results)
+    counts: Counter[str] = Counter(str(result.status) for result in seen)
+    total = len(seen)
     if counts["ok"] == total:
         header = f"All {total} tool calls succeeded:" if total > 1 else "The tool call succeeded:"
     else:
@@ -669,17 +670,43 @@ def _summary(results: Sequence[ToolResult], made: Sequence[ToolCall], plan: _Tur
 _TIMED_OUT = re.compile(r"timed out after [\d.]+\s*(?:s|seconds?|ms)\b", re.IGNORECASE)
 
 
+def _as_seen(result: ToolResult, call: ToolCall | None) -> ToolResult:
+    """The result as the model sees it: some wire formats drop the status and even the tool name
+    (OpenAI's tool messages carry only text), so read them back from the call and the wording."""
+    name = result.name or (call.name if call is not None else "") or "tool"
+    status = result.status
+    if status == "ok" and result.content.lstrip().lower().startswith("error:"):
+        lowered = result.content.lower()
+        if "timed out" in lowered:
+            status = "timeout"
+        elif "was cancelled" in lowered:
+            status = "cancelled"
+        else:
+            status = "error"
+    return result.model_copy(update={"name": name, "status": status})
+
+
 def _result_line(result: ToolResult, label: str, subject: str | None) -> str:
     match result.status:
         case "ok":
             return _describe_output(result.content, label, subject)
         case "error":
-            return f"{label}: failed — {_sentence(_clip(_one_line(result.content), 200))}"
+            return f"{label}: failed — {_sentence(_clip(_error_reason(result), 200))}"
         case "timeout":
             found = _TIMED_OUT.search(result.content)
             return f"{label}: {found[0] if found else 'timed out'}."
         case "cancelled":
             return f"{label}: cancelled."
+
+
+_ERROR_PREFIX = re.compile(r"^(?:error:\s*)?(?:tool '[^']*'\s+)?(?:raised\s+)?", re.IGNORECASE)
+
+
+def _error_reason(result: ToolResult) -> str:
+    """ "Error: tool 'fail' raised RuntimeError: boom. More." → "RuntimeError: boom"."""
+    text = _ERROR_PREFIX.sub("", _one_line(result.content), count=1)
+    first_sentence = re.match(r"(.+?\.)(?:\s|$)", text)
+    return first_sentence[1] if first_sentence else text or "no details"
 
 
 def _describe_output(content: str, label: str, subject: str | None) -> str:
