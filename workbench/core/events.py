@@ -7,7 +7,7 @@ The union is discriminated on ``type`` and round-trips through JSON with :data:`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -231,3 +231,27 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+
+
+def trusted(cls: type[_M], data: dict[str, Any]) -> _M:
+    """Build a model from values the core computed itself, without validating them again.
+
+    The executor emits three events per tool call, and validation would cost more than scheduling the
+    call. ``data`` must hold every field, in declaration order (so the JSON is byte-identical to a
+    validated model's); tests/core/test_events.py holds both properties for every hot-path model.
+    """
+    fields = _ALL_FIELDS.get(cls)
+    if fields is None:
+        fields = _ALL_FIELDS[cls] = set(cls.model_fields)
+    model = _new(cls)
+    _set(model, "__dict__", data)
+    _set(model, "__pydantic_fields_set__", fields)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model

@@ -28,6 +28,7 @@ from workbench.core.events import (
     CallRetrying,
     CallStarted,
     Event,
+    trusted,
 )
 from workbench.core.messages import CallStatus, ToolCall, ToolResult
 from workbench.core.results import (
@@ -62,8 +63,10 @@ class _Record:
         "attempts",
         "call",
         "error",
+        "expired",
         "finished_t",
         "index",
+        "live",
         "queued_t",
         "result",
         "started_t",
@@ -81,6 +84,8 @@ class _Record:
         self.result = ""
         self.error: str | None = None
         self.attempts = 0
+        self.live = 0  # the attempt now under a deadline (0: none)
+        self.expired = 0  # the attempt whose deadline passed
 
 
 class _ThreadPool:
@@ -194,6 +199,8 @@ class Batch:
         self._cancelling = False
         self._finished = False
         self._all_done: asyncio.Future[None] | None = None
+        self._deadlines: deque[tuple[float, asyncio.Task[None], _Record, int]] = deque()
+        self._watchdog: asyncio.TimerHandle | None = None
         self._emit(
             BatchStarted(
                 t=self._now(), turn=turn, batch_id=batch_id, settings=settings, eager=eager
@@ -214,13 +221,17 @@ class Batch:
         record = _Record(call, len(self._records), self._now())
         self._records.append(record)
         self._emit(
-            CallQueued(
-                t=record.queued_t,
-                batch_id=self.batch_id,
-                call_id=call.id,
-                tool=call.name,
-                args=record.args,
-                index=record.index,
+            trusted(
+                CallQueued,
+                {
+                    "t": record.queued_t,
+                    "type": "call_queued",
+                    "batch_id": self.batch_id,
+                    "call_id": call.id,
+                    "tool": call.name,
+                    "args": record.args,
+                    "index": record.index,
+                },
             )
         )
         self._queue.append(record)
@@ -271,26 +282,13 @@ class Batch:
         self._running += 1
         if self._running > self._peak:
             self._peak = self._running
-        self._emit(
-            CallStarted(
-                t=started,
-                batch_id=self.batch_id,
-                call_id=call.id,
-                tool=name,
-                args=record.args,
-                attempt=1,
-            )
-        )
+        self._started(record, started)
         try:
             tool, kwargs = self._prepare(call)
             fault = self._faults.get(name) if self._faults else None
             while True:
                 try:
-                    if self._timeout is None:
-                        value = await self._invoke(tool, kwargs, fault)
-                    else:
-                        async with asyncio.timeout(self._timeout):
-                            value = await self._invoke(tool, kwargs, fault)
+                    value = await self._attempt(record, tool, kwargs, fault)
                     self._complete(record, "ok", result_text(value), None)
                     return
                 except TimeoutError:
@@ -303,7 +301,7 @@ class Batch:
                     text = f"Error: tool '{name}' {exc}"
                     self._complete(record, "error", text, str(exc))
                     return
-                except Exception as exc:
+                except Exception as exc:  # a tool's failure is data for the model
                     text = raised_text(name, exc)
                     if not self._may_retry(record):
                         self._complete(record, "error", text, text.removeprefix("Error: "))
@@ -316,6 +314,70 @@ class Batch:
             if record.status is None:
                 self._complete(record, "cancelled", cancelled_text(name, started=True), "cancelled")
             raise
+
+    async def _attempt(
+        self, record: _Record, tool: Tool, kwargs: dict[str, Any], fault: Fault | None
+    ) -> Any:
+        """One attempt, under the per-call timeout when there is one."""
+        if self._timeout is None:
+            return await self._invoke(tool, kwargs, fault)
+        task = asyncio.current_task()
+        assert task is not None
+        attempt = record.attempts
+        self._watch(record, task, attempt)
+        try:
+            return await self._invoke(tool, kwargs, fault)
+        except asyncio.CancelledError:
+            if record.expired == attempt and not self._cancelling:
+                task.uncancel()
+                raise TimeoutError from None
+            raise
+        finally:
+            record.live = 0
+
+    def _watch(self, record: _Record, task: asyncio.Task[None], attempt: int) -> None:
+        # One watchdog timer per batch instead of a timer per call: every call of a batch has the
+        # same timeout, so deadlines arrive in start order and only the earliest needs a timer.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self._timeout or 0.0)
+        record.live = attempt
+        self._deadlines.append((deadline, task, record, attempt))
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        self._watchdog = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        deadlines = self._deadlines
+        while deadlines:
+            deadline, task, record, attempt = deadlines[0]
+            if record.live != attempt:  # finished (or moved on to another attempt) in time
+                deadlines.popleft()
+            elif deadline > now:
+                self._watchdog = loop.call_at(deadline, self._expire)
+                return
+            else:
+                deadlines.popleft()
+                record.expired = attempt
+                task.cancel()
+
+    def _started(self, record: _Record, t: float) -> None:
+        call = record.call
+        self._emit(
+            trusted(
+                CallStarted,
+                {
+                    "t": t,
+                    "type": "call_started",
+                    "batch_id": self.batch_id,
+                    "call_id": call.id,
+                    "tool": call.name,
+                    "args": record.args,
+                    "attempt": record.attempts,
+                },
+            )
+        )
 
     def _prepare(self, call: ToolCall) -> tuple[Tool, dict[str, Any]]:
         tool = self._ex.registry.get(call.name)
@@ -380,16 +442,7 @@ class Batch:
         if delay:
             await asyncio.sleep(delay)
         record.attempts += 1
-        self._emit(
-            CallStarted(
-                t=self._now(),
-                batch_id=self.batch_id,
-                call_id=call.id,
-                tool=call.name,
-                args=record.args,
-                attempt=record.attempts,
-            )
-        )
+        self._started(record, self._now())
 
     # -- completion ----------------------------------------------------------------------------
 
@@ -404,19 +457,23 @@ class Batch:
             self._running -= 1
         call = record.call
         self._emit(
-            CallFinished(
-                t=finished,
-                batch_id=self.batch_id,
-                call_id=call.id,
-                tool=call.name,
-                args=record.args,
-                status=status,
-                result=result,
-                error=error,
-                attempts=record.attempts,
-                queued_t=record.queued_t,
-                started_t=record.started_t,
-                finished_t=finished,
+            trusted(
+                CallFinished,
+                {
+                    "t": finished,
+                    "type": "call_finished",
+                    "batch_id": self.batch_id,
+                    "call_id": call.id,
+                    "tool": call.name,
+                    "args": record.args,
+                    "status": status,
+                    "result": result,
+                    "error": error,
+                    "attempts": record.attempts,
+                    "queued_t": record.queued_t,
+                    "started_t": record.started_t,
+                    "finished_t": finished,
+                },
             )
         )
         self._done += 1
@@ -429,6 +486,10 @@ class Batch:
 
     def _conclude(self) -> list[ToolResult]:
         records = self._records
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        self._deadlines.clear()
         if not self._finished:
             self._finished = True
             self._emit(
@@ -437,11 +498,14 @@ class Batch:
                 )
             )
         return [
-            ToolResult(
-                call_id=r.call.id,
-                name=r.call.name,
-                status=r.status or "cancelled",
-                content=r.result,
+            trusted(
+                ToolResult,
+                {
+                    "call_id": r.call.id,
+                    "name": r.call.name,
+                    "status": r.status or "cancelled",
+                    "content": r.result,
+                },
             )
             for r in records
         ]

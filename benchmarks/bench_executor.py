@@ -1,0 +1,137 @@
+"""Executor overhead and batch wall time, side by side with bare asyncio.gather (the floor).
+
+Run: .venv/bin/python benchmarks/bench_executor.py   (or `make bench`)
+
+Measured with what a real session has on: per-call timeouts, isolation (a failure never cancels a
+sibling), every event built and recorded to a session file. Figures go in the README's performance
+section with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workbench.core.clock import Clock  # noqa: E402
+from workbench.core.executor import ToolExecutor  # noqa: E402
+from workbench.core.messages import ToolCall  # noqa: E402
+from workbench.core.settings import ExecutionSettings  # noqa: E402
+from workbench.session.recorder import SessionRecorder  # noqa: E402
+from workbench.tools.base import ToolRegistry, tool  # noqa: E402
+
+
+@tool
+async def noop() -> None:
+    """Does nothing."""
+
+
+@tool
+async def wait50() -> None:
+    """Sleeps 50 ms."""
+    await asyncio.sleep(0.05)
+
+
+@tool
+def wait50_sync() -> None:
+    """Blocks 50 ms in its thread."""
+    time.sleep(0.05)
+
+
+REGISTRY = ToolRegistry([noop, wait50, wait50_sync])
+
+
+async def best_of(runs: int, fn: Callable[[], Awaitable[object]]) -> float:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        await fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+async def gather_floor(n: int) -> None:
+    async def call() -> None:
+        await noop.fn()
+
+    await asyncio.gather(*[call() for _ in range(n)])
+
+
+def make_executor(tmp: Path) -> tuple[ToolExecutor, SessionRecorder]:
+    recorder = SessionRecorder.create(tmp / "bench.jsonl", profile={"name": "bench"})
+    return ToolExecutor(REGISTRY, emit=recorder.record, clock=Clock()), recorder
+
+
+async def executor_run(ex: ToolExecutor, rec: SessionRecorder, name: str, n: int, cap: int) -> None:
+    calls = [ToolCall(id=f"c{i}", name=name, arguments={}) for i in range(n)]
+    await ex.run("b", calls, ExecutionSettings(max_concurrent=cap, timeout_s=30.0))
+    rec.flush()
+
+
+async def stall_probe(ex: ToolExecutor, rec: SessionRecorder) -> float:
+    """Largest gap between ticks of a 1 ms ticker during a 1000-call batch of 50 ms tools."""
+    gaps: list[float] = []
+    stop = False
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not stop:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last - 0.001)
+            last = now
+
+    task = asyncio.create_task(ticker())
+    await executor_run(ex, rec, "wait50", 1000, 1000)
+    stop = True
+    await task
+    return max(gaps)
+
+
+async def main() -> None:
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.system()}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as d:
+        ex, rec = make_executor(Path(d))
+        print("\nScheduling overhead per no-op call (timeouts, isolation, recording on)")
+        print(f"{'N':>6} {'gather µs/call':>15} {'workbench µs/call':>18} {'ratio':>7}")
+        for n in (100, 1000, 10000):
+            runs = 30 if n <= 1000 else 8
+            floor = await best_of(runs, lambda n=n: gather_floor(n))  # type: ignore[misc]
+            ours = await best_of(runs, lambda n=n: executor_run(ex, rec, "noop", n, 10))  # type: ignore[misc]
+            print(f"{n:>6} {floor / n * 1e6:>15.2f} {ours / n * 1e6:>18.2f} {ours / floor:>7.2f}×")
+
+        print("\nBatch wall time for N calls of 50 ms (bound: 1.03 × ceil(N/cap) × 50 ms)")
+        print(f"{'tool':>12} {'N':>5} {'cap':>4} {'wall ms':>9} {'bound ms':>9} {'ok':>4}")
+        for name in ("wait50", "wait50_sync"):
+            for n, cap in ((10, 10), (100, 10), (100, 100), (1000, 10), (1000, 1000)):
+                if name == "wait50_sync" and cap > 100:
+                    continue  # a thousand threads measures the OS, not the executor
+                wall = await best_of(
+                    3, lambda n=n, cap=cap, name=name: executor_run(ex, rec, name, n, cap)
+                )  # type: ignore[misc]
+                bound = 1.03 * math.ceil(n / cap) * 0.05
+                print(f"{name:>12} {n:>5} {cap:>4} {wall * 1e3:>9.1f} {bound * 1e3:>9.1f} "
+                      f"{'yes' if wall <= bound else 'NO':>4}")  # fmt: skip
+
+        stalls = [await stall_probe(ex, rec) for _ in range(3)]
+        print(
+            f"\nLongest event-loop stall during a 1000-call batch: {statistics.median(stalls) * 1e3:.1f} ms (median of 3)"
+        )
+        rec.close()
+        ex.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,54 @@
+"""Events: the JSON round trip, and the executor's unvalidated fast path building the same thing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from workbench.core.events import (
+    EVENT_ADAPTER,
+    CallFinished,
+    CallQueued,
+    CallStarted,
+    trusted,
+)
+from workbench.core.messages import ToolResult
+
+HOT: list[tuple[type[BaseModel], dict[str, Any]]] = [
+    (
+        CallQueued,
+        {"t": 0.5, "type": "call_queued", "batch_id": "b1", "call_id": "c1", "tool": "x",
+         "args": {"city": "Tokyo"}, "index": 0},
+    ),
+    (
+        CallStarted,
+        {"t": 0.6, "type": "call_started", "batch_id": "b1", "call_id": "c1", "tool": "x",
+         "args": None, "attempt": 2},
+    ),
+    (
+        CallFinished,
+        {"t": 0.9, "type": "call_finished", "batch_id": "b1", "call_id": "c1", "tool": "x",
+         "args": {}, "status": "timeout", "result": "Error: …", "error": "timed out",
+         "attempts": 1, "queued_t": 0.5, "started_t": 0.6, "finished_t": 0.9},
+    ),
+    (ToolResult, {"call_id": "c1", "name": "x", "status": "ok", "content": "18 °C"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cls", "data"), HOT, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_fast_path_builds_exactly_what_validation_builds(
+    cls: type[BaseModel], data: dict[str, Any]
+) -> None:
+    assert list(data) == list(cls.model_fields), "fields must be given in declaration order"
+    fast = trusted(cls, dict(data))
+    checked = cls.model_validate(data)
+    assert fast == checked
+    assert fast.model_dump_json() == checked.model_dump_json()
+
+
+@pytest.mark.parametrize(("cls", "data"), HOT[:3], ids=lambda v: getattr(v, "__name__", ""))
+def test_events_round_trip_through_json(cls: type[BaseModel], data: dict[str, Any]) -> None:
+    event = trusted(cls, dict(data))
+    assert EVENT_ADAPTER.validate_json(event.model_dump_json()) == event
