@@ -133,3 +133,8 @@ def test_multi_stage_progress_with_result_history() -> None:
     assert [len(r.tool_calls) for r in responses] == [1, 2, 1, 0]
     assert sum(isinstance(m, ToolResultsMessage) for m in messages) == 3
     assert "Step 2 of 3" in responses[1].text
+
+
+def test_mode_any_prefers_the_first_registered_tool_without_arguments() -> None:
+    planned = first("hello", specs(only=("get_weather", "list_files", "hang")), ANY)
+    assert calls_of(planned) == [("list_files", {})]

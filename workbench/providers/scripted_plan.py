@@ -73,7 +73,9 @@ def plan_response(
     """The next response to ``messages``, given the registered ``tools`` and the emission knobs."""
     del system  # the scripted model follows the user's words only
     prompt, since = _current_turn(messages)
-    specs = {spec.name: spec for spec in reversed(tools)}  # first registration wins on duplicates
+    specs: dict[str, ToolSpec] = {}
+    for spec in tools:
+        specs.setdefault(spec.name, spec)  # registration order; the first of duplicates wins
     plan = _plan_turn(prompt, specs)
     made = [call for m in since if isinstance(m, AssistantMessage) for call in m.tool_calls]
     results = [r for m in since if isinstance(m, ToolResultsMessage) for r in m.results]
