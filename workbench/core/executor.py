@@ -197,7 +197,8 @@ class Batch:
         self._done = 0
         self._closed = False
         self._cancelling = False
-        self._finished = False
+        self.stats: BatchStats | None = None
+        """Set when the batch concludes."""
         self._all_done: asyncio.Future[None] | None = None
         self._deadlines: deque[tuple[float, asyncio.Task[None], _Record, int]] = deque()
         self._watchdog: asyncio.TimerHandle | None = None
@@ -490,11 +491,11 @@ class Batch:
             self._watchdog.cancel()
             self._watchdog = None
         self._deadlines.clear()
-        if not self._finished:
-            self._finished = True
+        if self.stats is None:
+            self.stats = self._stats()
             self._emit(
                 BatchFinished(
-                    t=self._now(), turn=self.turn, batch_id=self.batch_id, stats=self._stats()
+                    t=self._now(), turn=self.turn, batch_id=self.batch_id, stats=self.stats
                 )
             )
         return [

@@ -217,9 +217,8 @@ class AgentLoop:
                     if call.id not in dispatched:
                         self._announce(turn, batch, call, index)
                         batch.submit(call)
-                t0 = now()
                 results = await batch.finish()
-                state.tool_s += now() - t0
+                state.tool_s += batch.stats.wall_s if batch.stats is not None else 0.0
                 state.batches += 1
                 state.calls += len(results)
                 self.history.append(ToolResultsMessage(results=results))
