@@ -1,0 +1,270 @@
+"""The `workbench` command: run, profiles, replay --headless; exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.session import load_session
+from workbench.tools.latency import set_latency_scale
+
+FAST = """\
+name: fast
+type: scripted
+scripted: {ttft_ms: 0, tokens_per_s: 1000000}
+"""
+
+
+@pytest.fixture
+def fast_profile(tmp_path: Path) -> Path:
+    path = tmp_path / "fast.yaml"
+    path.write_text(FAST)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_tool_latency() -> None:
+    set_latency_scale(0.0)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_prints_text_a_batch_timeline_and_the_totals(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        [
+            "run",
+            "--profile",
+            str(fast_profile),
+            "weather in Tokyo and New York and the time in Paris",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "get_weather city=Tokyo" in out
+    assert 'city="New York"' in out
+    assert "get_time" in out
+    assert "batch b1 · 3 calls" in out
+    assert "speedup" in out
+    assert "2 round trips" in out
+
+
+def test_run_records_the_session_where_asked(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "out.jsonl"
+    code, _, err = run(
+        ["run", "-p", str(fast_profile), "--record", str(out_file), "get_date()"], capsys
+    )
+    assert code == 0
+    assert str(out_file) in err
+    session = load_session(out_file)
+    kinds = [e.type for e in session.events]
+    assert kinds[0] == "turn_started"
+    assert kinds[-1] == "turn_finished"
+    assert "call_started" in kinds
+    assert "call_finished" in kinds
+
+
+def test_no_parallel_emission_means_one_call_per_response(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "s.jsonl"
+    code, out, _ = run(
+        ["run", "-p", str(fast_profile), "--record", str(out_file), "--no-parallel-emission",
+         "weather in Tokyo and Paris and Rome"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "4 round trips" in out
+    batches = [e for e in load_session(out_file).events if e.type == "batch_finished"]
+    assert len(batches) == 3
+
+
+def test_sequential_and_max_concurrent_shape_the_batch(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for flags, peak in ((["--sequential"], 1), (["--max-concurrent", "2"], 2)):
+        out_file = tmp_path / f"{peak}.jsonl"
+        prompt = "sleep(ms=30), sleep(ms=30), sleep(ms=30), sleep(ms=30)"
+        code, out, _ = run(
+            ["run", "-p", str(fast_profile), "--record", str(out_file), *flags, prompt], capsys
+        )
+        assert code == 0
+        (finished,) = [e for e in load_session(out_file).events if e.type == "batch_finished"]
+        assert finished.stats.peak_concurrency == peak
+
+
+def test_timeouts_and_failures_are_results_and_the_run_still_succeeds(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        ["run", "-p", str(fast_profile), "--tool-timeout", "0.2",
+         'sleep(ms=20), fail(message="boom"), hang()'],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "timeout" in out
+    assert "error" in out
+    assert "boom" in out
+
+
+def test_json_mode_prints_one_event_per_line(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        ["run", "-p", str(fast_profile), "--json", "--no-record", "get_date()"], capsys
+    )
+    assert code == 0
+    types = [json.loads(line)["type"] for line in out.splitlines()]
+    assert types[0] == "turn_started"
+    assert types[-1] == "turn_finished"
+
+
+def test_an_unknown_profile_is_exit_2_with_a_one_paragraph_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(["run", "-p", "no-such-profile", "hi"], capsys)
+    assert code == 2
+    assert "no-such-profile" in err
+    assert "Traceback" not in err
+
+
+def test_an_invalid_profile_file_names_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("type: scripted\nmax_concurent_tools: 3\n")
+    code, _, err = run(["run", "-p", str(bad), "hi"], capsys)
+    assert code == 2
+    assert "bad.yaml" in err
+    assert "line 2" in err
+    assert "max_concurrent_tools" in err
+
+
+def test_a_missing_api_key_is_named_before_any_request(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["run", "-p", "anthropic", "hi"], capsys)
+    assert code == 2
+    assert "ANTHROPIC_API_KEY is not set" in err
+
+
+def test_a_provider_failure_at_run_time_is_exit_1(
+    fast_profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    code, out, _ = run(
+        ["run", "-p", "openai-chat", "--base-url", "http://127.0.0.1:9/v1", "--no-record", "hi"],
+        capsys,
+    )
+    assert code == 1
+    assert "error:" in out
+    assert "connect" in out
+
+
+def test_bad_flag_values_are_usage_errors(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--max-concurrent", "0", "hi"])
+    assert exc.value.code == 2
+    code, _, err = run(
+        ["run", "-p", str(fast_profile), "--fault", "get_weather=sideways", "x"], capsys
+    )
+    assert code == 2
+    assert "slow|flaky|hang|off" in err
+
+
+def test_profiles_lists_every_profile_and_validates_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fast_profile: Path
+) -> None:
+    code, out, _ = run(["profiles"], capsys)
+    assert code == 0
+    for name in ("local", "openai-responses", "openai-chat", "anthropic", "gemini", "ollama"):
+        assert name in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("type: nope\n")
+    code, out, _ = run(["profiles", str(fast_profile)], capsys)
+    assert code == 0
+    assert "valid" in out
+    code, out, _ = run(["profiles", str(fast_profile), str(bad)], capsys)
+    assert code == 2
+    assert "bad.yaml" in out
+
+
+def test_replay_headless_prints_the_same_timeline_as_the_live_run(
+    fast_profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out_file = tmp_path / "s.jsonl"
+    code, live, _ = run(
+        ["run", "-p", str(fast_profile), "--record", str(out_file), "get_date(), sleep(ms=5)"],
+        capsys,
+    )
+    assert code == 0
+    code, replayed, _ = run(["replay", str(out_file), "--headless"], capsys)
+    assert code == 0
+    assert replayed == live
+
+
+def test_replay_of_a_truncated_file_loads_up_to_the_bad_line(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "s.jsonl"
+    run(["run", "-p", str(fast_profile), "--record", str(out_file), "get_date()"], capsys)
+    data = out_file.read_bytes()
+    out_file.write_bytes(data[: len(data) - 40])
+    code, out, err = run(["replay", str(out_file), "--headless"], capsys)
+    assert code == 0
+    assert "line" in err
+    assert "get_date" in out
+
+
+def test_replay_of_something_that_is_not_a_session_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text('{"hello": 1}\n')
+    code, _, err = run(["replay", str(junk), "--headless"], capsys)
+    assert code == 2
+    assert "session" in err
+
+
+def test_help_and_the_core_import_no_vendor_sdk_and_no_textual() -> None:
+    probe = (
+        "import sys, workbench.cli, workbench.core.loop, workbench.runtime, workbench.providers.scripted;"
+        "workbench.cli.build_parser().format_help();"
+        "bad = [m for m in ('openai', 'anthropic', 'google.genai', 'textual') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_workbench_help_runs_as_a_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "run" in result.stdout
+    assert "replay" in result.stdout
