@@ -97,7 +97,7 @@ def test_sequential_and_max_concurrent_shape_the_batch(
     for flags, peak in ((["--sequential"], 1), (["--max-concurrent", "2"], 2)):
         out_file = tmp_path / f"{peak}.jsonl"
         prompt = "sleep(ms=30), sleep(ms=30), sleep(ms=30), sleep(ms=30)"
-        code, out, _ = run(
+        code, _, _ = run(
             ["run", "-p", str(fast_profile), "--record", str(out_file), *flags, prompt], capsys
         )
         assert code == 0
