@@ -190,3 +190,16 @@ async def test_errors_and_notices_reach_the_user(app: WorkbenchApp) -> None:
         assert "parallel_tool_calls is ignored" in chat
         assert "rate_limit: Slow down" in chat
         assert any(n.severity == "error" and "429" in n.message for n in app._notifications)
+
+
+async def test_enter_on_a_chip_selects_its_call(app: WorkbenchApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await run_turn(pilot)
+        screen = main_screen(app)
+        chip = list(screen.query(ToolChip))[2]
+        chip.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one(Timeline).cursor == chip.call_id
+        assert screen.query_one(CallDetails).call_id == chip.call_id

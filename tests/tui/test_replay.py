@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from tests.tui.conftest import SIZE, ready, region_text, submit, wait_for
 from tests.tui.fakes import FakeFactory, fake_profiles
@@ -77,13 +77,18 @@ async def test_pause_speeds_and_step(session_file: Path) -> None:
         assert not app.replay_finished.is_set()
         await pilot.press("2")
         assert controller.speed == 2.0 and not controller.paused
+        await pilot.press("1")
+        assert controller.speed == 1.0
+        await pilot.click("#speed-2")
+        assert controller.speed == 2.0
         await pilot.press("0")
         assert controller.speed == 10.0
         await pilot.press("i")
         assert controller.speed is None
         await wait_for(app.replay_finished)
+        await pilot.pause()
         assert len(screen.model.batches) == 2
-        assert "end" in region_text(app, screen.query_one("#replay-bar"))
+        assert "end" in str(screen.query_one("#replay-position", Label).content)
 
 
 async def test_one_x_replay_keeps_recorded_order(tmp_path: Path) -> None:

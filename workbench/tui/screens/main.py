@@ -129,6 +129,7 @@ class MainScreen(Screen[None]):
         self._replay_total = 0
         self._replay_label = Text("")
         self._cancel_requested = False
+        self._replay_done = False
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -591,6 +592,7 @@ class MainScreen(Screen[None]):
         controller = self.controller
         if controller is None:
             return
+        self._replay_done = done = done or self._replay_done
         speed = controller.speed
         self.clock.rate = 0.0 if done or controller.paused or speed is None else speed
         position = f"event {controller.released:,}/{self._replay_total:,}"
