@@ -1,0 +1,63 @@
+"""Start-up cost: `workbench --help`, and the app's first frame on the default profile.
+
+Run: .venv/bin/python benchmarks/bench_startup.py
+Vendor SDKs are imported only when their provider is used; this shows what that buys.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+FIRST_FRAME = """
+import time
+t0 = time.perf_counter()
+from workbench.tui.app import create_app
+app = create_app()
+async def ready(pilot):
+    await pilot.pause()
+    print(f"{time.perf_counter() - t0:.3f}")
+    app.exit()
+app.run(headless=True, size=(140, 45), auto_pilot=ready)
+"""
+
+
+def timed(cmd: list[str], runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def first_frame(runs: int = 5) -> tuple[float, float]:
+    inner, outer = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_FRAME], check=True, capture_output=True, text=True
+        )
+        outer.append(time.perf_counter() - t)
+        inner.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(inner), statistics.median(outer)
+
+
+def main() -> None:
+    python = timed([sys.executable, "-c", "pass"])
+    help_ = timed([sys.executable, "-m", "workbench.cli", "--help"])
+    print(f"python -c pass:          {python * 1e3:6.0f} ms")
+    print(f"workbench --help:        {help_ * 1e3:6.0f} ms (process start to exit)")
+    for sdk in ("openai", "anthropic", "google.genai"):
+        cost = timed([sys.executable, "-c", f"import {sdk}"], runs=3) - python
+        print(f"  import {sdk:<13}    {cost * 1e3:6.0f} ms (paid only when that provider is used)")
+    inner, outer = first_frame()
+    print(
+        f"app first frame:         {inner * 1e3:6.0f} ms after imports start ({outer * 1e3:.0f} ms whole process)"
+    )
+
+
+if __name__ == "__main__":
+    main()
