@@ -392,8 +392,10 @@ def _emulate(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     _load_profile(args.profile)  # a bad profile is a clear error before the screen opens
+    from workbench.logs import configure_logging
     from workbench.tui.app import create_app
 
+    configure_logging()
     create_app(profile=args.profile, record=args.record).run()
     return EXIT_OK
 
