@@ -269,11 +269,9 @@ async def _run_async(
 ) -> int:
     from workbench.core.events import ErrorEvent, TurnFinished
     from workbench.core.provider import ProviderError
-    from workbench.logs import configure_logging
     from workbench.runtime import Runtime
     from workbench.tools.loading import ToolLoadError
 
-    configure_logging()
     record = args.run_record or args.record
     try:
         runtime = await Runtime.start(profile, record=record, recording=not args.no_record)
@@ -392,10 +390,8 @@ def _emulate(args: argparse.Namespace) -> int:
 
 def _app(args: argparse.Namespace) -> int:
     _load_profile(args.profile)  # a bad profile is a clear error before the screen opens
-    from workbench.logs import configure_logging
     from workbench.tui.app import create_app
 
-    configure_logging()
     create_app(profile=args.profile, record=args.record).run()
     return EXIT_OK
 

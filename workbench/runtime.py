@@ -18,7 +18,7 @@ from workbench.core.events import Event, SettingsChanged
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider, ProviderCapabilities
 from workbench.core.settings import Fault, FaultPreset, FunctionCallingMode, RunSettings
-from workbench.logs import EventLogger
+from workbench.logs import EventLogger, configure_logging
 from workbench.session.recorder import SessionRecorder
 from workbench.tools.base import ToolRegistry
 from workbench.tools.loading import build_registry
@@ -80,6 +80,7 @@ class Runtime:
         extra_sinks: list[Callable[[Event], None]] | None = None,
     ) -> Runtime:
         """Build the provider (its SDK imported off the event loop), the tools and the recorder."""
+        configure_logging()  # idempotent; here so the app pays for it after its first frame
         if provider is None:
             from workbench.providers.factory import build_provider
 
