@@ -25,6 +25,7 @@ from workbench.core.events import (
     TurnFinished,
 )
 from workbench.paths import log_file
+from workbench.session.redact import Redactor
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
@@ -36,11 +37,15 @@ class _Sink:
     def __init__(self) -> None:
         self.file: IO[str] | None = None
         self.path: Path | None = None
+        self.redactor = Redactor(())
         self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
         file = self.file
-        return file.write(text) if file is not None else len(text)
+        if file is None:
+            return len(text)
+        # A key can reach a log line through a tool's error text; mask it as sessions do.
+        return file.write(self.redactor.redact_text(text) if self.redactor else text)
 
     def flush(self) -> None:
         file = self.file
@@ -94,6 +99,7 @@ def configure_logging(path: Path | None = None, *, level: str = "info") -> None:
     the same path is a no-op, another path moves logging there."""
     global _stdlib_handler
     target = path if path is not None else log_file()
+    _sink.redactor = Redactor.from_environment()
     if _sink.path != target:
         _sink.retarget(target)
     _install_structlog(_LEVELS[level])
