@@ -271,3 +271,31 @@ async def test_every_call_gets_exactly_one_finished_event(cap: int) -> None:
     done = finished(events)
     assert len(done) == n
     assert len({e.call_id for e in done}) == n
+
+
+async def test_a_tool_raising_its_own_timeout_error_is_an_error_not_our_timeout() -> None:
+    ex, _ = make()
+
+    @tool
+    async def upstream() -> None:
+        """Its own upstream call timed out."""
+        raise TimeoutError("upstream API did not answer")
+
+    ex.registry.register(upstream)
+    (result,) = await ex.run("b1", calls(("upstream", {})), ExecutionSettings(timeout_s=5))
+    assert result.status == "error"
+    assert (
+        result.content == "Error: tool 'upstream' raised TimeoutError: upstream API did not answer"
+    )
+
+
+async def test_timeouts_apply_per_call_across_a_capped_batch() -> None:
+    ex, _ = make()
+    # four hanging calls, two slots: the second pair only starts when the first pair times out,
+    # and gets its own full timeout.
+    results = await ex.run(
+        "b1",
+        calls(*[("hang", {}) for _ in range(4)]),
+        ExecutionSettings(max_concurrent=2, timeout_s=0.05),
+    )
+    assert [r.status for r in results] == ["timeout"] * 4

@@ -51,6 +51,10 @@ class InjectedFault(RuntimeError):
     """The failure a profile's fault injection asked for."""
 
 
+class _Expired(Exception):
+    """The per-call deadline passed (distinct from a TimeoutError the tool raised itself)."""
+
+
 class _Refused(Exception):
     """A call that must not run (unknown tool, bad arguments): its error text is final."""
 
@@ -273,13 +277,20 @@ class Batch:
 
     async def _worker(self) -> None:
         queue = self._queue
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
         try:
             while queue:
-                await self._run(queue.popleft())
+                await self._run(queue.popleft(), task, loop)
         finally:
             self._active -= 1
 
-    async def _run(self, record: _Record) -> None:
+    async def _run(
+        self, record: _Record, task: asyncio.Task[None], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        # The hot path of every call, kept flat on purpose: at thousands of calls per batch each
+        # extra method call shows in the overhead (benchmarks/bench_executor.py).
         call = record.call
         name = call.name
         record.started_t = started = self._now()
@@ -288,16 +299,38 @@ class Batch:
         if self._running > self._peak:
             self._peak = self._running
         self._started(record, started)
+        timeout = self._timeout
         try:
             tool, kwargs = self._prepare(call)
             fault = self._faults.get(name) if self._faults else None
+            direct = fault is None and tool.is_async
             while True:
+                attempt = record.attempts
                 try:
-                    value = await self._attempt(record, tool, kwargs, fault)
+                    if timeout is not None:
+                        # One watchdog timer per batch, not a timer per call: every call of a
+                        # batch has the same timeout, so deadlines arrive in start order.
+                        deadline = loop.time() + timeout
+                        record.live = attempt
+                        self._deadlines.append((deadline, task, record, attempt))
+                        if self._watchdog is None:
+                            self._watchdog = loop.call_at(deadline, self._expire)
+                    try:
+                        if direct:
+                            value = await tool.fn(**kwargs)
+                        else:
+                            value = await self._invoke(tool, kwargs, fault)
+                    except asyncio.CancelledError:
+                        if record.expired == attempt and not self._cancelling:
+                            task.uncancel()
+                            raise _Expired from None
+                        raise
+                    finally:
+                        record.live = 0
                     self._complete(record, "ok", result_text(value), None)
                     return
-                except TimeoutError:
-                    text = timeout_text(name, self._timeout or 0.0)
+                except _Expired:
+                    text = timeout_text(name, timeout or 0.0)
                     if not (self.settings.retry_on_timeout and self._may_retry(record)):
                         self._complete(record, "timeout", text, text.removeprefix("Error: "))
                         return
@@ -319,36 +352,6 @@ class Batch:
             if record.status is None:
                 self._complete(record, "cancelled", cancelled_text(name, started=True), "cancelled")
             raise
-
-    async def _attempt(
-        self, record: _Record, tool: Tool, kwargs: dict[str, Any], fault: Fault | None
-    ) -> Any:
-        """One attempt, under the per-call timeout when there is one."""
-        if self._timeout is None:
-            return await self._invoke(tool, kwargs, fault)
-        task = asyncio.current_task()
-        assert task is not None
-        attempt = record.attempts
-        self._watch(record, task, attempt)
-        try:
-            return await self._invoke(tool, kwargs, fault)
-        except asyncio.CancelledError:
-            if record.expired == attempt and not self._cancelling:
-                task.uncancel()
-                raise TimeoutError from None
-            raise
-        finally:
-            record.live = 0
-
-    def _watch(self, record: _Record, task: asyncio.Task[None], attempt: int) -> None:
-        # One watchdog timer per batch instead of a timer per call: every call of a batch has the
-        # same timeout, so deadlines arrive in start order and only the earliest needs a timer.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self._timeout or 0.0)
-        record.live = attempt
-        self._deadlines.append((deadline, task, record, attempt))
-        if self._watchdog is None:
-            self._watchdog = loop.call_at(deadline, self._expire)
 
     def _expire(self) -> None:
         self._watchdog = None
