@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,6 +17,10 @@ from workbench.tui.ports import (
     default_runtime_factory,
 )
 from workbench.tui.screens.main import MainScreen
+
+# What the imports above built (modules, classes, CSS parsers) lives as long as the process: frozen,
+# it is not scanned again by every later collection (~30 ms of the first frame, less per refresh).
+gc.freeze()
 
 
 class WorkbenchApp(App[None]):

@@ -6,14 +6,19 @@ runtime module except in :func:`default_runtime_factory`, lazily, so vendor SDKs
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 from types import EllipsisType
-from typing import Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from workbench.core.events import Event, SettingsChanged
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+
+if TYPE_CHECKING:
+    from workbench.config import Profile
+    from workbench.runtime import Runtime
 
 
 class ProfileLike(Protocol):
@@ -94,14 +99,20 @@ def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
     pending_record = [record]
 
     async def start(name: str | None) -> RuntimeLike:
-        from workbench.config import DEFAULT_PROFILE, resolve_profile
-        from workbench.runtime import Runtime
-
-        profile = resolve_profile(name or DEFAULT_PROFILE)
+        # Importing the runtime and reading profile files is ~100 ms of CPU: off the event loop,
+        # so the screen keeps drawing meanwhile.
+        runtime_class, profile = await asyncio.to_thread(_load_runtime, name)
         path, pending_record[0] = pending_record[0], None
-        return await Runtime.start(profile, record=path)
+        return await runtime_class.start(profile, record=path)
 
     return start
+
+
+def _load_runtime(name: str | None) -> tuple[type[Runtime], Profile]:
+    from workbench.config import DEFAULT_PROFILE, resolve_profile
+    from workbench.runtime import Runtime
+
+    return Runtime, resolve_profile(name or DEFAULT_PROFILE)
 
 
 def default_profile_lister() -> list[ProfileChoice]:

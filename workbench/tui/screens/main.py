@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.events import (
@@ -63,6 +63,7 @@ from workbench.tui.palette import WorkbenchCommands
 from workbench.tui.ports import RuntimeLike, SettingsUpdate
 from workbench.tui.widgets.chat import ChatView, ToolChip
 from workbench.tui.widgets.details import CallDetails
+from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.replay_bar import ReplayBar
 from workbench.tui.widgets.timeline import Timeline
@@ -79,6 +80,8 @@ _REPLAY_ACTIONS = frozenset({"replay_toggle", "replay_speed", "replay_step"})
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
+    AUTO_FOCUS = "#prompt, ReplayBar Button"
+    """Live: the prompt, typeable while the runtime starts. Replay: the first replay control."""
     COMMANDS: ClassVar = {WorkbenchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_turn", "Cancel turn"),
@@ -130,6 +133,8 @@ class MainScreen(Screen[None]):
         self._replay_label = Text("")
         self._cancel_requested = False
         self._replay_done = False
+        self._starting: str | None = None
+        """The profile being started, while a runtime starts."""
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -152,13 +157,13 @@ class MainScreen(Screen[None]):
                 yield Input(
                     id="prompt",
                     placeholder="Starting…" if self.mode == "live" else "Replay: the prompt is off",
-                    disabled=True,
+                    disabled=self.mode == "replay",
                 )
             with Vertical(id="right"):
                 yield Timeline(self.model, self.clock.now, id="timeline")
                 yield CallDetails(id="details")
                 yield Static("", id="totals")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1 / REFRESH_HZ, self._tick)
@@ -167,7 +172,9 @@ class MainScreen(Screen[None]):
         self.query_one("#chat", ChatView).border_title = "Chat"
         if self.mode == "live":
             self.clock.rate = 0.0
-            self._start_runtime(self.profile_name)
+            self._starting = self.profile_name or "the default profile"
+            # After the first paint: the runtime's imports and profile loading take ~100 ms.
+            self.call_after_refresh(self._start_runtime, self.profile_name)
         else:
             self.query_one("#knobs", Knobs).disabled = True
             self._replay()
@@ -273,19 +280,33 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="runtime", description="start runtime")
     async def _start_runtime(self, profile: str | None) -> None:
+        # The prompt stays enabled (and focused): disabling it would move focus, and typing ahead
+        # while a profile starts is fine; only sending waits until the runtime is in place.
+        self._starting = profile or "the default profile"
+        try:
+            await self._install_runtime(profile)
+        except asyncio.CancelledError:
+            raise  # a newer start replaced this one (the worker is exclusive) and owns the state
+        except Exception:
+            self._starting = None
+            raise
+        self._starting = None
+
+    async def _install_runtime(self, profile: str | None) -> None:
         app = self.workbench
         prompt = self.query_one("#prompt", Input)
-        prompt.disabled = True
-        prompt.placeholder = f"Starting {profile or 'the default profile'}…"
+        prompt.placeholder = f"Starting {self._starting}…"
         try:
             runtime = await app.runtime_factory(profile)
         except (
             Exception
         ) as exc:  # the runtime boundary: a bad profile or provider is shown, not fatal
             self.notify(str(exc), title="Cannot start the profile", severity="error", timeout=10)
-            if self.runtime is None:
-                prompt.placeholder = "No runtime: pick a working profile (/profile NAME)"
-            prompt.disabled = False
+            prompt.placeholder = (
+                "No runtime: pick a working profile (/profile NAME)"
+                if self.runtime is None
+                else "Ask something, or /help"
+            )
             return
         old, self.runtime = self.runtime, runtime
         if old is not None:
@@ -293,9 +314,7 @@ class MainScreen(Screen[None]):
             await self._new_session()
         await self._configure_knobs(runtime)
         self._show_status()
-        prompt.disabled = False
         prompt.placeholder = "Ask something, or /help"
-        prompt.focus()
         app.runtime_ready.set()
 
     async def _configure_knobs(self, runtime: RuntimeLike) -> None:
@@ -352,8 +371,9 @@ class MainScreen(Screen[None]):
             event.input.clear()
             await self.run_command(command)
             return
-        if self.runtime is None:
-            self.notify("The runtime is not ready yet.", severity="warning")
+        if self._starting is not None or self.runtime is None:
+            why = f"Starting {self._starting}…" if self._starting else "No runtime is running."
+            self.notify(f"{why} Send the prompt once it is ready.", severity="warning")
             return
         if self._turn_running():
             self.notify("A turn is running: wait, or press Esc to cancel it.", severity="warning")

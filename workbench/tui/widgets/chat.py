@@ -8,7 +8,7 @@ get a chip: the timeline is the place for thousands of calls, and the transcript
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -16,8 +16,11 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 MAX_CHIPS = 12
 CallState = str
@@ -151,6 +154,9 @@ class ChatView(VerticalScroll):
     async def append_text(self, text: str) -> None:
         """Stream a piece of the assistant's answer into the current Markdown block."""
         if self._stream is None:
+            # Imported with the first answer: markdown-it and pygments cost ~30 ms at start-up.
+            from textual.widgets import Markdown
+
             self._markdown = Markdown()
             await self.mount(self._markdown)
             self._stream = Markdown.get_stream(self._markdown)

@@ -1,0 +1,83 @@
+"""Start-up: the screen is usable before the runtime is, and the first frame imports only what it draws."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.tui.conftest import SIZE, region_text, wait_for
+from tests.tui.fakes import FakeFactory, fake_profiles
+from tests.tui.test_replay import session_events, write_session
+from workbench.tui.app import create_app
+from workbench.tui.ports import RuntimeLike
+from workbench.tui.widgets.key_footer import KeyFooter
+
+
+class GatedFactory(FakeFactory):
+    """A runtime that starts only when the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def __call__(self, name: str | None) -> RuntimeLike:
+        await self.gate.wait()
+        return await super().__call__(name)
+
+
+async def test_typing_ahead_while_the_runtime_starts() -> None:
+    factory = GatedFactory()
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        prompt = app.screen.query_one("#prompt", Input)
+        assert prompt.has_focus and not prompt.disabled
+        assert "Starting the default profile" in prompt.placeholder
+        await pilot.press(*"hello", "enter")
+        await pilot.pause()
+        assert prompt.value == "hello"  # kept, to send once the runtime is there
+        assert any("Starting the default profile" in n.message for n in app._notifications)
+        factory.gate.set()
+        await wait_for(app.runtime_ready)
+        await pilot.pause()
+        assert prompt.has_focus
+        await pilot.press("enter")
+        await wait_for(app.turn_completed)
+        assert factory.runtime.prompts == ["hello"]
+
+
+async def test_footer_shows_the_keys_of_each_screen(tmp_path: Path) -> None:
+    app = create_app(runtime_factory=FakeFactory(), profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.runtime_ready)
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        text = region_text(app, footer)
+        for expected in ("Cancel turn", "Help", "Quit"):
+            assert expected in text
+        assert "Pause/play" not in text  # replay keys are hidden in a live session
+        app.screen.query_one("#timeline").focus()  # moving focus keeps the same keys
+        await pilot.pause()
+        assert region_text(app, footer) == text
+    replay = create_app(
+        replay=write_session(tmp_path / "s.jsonl", session_events()), replay_speed=None
+    )
+    async with replay.run_test(size=SIZE) as pilot:
+        await wait_for(replay.replay_finished)
+        await pilot.pause()
+        text = region_text(replay, replay.screen.query_one(KeyFooter))
+        assert "Pause/play" in text and "Step batch" in text
+
+
+def test_first_frame_imports_neither_markdown_nor_the_runtime() -> None:
+    code = (
+        "import sys; import workbench.tui.app; "
+        "late = ['textual.widgets._markdown', 'markdown_it', 'workbench.runtime', "
+        "'workbench.config']; print(','.join(m for m in late if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
