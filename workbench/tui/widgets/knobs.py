@@ -61,8 +61,10 @@ class FaultChip(Button):
     preset: reactive[FaultPreset | None] = reactive[FaultPreset | None]("off", init=False)
     """The fault in force for this tool; None when it is a custom fault from the profile."""
 
-    def __init__(self, tool: str) -> None:
-        super().__init__(f"{tool}: off", compact=True, classes="-off")
+    def __init__(self, tool: str, preset: FaultPreset | None = "off") -> None:
+        shown = preset or "custom"
+        super().__init__(f"{tool}: {shown}", compact=True, classes=f"-{shown}")
+        self.set_reactive(FaultChip.preset, preset)
         self.tool = tool
         self.active_effect_duration = 0  # each press counts, however quick
         self.tooltip = f"Fault injected into {tool}: press to cycle off, slow, flaky, hang"
@@ -160,9 +162,17 @@ class Knobs(Vertical):
     # -- showing -------------------------------------------------------------------------------------
 
     async def configure(
-        self, *, profile_label: str, capabilities: ProviderCapabilities, tools: list[str]
+        self,
+        *,
+        profile_label: str,
+        capabilities: ProviderCapabilities,
+        tools: list[str],
+        settings: RunSettings | None = None,
     ) -> None:
-        """Fit the knobs to a provider and its tools (after start-up or a profile switch)."""
+        """Fit the knobs to a provider and its tools (after start-up or a profile switch), showing
+        ``settings``. Everything is set before the fault chips mount, so the screen lays out once."""
+        if settings is not None:
+            self._settings = settings
         self.query_one("#profile", Button).label = f"{profile_label} ▾"
         knob = capabilities.parallel_knob
         self._inverted = knob in INVERTED_KNOBS
@@ -176,9 +186,11 @@ class Knobs(Vertical):
         self.query_one("#mode", Select).display = supports_mode
         self.query_one("#mode-label", Label).display = supports_mode
         faults = self.query_one("#faults", HorizontalScroll)
-        await faults.remove_children(FaultChip)
-        await faults.mount_all(FaultChip(tool) for tool in tools)
+        if faults.query(FaultChip):
+            await faults.remove_children(FaultChip)
         self.show(self._settings)
+        in_force = self._settings.execution.faults
+        await faults.mount_all(FaultChip(tool, fault_preset(in_force.get(tool))) for tool in tools)
 
     def on_mount(self) -> None:
         for button_id in ("#max-down", "#max-up"):
