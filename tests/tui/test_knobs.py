@@ -150,7 +150,7 @@ async def test_slash_commands_turn_the_same_knobs(app: WorkbenchApp, factory: Fa
         assert settings.execution.faults["fetch"].failure_rate == 0.5
         knobs = app.screen.query_one(Knobs)
         assert knobs.query_one("#max", Input).value == "4"
-        assert knobs.query_one("#timeout", Input).value == "7"
+        assert knobs.query_one("#timeout", Input).value == "7s"
         fetch = next(c for c in knobs.query(FaultChip) if c.tool == "fetch")
         assert fetch.preset == "flaky"
 

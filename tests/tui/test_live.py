@@ -47,7 +47,7 @@ async def test_prompt_streams_answer_and_draws_the_batch(
         text = timeline_text(app)
         assert "▾ b1 · 3 calls" in text
         assert "◆ rt 1" in text and "◆ rt 2" in text
-        assert "#1 get_weather" in text
+        assert "get_weather city=Rome" in text
         assert "round trips 2" in str(screen.query_one("#totals").render())
         assert screen.query_one("#prompt", Input).value == ""
 

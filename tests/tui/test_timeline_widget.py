@@ -74,7 +74,7 @@ async def test_running_calls_grow_with_the_clock_and_show_a_spinner() -> None:
         timeline.flush()
         await pilot.pause()
         lines = [timeline.render_line(y).text for y in range(timeline.size.height)]
-        row = next(line for line in lines if "#0 fetch" in line)
+        row = next(line for line in lines if "fetch url=x" in line)
         assert "█" in row and "1.00s" in row
         assert "0/1 done" in "\n".join(lines)
 
@@ -95,7 +95,7 @@ async def test_a_batch_of_thousands_only_draws_what_is_visible() -> None:
         assert timeline.virtual_size.height > 3000
         assert sum(isinstance(e, CallQueued) for e in events) == 3000
         last = [timeline.render_line(y).text for y in range(timeline.size.height)]
-        assert any("#2999 get_weather" in line for line in last)
+        assert any("get_weather i=2999" in line for line in last)
 
 
 def test_the_app_starts_without_vendor_sdks() -> None:

@@ -23,7 +23,16 @@ def seconds(value: float | None) -> str:
 
 
 def tokens(usage: Usage) -> str:
-    return f"{usage.input_tokens:,}→{usage.output_tokens:,} tok"
+    """``816→93 tok``, ``10.9k→220 tok``: thousands shortened from 10,000."""
+    return f"{count(usage.input_tokens)}→{count(usage.output_tokens)} tok"
+
+
+def count(n: int) -> str:
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"
 
 
 def execution(settings: ExecutionSettings) -> str:

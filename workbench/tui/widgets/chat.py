@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
+from workbench.tui import format as fmt
+
 if TYPE_CHECKING:
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
@@ -32,7 +34,7 @@ _STATE_MARK = {
     "retrying": "↻",
     "ok": "✓",
     "error": "✗",
-    "timeout": "⧖",
+    "timeout": "◷",
     "cancelled": "⊘",
 }
 
@@ -57,7 +59,7 @@ class ToolChip(Widget, can_focus=True):
         color: $text-muted;
         &:hover { background: $boost; }
         &:focus { background: $accent 30%; color: $text; }
-        &.-running, &.-retrying { color: $accent; }
+        &.-running, &.-retrying { color: $text-primary; }
         &.-ok { color: $success; }
         &.-failed { color: $error; }
         &.-timeout { color: $warning; }
@@ -99,7 +101,7 @@ class ToolChip(Widget, can_focus=True):
         text.append(self.tool, style="bold")
         text.append(f"({short_args(self.args)})")
         if self.duration is not None:
-            text.append(f"  {self.duration:.2f}s", style="dim")
+            text.append(f"  {fmt.seconds(self.duration)}", style="dim")
         return text
 
     def watch_state(self, old: CallState, new: CallState) -> None:

@@ -83,7 +83,7 @@ def render_call(row: CallRow, batch: BatchGroup | None, now: float) -> Renderabl
         parts.append(JSON(json.dumps(row.args, ensure_ascii=False, default=str), indent=2))
     if row.error:
         parts += [Text("error", style="bold red"), Text(row.error, style="red")]
-    if row.result is not None and row.result != row.error:
+    if row.result is not None and not (row.error and row.error in row.result):
         parts += [Text("result", style="bold"), _result(row.result)]
     if batch is not None:
         parts += [

@@ -44,6 +44,11 @@ def fault_preset(fault: Fault | None) -> FaultPreset | None:
     return None
 
 
+def chip_label(tool: str, preset: FaultPreset | None) -> str:
+    """Just the tool while no fault is set, so every tool fits on the row; ``tool: hang`` when set."""
+    return tool if preset == "off" else f"{tool}: {preset or 'custom'}"
+
+
 class FaultChip(Button):
     """A tool's fault switch: each press moves to the next preset (off → slow → flaky → hang)."""
 
@@ -62,8 +67,7 @@ class FaultChip(Button):
     """The fault in force for this tool; None when it is a custom fault from the profile."""
 
     def __init__(self, tool: str, preset: FaultPreset | None = "off") -> None:
-        shown = preset or "custom"
-        super().__init__(f"{tool}: {shown}", compact=True, classes=f"-{shown}")
+        super().__init__(chip_label(tool, preset), compact=True, classes=f"-{preset or 'custom'}")
         self.set_reactive(FaultChip.preset, preset)
         self.tool = tool
         self.active_effect_duration = 0  # each press counts, however quick
@@ -72,7 +76,7 @@ class FaultChip(Button):
     def watch_preset(self, old: FaultPreset | None, new: FaultPreset | None) -> None:
         self.remove_class(f"-{old or 'custom'}")
         self.add_class(f"-{new or 'custom'}")
-        self.label = f"{self.tool}: {new or 'custom'}"
+        self.label = chip_label(self.tool, new)
 
     @property
     def next_preset(self) -> FaultPreset:
@@ -93,6 +97,7 @@ class Knobs(Vertical):
         & Label { margin: 0 1 0 0; }
         & .group { color: $text-accent; text-style: bold; width: 10; }
         & .note { color: $text-muted; }
+        & #parallel-note { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
         & Switch { height: 1; border: none; padding: 0; margin: 0 1 0 0; }
         & Input { width: 8; margin: 0 1 0 0; }
         & Select { width: 10; margin: 0 1 0 0; }
@@ -154,8 +159,8 @@ class Knobs(Vertical):
             yield Input(id="max", type="integer", compact=True, select_on_focus=True)
             yield Button("+", id="max-up", compact=True, classes="step")
             yield Label("timeout")
+            # The unit is in the value ("30s"), so "off" is not followed by a stray "s".
             yield Input(id="timeout", placeholder="off", compact=True, select_on_focus=True)
-            yield Label("s", classes="note")
         with HorizontalScroll(id="faults"):
             yield Label("Faults", classes="group")
 
@@ -214,7 +219,7 @@ class Knobs(Vertical):
             self.query_one("#concurrent", Switch).value = execution.concurrent
             self.query_one("#max", Input).value = str(execution.max_concurrent)
             timeout = execution.timeout_s
-            self.query_one("#timeout", Input).value = "" if timeout is None else f"{timeout:g}"
+            self.query_one("#timeout", Input).value = "" if timeout is None else f"{timeout:g}s"
         for chip in self.query(FaultChip):
             chip.preset = fault_preset(execution.faults.get(chip.tool))
 

@@ -28,7 +28,7 @@ class ReplayBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Replay", classes="group")
-        yield Button("⏸ pause", id="replay-pause", compact=True, action="screen.replay_toggle")
+        yield Button("‖ pause", id="replay-pause", compact=True, action="screen.replay_toggle")
         for label, button_id, action in self.SPEEDS:
             yield Button(label, id=button_id, compact=True, action=action)
         yield Button("step ▸|", id="replay-step", compact=True, action="screen.replay_step")
@@ -38,5 +38,5 @@ class ReplayBar(Horizontal):
         active = "speed-instant" if speed is None else f"speed-{speed:g}"
         for _, button_id, _ in self.SPEEDS:
             self.query_one(f"#{button_id}", Button).set_class(button_id == active, "-active")
-        self.query_one("#replay-pause", Button).label = "▶ play" if paused else "⏸ pause"
+        self.query_one("#replay-pause", Button).label = "▶ play" if paused else "‖ pause"
         self.query_one("#replay-position", Label).update(position)

@@ -29,6 +29,8 @@ from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, Time
 from workbench.tui.widgets import timeline_rows as rows
 
 SectionKind = Literal["turn", "model", "batch"]
+LEGEND = "░ waiting for a slot  █ running, then ✓ ok ✗ error ◷ timeout ⊘ cancelled"
+"""Shown on the border: the glyphs a first-time reader has to guess otherwise."""
 
 
 @dataclass(slots=True, eq=False)
@@ -86,18 +88,18 @@ class Timeline(ScrollView, can_focus=True):
         & > .timeline--text { color: $text; }
         & > .timeline--dim { color: $text-muted; }
         & > .timeline--header { color: $text; text-style: bold; }
-        & > .timeline--model { color: $secondary; }
+        & > .timeline--model { color: $text-secondary; }
         & > .timeline--turn { color: $text-muted; }
         & > .timeline--axis { color: $text-muted; }
         & > .timeline--wait { color: $text-disabled; }
-        & > .timeline--running { color: $accent; }
+        & > .timeline--running { color: $primary; }
         & > .timeline--ok { color: $success; }
         & > .timeline--error { color: $error; }
         & > .timeline--timeout { color: $warning; }
         & > .timeline--cancelled { color: $text-disabled; }
         & > .timeline--retry { color: $warning; text-style: bold; }
-        & > .timeline--cursor { background: $accent 35%; }
-        &:focus > .timeline--cursor { background: $accent 60%; }
+        & > .timeline--cursor { background: $primary 25%; }
+        &:focus > .timeline--cursor { background: $primary 45%; }
     }
     """
 
@@ -146,6 +148,7 @@ class Timeline(ScrollView, can_focus=True):
         self._open: set[int] = set()
         self._styles: dict[str, Style] = {}
         self._cursor_pos: tuple[int, int] | None = None
+        self.border_subtitle = LEGEND
 
     # -- feeding ----------------------------------------------------------------------------------
 
@@ -269,7 +272,14 @@ class Timeline(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            style = self.get_component_rich_style(f"timeline--{name}", partial=True)
+            # The full style blends translucent colours ($text-muted …) over the background; a
+            # partial one would draw them opaque white. Its background is dropped, so the cursor's
+            # band shows through every segment of its line.
+            full = self.get_component_rich_style(f"timeline--{name}")
+            if name == "cursor":
+                style = Style(bgcolor=full.bgcolor)
+            else:
+                style = Style(color=full.color) + full.without_color
             self._styles[name] = style
         return style
 
@@ -281,11 +291,14 @@ class Timeline(ScrollView, can_focus=True):
         if located is None:
             return Strip.blank(width, base)
         section, offset = located
-        segments = self._section_line(section, offset, width)
-        strip = Strip(segments).crop_extend(0, width, base)
-        if self._is_cursor_line(section, offset):
-            strip = strip.apply_style(self._style("cursor"))
-        return strip.apply_style(base)
+        cursor = self._is_cursor_line(section, offset)
+        segments = self._section_line(section, offset, width, cursor=cursor)
+        if not cursor:
+            return Strip(segments).crop_extend(0, width, base).apply_style(base)
+        band = self._style("cursor")
+        return (
+            Strip(segments).crop_extend(0, width, base + band).apply_style(band).apply_style(base)
+        )
 
     def _locate(self, line: int) -> tuple[Section, int] | None:
         if not self.sections or line < 0:
@@ -299,7 +312,9 @@ class Timeline(ScrollView, can_focus=True):
             return None
         return section, offset
 
-    def _section_line(self, section: Section, offset: int, width: int) -> list[Segment]:
+    def _section_line(
+        self, section: Section, offset: int, width: int, *, cursor: bool = False
+    ) -> list[Segment]:
         style = self._style
         now = max(self.clock(), self.model.last_t)
         frame = int(time.monotonic() * 10)
@@ -318,21 +333,26 @@ class Timeline(ScrollView, can_focus=True):
         label_w, bar_w = self._columns(width)
         axis = self._axis(batch, now, bar_w)
         if offset == 1:
-            return [Segment(" " * (label_w + 2), style("axis")), *rows.axis_line(axis, style)]
+            settings = rows.settings_label(batch, label_w)
+            return [
+                Segment(" " + settings.ljust(label_w) + " ", style("dim")),
+                *rows.axis_line(axis, style),
+            ]
         index = offset - 2
         if index >= len(batch.calls):
             return []
         row = batch.calls[index]
         status, status_style = rows.call_status(row, now, frame)
         label = rows.call_label(row, label_w)
+        # A mark as well as the band: the band's colour alone can be lost next to a bar's.
         return [
-            Segment(" " + label.ljust(label_w) + " ", style("text")),
+            Segment(("▶" if cursor else " ") + label.ljust(label_w) + " ", style("text")),
             *rows.call_bar(row, axis, now, style),
             Segment(" " + status, style(status_style)),
         ]
 
     def _columns(self, width: int) -> tuple[int, int]:
-        label_w = max(14, min(34, width * 3 // 10))
+        label_w = max(14, min(40, width * 35 // 100))
         bar_w = max(8, width - label_w - 3 - rows.STATUS_WIDTH)
         return label_w, bar_w
 

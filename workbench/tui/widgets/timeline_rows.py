@@ -13,15 +13,16 @@ from rich.segment import Segment
 from rich.style import Style
 
 from workbench.core.timeline import BatchGroup, CallRow, ModelSpan, TurnInfo
+from workbench.render.format import format_args
 from workbench.tui import format as fmt
-from workbench.tui.widgets.chat import short_args
 
 StyleFor = Callable[[str], Style]
 """Looks up a component style by its short name (``ok``, ``wait``, ``header`` …)."""
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STATUS_WIDTH = 12
+STATUS_WIDTH = 18
+"""Room for the longest status: ``⊘ cancelled 0.19s``, ``◷ timeout 0.60s ×3``."""
 MARK = {
     "emitted": "◌",
     "queued": "◌",
@@ -29,7 +30,7 @@ MARK = {
     "retrying": "↻",
     "ok": "✓",
     "error": "✗",
-    "timeout": "⧖",
+    "timeout": "◷",  # common monospace fonts lack the hourglasses (⧖ ⧗)
     "cancelled": "⊘",
 }
 
@@ -61,21 +62,26 @@ class Axis:
 
 
 def call_label(row: CallRow, width: int) -> str:
-    text = f"#{row.index} {row.tool} {short_args(row.args, width)}"
+    """``get_time timezone=Europe/Paris``: the arguments as the terminal printer writes them. The
+    call's number (#2) is left to the details pane: the arguments need the room more."""
+    text = f"{row.tool} {format_args(row.args)}".rstrip()
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def call_status(row: CallRow, now: float, frame: int) -> tuple[str, str]:
-    """The status column (mark, duration, attempts) and the style name it is drawn in."""
+    """The status column (mark, how it ended in words unless ok, duration, attempts) and the style
+    name it is drawn in."""
     state = row.state
     if state in ("running", "retrying"):
         text = f"{SPINNER[frame % len(SPINNER)]} {fmt.seconds(row.run_at(now))}"
     elif state in ("queued", "emitted"):
         text = f"◌ wait {fmt.seconds(row.wait_at(now))}"
     elif row.started_t is None:
-        text = f"{MARK[state]} not run"
-    else:
+        text = f"{MARK[state]} not run" if state == "cancelled" else f"{MARK[state]} {state}"
+    elif state == "ok":
         text = f"{MARK[state]} {fmt.seconds(row.run_s)}"
+    else:
+        text = f"{MARK[state]} {state} {fmt.seconds(row.run_s)}"
     if row.attempts > 1:
         text += f" ×{row.attempts}"
     return text, _state_style(state)
@@ -88,7 +94,9 @@ def call_bar(row: CallRow, axis: Axis, now: float, style: StyleFor) -> list[Segm
     started = row.started_t
     wait_end = started if started is not None else (row.finished_t if row.done else now)
     if wait_end is not None and wait_end > row.queued_t:
-        c0, c1, _ = axis.span(row.queued_t, wait_end)
+        # Rounded, not widened to a cell like a run: a few ms of scheduling is not a wait for a slot.
+        c0 = min(width, max(0, round(axis.cell(row.queued_t))))
+        c1 = min(width, max(0, round(axis.cell(wait_end))))
         for i in range(c0, c1):
             cells[i] = ("░", "wait")
     if started is not None:
@@ -143,13 +151,7 @@ def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment
         parts.append(
             Segment(f" · {batch.finished_calls}/{len(batch.calls)} done", style("running"))
         )
-    parts.append(
-        Segment(
-            f" · wall {fmt.seconds(wall)} · Σ {fmt.seconds(stats.sum_s)}"
-            f" · ×{stats.speedup:.2f} · peak {stats.peak_concurrency}",
-            style("text"),
-        )
-    )
+    # What went wrong before the timings: a narrow pane cuts the end of the line.
     for count, word, name in (
         (stats.errors, "error", "error"),
         (stats.timeouts, "timeout", "timeout"),
@@ -158,10 +160,23 @@ def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment
         if count:
             plural = "s" if count != 1 and word != "cancelled" else ""
             parts.append(Segment(f" · {count} {word}{plural}", style(name)))
+    parts.append(
+        Segment(
+            f" · wall {fmt.seconds(wall)} · Σ {fmt.seconds(stats.sum_s)}"
+            f" · ×{stats.speedup:.2f} · peak {stats.peak_concurrency}",
+            style("text"),
+        )
+    )
     if batch.eager:
-        parts.append(Segment(" · eager", style("running")))
-    parts.append(Segment(f" · {fmt.execution(batch.settings)}", style("dim")))
+        parts.append(Segment(" · eager", style("dim")))
     return parts
+
+
+def settings_label(batch: BatchGroup, width: int) -> str:
+    """What the batch ran under, for the axis line's empty label column: ``concurrent ≤3 · timeout
+    0.6s``, cut to ``width``. On the header it was cut off first, being last."""
+    text = fmt.execution(batch.settings)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def span_line(span: ModelSpan, now: float, frame: int, style: StyleFor) -> list[Segment]:

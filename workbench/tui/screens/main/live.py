@@ -7,6 +7,7 @@ session). The prompt stays enabled meanwhile: typing ahead is fine, sending wait
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -94,13 +95,15 @@ class LiveSession:
 
     def _show_status(self, runtime: RuntimeLike) -> None:
         profile = runtime.profile
+        # The scripted type's model is "scripted" again: say it once.
+        model = f" · {profile.model}" if profile.model and profile.model != profile.type else ""
         self._status.update(
             Text.assemble(
                 ("workbench ", "bold"),
                 ("● live ", "bold green"),
-                f"{profile.name} · {profile.type} · {profile.model}",
+                f"{profile.name} · {profile.type}{model}",
                 ("  session ", "dim"),
-                (str(runtime.session_path), "dim"),
+                (_tilde(runtime.session_path), "dim"),
             )
         )
 
@@ -186,3 +189,13 @@ class LiveSession:
 
     def cancel_turn(self) -> None:
         self.turns.cancel(self.runtime)
+
+
+def _tilde(path: Path | None) -> str:
+    """``~/.local/share/…`` rather than the whole home directory: the status line is one line."""
+    if path is None:
+        return "not recorded"
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)

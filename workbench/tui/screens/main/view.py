@@ -118,7 +118,7 @@ class SessionView:
                     await chat.add_note(f"Turn {event.turn} {event.status}.", kind="warning")
             case SettingsChanged():
                 panes.knobs.show(event.settings)
-                changes = ", ".join(f"{k} → {v}" for k, v in event.changes.items())
+                changes = ", ".join(f"{k} → {_shown(v)}" for k, v in event.changes.items())
                 await chat.add_note(f"⚙ {changes} (from the next request or batch)")
             case Notice():
                 await chat.add_note(event.message, kind=event.level)
@@ -164,8 +164,13 @@ class SessionView:
         # Most telling first: a narrow terminal cuts the end of the line. The line's size is fixed
         # (main.tcss), so no layout pass: this runs 20 times a second during a turn.
         self.panes.totals.update(
-            f"round trips {totals.round_trips} · model {fmt.seconds(totals.model_time_s)}"
-            f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}"
-            f" · {totals.calls} calls in {totals.batches} batches{failures}",
+            f"round trips {totals.round_trips} · {totals.calls} calls in {totals.batches} batches"
+            f"{failures} · model {fmt.seconds(totals.model_time_s)}"
+            f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
             layout=False,
         )
+
+
+def _shown(value: object) -> str:
+    """A changed setting as the knobs show it: ``off`` rather than ``None``."""
+    return "off" if value is None else str(value)

@@ -1,0 +1,90 @@
+"""What each timeline line says: how a call ended in words, real waits only, failures before timings."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual.app import App, ComposeResult
+
+from tests.tui.synthetic import CallSpec, Round, Script
+from workbench.core.settings import ExecutionSettings
+from workbench.core.timeline import BatchGroup, TimelineModel
+from workbench.tui.widgets import timeline_rows as rows
+from workbench.tui.widgets.timeline import Timeline
+
+
+def plain(name: str) -> Style:
+    return Style()
+
+
+def batch_of(*calls: CallSpec, settings: ExecutionSettings | None = None) -> BatchGroup:
+    model = TimelineModel()
+    execution = settings or ExecutionSettings(max_concurrent=2)
+    for event in Script().add_turn("go", [Round(calls=calls, execution=execution)]):
+        model.apply(event)
+    return model.batches[0]
+
+
+def test_the_status_says_how_a_call_ended() -> None:
+    batch = batch_of(
+        CallSpec("a", {}, 0.0, 0.32),
+        CallSpec("b", {}, 0.0, 0.6, status="timeout"),
+        CallSpec("c", {}, 0.0, 0.7, status="error", retries=(0.2, 0.4)),
+        CallSpec("d", {}, None, 0.7, status="cancelled"),
+    )
+    statuses = [rows.call_status(row, 10.0, 0)[0] for row in batch.calls]
+    assert statuses == ["✓ 0.32s", "◷ timeout 0.60s", "✗ error 0.70s ×3", "⊘ not run"]
+    assert all(len(text) <= rows.STATUS_WIDTH for text in statuses)
+
+
+def test_only_a_real_wait_for_a_slot_is_drawn() -> None:
+    batch = batch_of(CallSpec("quick", {}, 0.002, 0.5), CallSpec("queued", {}, 0.3, 0.5))
+    start, end = batch.axis()
+    axis = rows.Axis(start, end, 50)  # 10 ms a cell
+    quick, queued = (
+        "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)) for r in batch.calls
+    )
+    assert "░" not in quick  # 2 ms of scheduling
+    assert queued.startswith("░" * 30)  # 300 ms waiting for a slot
+
+
+def test_the_header_puts_failures_before_timings_and_the_axis_line_the_settings() -> None:
+    batch = batch_of(
+        CallSpec("a", {}, 0.0, 0.3, status="error"),
+        CallSpec("b", {}, 0.0, 0.3, status="timeout"),
+        settings=ExecutionSettings(max_concurrent=2, timeout_s=0.3),
+    )
+    header = "".join(s.text for s in rows.batch_header(batch, 1.0, plain))
+    assert header.index("1 error") < header.index("1 timeout") < header.index("wall")
+    assert rows.settings_label(batch, 40) == "concurrent ≤2 · timeout 0.3s"
+    assert rows.settings_label(batch, 12) == "concurrent …"
+
+
+async def test_the_selected_call_keeps_its_bar_and_muted_parts_stay_muted() -> None:
+    model = TimelineModel()
+    events = Script().add_turn("go", [Round(calls=(CallSpec("slow", {}, 0.0, 1.0),))])
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Timeline(model, lambda: model.last_t)
+
+    app = One()
+    async with app.run_test(size=(100, 12)) as pilot:
+        timeline = app.query_one(Timeline)
+        for event in events:
+            timeline.note(model.apply(event))
+        timeline.flush()
+        row = model.batches[0].calls[0]
+        timeline.select_call(row.call_id)
+        await pilot.pause()
+        line = next(
+            timeline.render_line(y)
+            for y in range(timeline.size.height)
+            if "slow" in timeline.render_line(y).text
+        )
+        assert line.text.startswith("▶slow")
+        band = timeline._style("cursor").bgcolor
+        bar = [seg for seg in line if "█" in seg.text]
+        assert bar and all(seg.style is not None and seg.style.bgcolor == band for seg in bar)
+        assert all(seg.style is not None and seg.style.color != band for seg in bar)
+        # Translucent theme colours are blended, not drawn opaque white.
+        assert timeline._style("wait").color != timeline._style("text").color
