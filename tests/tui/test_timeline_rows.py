@@ -88,3 +88,17 @@ async def test_the_selected_call_keeps_its_bar_and_muted_parts_stay_muted() -> N
         assert all(seg.style is not None and seg.style.color != band for seg in bar)
         # Translucent theme colours are blended, not drawn opaque white.
         assert timeline._style("wait").color != timeline._style("text").color
+
+
+def test_arguments_read_as_the_terminal_printer_writes_them() -> None:
+    from workbench.render.format import format_args
+    from workbench.tui import format as fmt
+
+    for arguments in (
+        {"city": "Tokyo"},
+        {"city": "New York", "units": "deg C"},
+        {"ms": 400, "flags": [1, 2], "q": 'say "hi"', "empty": ""},
+        {},
+        None,
+    ):
+        assert fmt.args(arguments) == format_args(arguments)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
@@ -20,6 +22,21 @@ def seconds(value: float | None) -> str:
         return f"{value:.1f}s"
     minutes, rest = divmod(round(value), 60)
     return f"{minutes}m{rest:02d}s"
+
+
+def args(arguments: dict[str, Any] | None) -> str:
+    """``city=Tokyo units="deg C"``, as the terminal printer writes arguments (render.format, which
+    the app does not import: the render package loads the whole printer)."""
+    if arguments is None:
+        return "(unparsable arguments)"
+    return " ".join(f"{key}={_value(value)}" for key, value in arguments.items())
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        plain = value and not any(ch.isspace() or ch in '="' for ch in value)
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def tokens(usage: Usage) -> str:

@@ -13,7 +13,6 @@ from rich.segment import Segment
 from rich.style import Style
 
 from workbench.core.timeline import BatchGroup, CallRow, ModelSpan, TurnInfo
-from workbench.render.format import format_args
 from workbench.tui import format as fmt
 
 StyleFor = Callable[[str], Style]
@@ -64,7 +63,7 @@ class Axis:
 def call_label(row: CallRow, width: int) -> str:
     """``get_time timezone=Europe/Paris``: the arguments as the terminal printer writes them. The
     call's number (#2) is left to the details pane: the arguments need the room more."""
-    text = f"{row.tool} {format_args(row.args)}".rstrip()
+    text = f"{row.tool} {fmt.args(row.args)}".rstrip()
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
