@@ -76,7 +76,7 @@ def test_a_concurrent_turn_prints_text_the_batch_block_and_totals() -> None:
         "Let me check.\n"
         "↳ model 300 ms · 3 calls\n"
         "\n"
-        "  █ running  ░ waiting  ↻ retry  · backoff  ✗ error  ⧗ timeout  ⊘ cancelled\n"
+        "  █ running  ░ waiting  ↻ retry  · backoff  ✗ error  ◷ timeout  ⊘ cancelled\n"
         "  get_weather city=Tokyo █████████████████████████████████████ ok         251 ms\n"
         "  get_weather city=Paris ████████████████████████              ok         160 ms\n"
         "  get_weather city=Lima  ██████████████████████                ok         152 ms\n"
@@ -107,7 +107,7 @@ def test_failures_are_told_apart_by_glyph_alone_without_colour() -> None:
     assert lines == [
         "  get_weather city=Tokyo              ████↻·····█████████      ok         400 ms",
         '  search_docs query="parallel tool c… ██████✗                  error      150 ms',
-        "  slow_tool                           ███████████████████████⧗ timeout    500 ms",
+        "  slow_tool                           ███████████████████████◷ timeout    500 ms",
         "  get_time    timezone=UTC            █████████████⊘           cancelled  300 ms",
         "  get_time    timezone=CET            ░░░░░░░░░░░░░⊘           cancelled       —",
         "  batch b7 · 5 calls · wall 500 ms · sum 1.35 s · speedup 2.70× · peak 4",

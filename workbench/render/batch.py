@@ -20,7 +20,7 @@ from workbench.render.format import (
 )
 
 RUN, WAIT, BACKOFF, RETRY = "█", "░", "·", "↻"
-END_MARK: dict[CallState, str] = {"error": "✗", "timeout": "⧗", "cancelled": "⊘"}
+END_MARK: dict[CallState, str] = {"error": "✗", "timeout": "◷", "cancelled": "⊘"}
 OUTCOME_STYLE: dict[CallState, Style] = {
     "ok": "green",
     "error": "red",
