@@ -160,9 +160,16 @@ class LiveSession:
             prompt.clear()
             await self.host.run_command(command)
             return
-        if self.starting is not None or self.runtime is None:
-            why = f"Starting {self.starting}…" if self.starting else "No runtime is running."
-            self.host.notify(f"{why} Send the prompt once it is ready.", severity="warning")
+        if self.starting is not None:
+            self.host.notify(
+                f"Starting {self.starting}… Send the prompt once it is ready.", severity="warning"
+            )
+            return
+        if self.runtime is None:
+            self.host.notify(
+                "No profile is running: pick one that works with /profile NAME (e.g. /profile local).",
+                severity="warning",
+            )
             return
         if self.turns.running:
             self.host.notify(
