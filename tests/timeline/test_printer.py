@@ -27,6 +27,7 @@ from workbench.render import (
     format_settings,
     render_batch,
 )
+from workbench.render.batch import WAIT
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -262,3 +263,20 @@ def test_the_renderer_stays_headless() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_scheduling_latency_in_a_tiny_batch_is_not_drawn_as_waiting_for_a_slot() -> None:
+    # A 1 ms batch whose only call started 0.8 ms after it was queued: no slot was ever busy.
+    tiny = [C("fail", {}, start=0.0008, end=0.0009, status="error", error="boom")]
+    (row, *_) = render_batch(batch_of(tiny, ExecutionSettings()), 80, False)
+    assert WAIT not in row
+    assert "✗" in row
+
+
+def test_a_real_wait_for_a_slot_is_drawn() -> None:
+    waited = [
+        C("sleep", {"ms": 300}, start=0.0, end=0.3),
+        C("sleep", {"ms": 300}, start=0.3, end=0.6),
+    ]
+    rows = render_batch(batch_of(waited, ExecutionSettings(max_concurrent=1)), 80, False)
+    assert WAIT in rows[1]

@@ -20,6 +20,12 @@ CallState = Literal[
 """``emitted``: the model sent the call but the executor has not queued it yet (non-eager batches
 wait for the response to end). ``retrying``: an attempt failed and the next one is backing off."""
 
+MIN_AXIS_S = 0.02
+"""Shortest time axis a batch is drawn on: sub-millisecond scheduling noise in a 1 ms batch would
+otherwise fill the whole bar."""
+MIN_VISIBLE_WAIT_S = 0.002
+"""Shorter waits are scheduling latency, not waiting for a slot, and are not drawn as waiting."""
+
 TERMINAL: frozenset[CallState] = frozenset({"ok", "error", "timeout", "cancelled"})
 _HOLDS_SLOT: frozenset[CallState] = frozenset({"running", "retrying"})
 """The executor keeps a call's slot through its retry backoff, so both states count as running."""

@@ -7,6 +7,7 @@ render the same lines. The glyphs alone tell the outcomes apart; colour only rei
 from __future__ import annotations
 
 from workbench.core.timeline import BatchGroup, CallRow, CallState
+from workbench.core.timeline_parts import MIN_AXIS_S, MIN_VISIBLE_WAIT_S
 from workbench.render.format import (
     Style,
     format_args,
@@ -73,6 +74,7 @@ def _call_rows(batch: BatchGroup, width: int, color: bool) -> list[str]:
     args_w = min(longest, max(0, avail - min_bar - 1))
     bar_w = max(4, avail - (args_w + 1 if args_w else 0))
     t0, t1 = batch.axis()
+    t1 = max(t1, t0 + MIN_AXIS_S)
     now = batch.last_t
     lines = []
     for row, arg_text in zip(calls, args, strict=True):
@@ -114,7 +116,8 @@ def _bar(row: CallRow, t0: float, t1: float, width: int, now: float) -> list[Cel
     end_t = row.finished_t if row.finished_t is not None else now
     starts = row.attempt_ts or ([row.started_t] if row.started_t is not None else [])
     queued = col(row.queued_t)
-    fill(queued, col(starts[0] if starts else end_t), WAIT, "dim", at_least_one=not starts)
+    if not starts or starts[0] - row.queued_t >= MIN_VISIBLE_WAIT_S:
+        fill(queued, col(starts[0] if starts else end_t), WAIT, "dim", at_least_one=not starts)
     final_style: Style = OUTCOME_STYLE.get(row.state, "green")
     marks: list[int] = []
     for i, start in enumerate(starts):

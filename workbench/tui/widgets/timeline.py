@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from workbench.core.events import ModelRequestStarted, ModelResponseFinished, TurnStarted
 from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
+from workbench.core.timeline_parts import MIN_AXIS_S
 from workbench.tui.widgets import timeline_rows as rows
 
 SectionKind = Literal["turn", "model", "batch"]
@@ -361,7 +362,7 @@ class Timeline(ScrollView, can_focus=True):
         start, end = batch.axis()
         if not batch.done:
             end = max(end, now)
-        return rows.Axis(start, end, width)
+        return rows.Axis(start, max(end, start + MIN_AXIS_S), width)
 
     # -- the cursor ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from workbench.core.timeline import BatchGroup, CallRow, ModelSpan, TurnInfo
+from workbench.core.timeline_parts import MIN_VISIBLE_WAIT_S
 from workbench.tui import format as fmt
 
 StyleFor = Callable[[str], Style]
@@ -92,7 +93,7 @@ def call_bar(row: CallRow, axis: Axis, now: float, style: StyleFor) -> list[Segm
     cells: list[tuple[str, str]] = [(" ", "")] * width
     started = row.started_t
     wait_end = started if started is not None else (row.finished_t if row.done else now)
-    if wait_end is not None and wait_end > row.queued_t:
+    if wait_end is not None and wait_end - row.queued_t >= MIN_VISIBLE_WAIT_S:
         # Rounded, not widened to a cell like a run: a few ms of scheduling is not a wait for a slot.
         c0 = min(width, max(0, round(axis.cell(row.queued_t))))
         c1 = min(width, max(0, round(axis.cell(wait_end))))
