@@ -18,7 +18,7 @@ TurnStatus = Literal["completed", "cancelled", "error", "max_turns"]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     t: float
     """Seconds since the session started."""
@@ -143,7 +143,7 @@ class CallFinished(_Event):
 
 
 class BatchStats(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     calls: int
     wall_s: float
@@ -173,7 +173,7 @@ class BatchFinished(_Event):
 
 
 class TurnStats(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     round_trips: int
     model_time_s: float
@@ -230,7 +230,7 @@ Event = Annotated[
     | ErrorEvent,
     Field(discriminator="type"),
 ]
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -18,7 +18,7 @@ FaultPreset = Literal["slow", "flaky", "hang", "off"]
 class EmissionSettings(BaseModel):
     """What the model may request in one response."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     parallel: bool = True
     """Whether the model may emit several tool calls in one response (each provider has its own knob)."""
@@ -29,7 +29,7 @@ class EmissionSettings(BaseModel):
 class Fault(BaseModel):
     """Fault injection for one tool, applied by the executor around the real call."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     latency_ms: float | tuple[float, float] | None = None
     """Added latency: a fixed number of milliseconds, or a [low, high] range drawn uniformly."""
@@ -69,7 +69,7 @@ class Fault(BaseModel):
 class ExecutionSettings(BaseModel):
     """How a batch of calls that arrived is executed locally."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     concurrent: bool = True
     """Run the calls of a batch concurrently (``concurrent_tool_execution``)."""
@@ -97,7 +97,7 @@ class ExecutionSettings(BaseModel):
 class RunSettings(BaseModel):
     """Both layers together: the live knobs of a session."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     emission: EmissionSettings = Field(default_factory=EmissionSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
