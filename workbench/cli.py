@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
+    from workbench.runtime import Runtime
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -252,9 +255,15 @@ def _profiles(files: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not args.prompt.strip():
+        raise UsageError('the prompt is empty: say what to ask, e.g. workbench run "get_date()"')
     profile = _profile_for_run(args)
     faults = [_parse_fault(text) for text in args.fault]
-    return asyncio.run(_run_async(args, profile, faults))
+    try:
+        return asyncio.run(_run_async(args, profile, faults))
+    except asyncio.CancelledError:  # a second Ctrl-C: stopped at once
+        print("workbench: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _parse_fault(text: str) -> tuple[str, Any]:
@@ -291,19 +300,49 @@ async def _run_async(
         consume = _json_printer(sys.stdout) if args.json else _timeline_printer(sys.stdout)
         status = "error"
         failed = False
-        async for event in runtime.run_turn(args.prompt):
-            consume(event)
-            if isinstance(event, ErrorEvent):
-                failed = True
-            elif isinstance(event, TurnFinished):
-                status = event.status
+        with _interrupts(runtime) as interrupted:
+            async for event in runtime.run_turn(args.prompt):
+                consume(event)
+                if isinstance(event, ErrorEvent):
+                    failed = True
+                elif isinstance(event, TurnFinished):
+                    status = event.status
     finally:
         await runtime.aclose()
     if runtime.session_path is not None and not args.json:
         print(f"session: {runtime.session_path}", file=sys.stderr)
+    if interrupted():
+        return EXIT_INTERRUPTED
     if failed or status != "completed":
         return EXIT_FAILED
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _interrupts(runtime: Runtime) -> Iterator[Callable[[], bool]]:
+    """The first Ctrl-C cancels the turn the way Esc does in the app, so the cancelled calls and the
+    turn's totals are still printed and recorded; a second one stops at once."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    count = 0
+
+    def on_interrupt() -> None:
+        nonlocal count
+        count += 1
+        if count == 1 and runtime.cancel_turn():
+            print("\ncancelling (Ctrl-C again to stop at once)", file=sys.stderr)
+        elif main is not None:
+            main.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
+        yield lambda: False
+        return
+    try:
+        yield lambda: count > 0
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 def _timeline_printer(out: TextIO) -> Any:

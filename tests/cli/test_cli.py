@@ -268,3 +268,53 @@ def test_workbench_help_runs_as_a_command() -> None:
     assert result.returncode == 0
     assert "run" in result.stdout
     assert "replay" in result.stdout
+
+
+def _started_workbench(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    script = Path(sys.executable).parent / "workbench"
+    return subprocess.Popen(
+        [str(script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    seen = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:  # blocks on output, not on time
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"never printed {marker!r}; got:\n{seen}")
+
+
+def test_ctrl_c_cancels_the_turn_prints_how_it_ended_and_exits_130(
+    fast_profile: Path, tmp_path: Path
+) -> None:
+    import signal
+
+    session = tmp_path / "s.jsonl"
+    proc = _started_workbench(
+        ["run", "-p", str(fast_profile), "--record", str(session), "hang(), get_date()"], tmp_path
+    )
+    try:
+        _read_until(proc, "2 calls")  # the model's response line: the batch is running
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "cancelled" in out  # the hanging call's row and the turn's status
+    assert "Traceback" not in err
+    last = load_session(session).events[-1]
+    assert last.type == "turn_finished"
+    assert last.status == "cancelled"
+
+
+def test_an_empty_prompt_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["run", "   "], capsys)
+    assert code == 2
+    assert "prompt is empty" in err
