@@ -242,3 +242,17 @@ async def test_tool_call_events_carry_batch_call_tool_and_args() -> None:
         "echo",
         {"word": "x"},
     )
+
+
+async def test_a_cancelled_batch_still_counts_in_the_turn_totals() -> None:
+    provider = FakeProvider([response("", call("a", "hang"), call("b", word="y"))])
+    loop = AgentLoop(provider, registry())
+    events: list[Event] = []
+    async for event in loop.run("go"):
+        events.append(event)
+        if isinstance(event, CallFinished) and event.call_id == "b":
+            loop.cancel()
+    finished = next(e for e in events if isinstance(e, TurnFinished))
+    assert finished.stats.batches == 1
+    assert finished.stats.calls == 2
+    assert finished.stats.tool_time_s > 0

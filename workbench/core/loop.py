@@ -226,14 +226,14 @@ class AgentLoop:
                 batch = None
         except asyncio.CancelledError:
             status = "cancelled"
-            await self._drain(batch, pending)
+            await self._drain(batch, pending, state)
         except ProviderError as exc:
             status = "error"
-            await self._drain(batch, pending)
+            await self._drain(batch, pending, state)
             self._emit(ErrorEvent(t=now(), turn=turn, kind=exc.kind, message=exc.message))
         except Exception as exc:  # the one broad catch: a provider bug must not end the session
             status = "error"
-            await self._drain(batch, pending)
+            await self._drain(batch, pending, state)
             message_text = f"{type(exc).__name__}: {exc}"
             self._emit(ErrorEvent(t=now(), turn=turn, kind="internal", message=message_text))
         if status == "max_turns":
@@ -369,9 +369,15 @@ class AgentLoop:
             )
         )
 
-    async def _drain(self, batch: Batch | None, pending: AssistantMessage | None) -> None:
+    async def _drain(
+        self, batch: Batch | None, pending: AssistantMessage | None, state: _TurnState
+    ) -> None:
         """After a cancel or failure: stop running calls and answer every call in the history."""
         results = await batch.cancel() if batch is not None else []
+        if batch is not None and batch.stats is not None:
+            state.tool_s += batch.stats.wall_s
+            state.batches += 1
+            state.calls += len(results)
         if pending is None:
             return
         by_id = {r.call_id: r for r in results}
