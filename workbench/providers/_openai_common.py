@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from workbench.core.messages import ToolCall
 from workbench.core.provider import ModelRequest, ProviderError
 from workbench.core.settings import FunctionCallingMode
+from workbench.providers._shared import parse_call as parse_call
 
 try:
     import httpx2
@@ -47,29 +48,6 @@ def make_client(
 def tool_choice(mode: FunctionCallingMode) -> ToolChoice:
     """AUTO → "auto", ANY → "required", NONE → "none"."""
     return _TOOL_CHOICE[mode]
-
-
-def parse_call(call_id: str, name: str, raw: str) -> ToolCall:
-    """A call with parsed arguments, or with ``parse_error`` when they are not a JSON object.
-
-    Malformed arguments never raise: the executor answers them with an error the model can read.
-    """
-    text = raw if raw.strip() else "{}"  # some servers stream no arguments for a no-argument call
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        return ToolCall(
-            id=call_id, name=name, raw_arguments=raw, parse_error=f"invalid JSON: {reason}"
-        )
-    if not isinstance(value, dict):
-        return ToolCall(
-            id=call_id,
-            name=name,
-            raw_arguments=raw,
-            parse_error=f"arguments must be a JSON object, not {type(value).__name__}",
-        )
-    return ToolCall(id=call_id, name=name, arguments=value)
 
 
 def echo_arguments(call: ToolCall) -> str:

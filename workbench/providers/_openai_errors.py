@@ -7,7 +7,6 @@ made. The SDK lets raw ``httpx2`` errors through in a few mid-stream cases; they
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import httpx2
@@ -15,6 +14,7 @@ import openai
 
 from workbench.core.provider import ProviderError, ProviderErrorKind
 from workbench.providers._openai_common import is_openai
+from workbench.providers._shared import one_line as one_line
 
 ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx2.HTTPError)
 """What an OpenAI adapter catches around a request and its stream."""
@@ -28,11 +28,6 @@ class ErrorContext:
     attempts: int
     """How many requests the SDK makes before giving up (max_retries + 1)."""
     timeout_s: float
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def map_error(exc: BaseException, ctx: ErrorContext, *, streaming: bool) -> ProviderError:

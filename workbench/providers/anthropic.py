@@ -8,7 +8,6 @@ each tool call at its ``content_block_stop``, and turns every SDK or transport f
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -33,6 +32,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.core.settings import EmissionSettings
+from workbench.providers._shared import one_line, parse_call
 
 try:
     import anthropic
@@ -179,7 +179,7 @@ class AnthropicProvider:
                 "stream", f"the Anthropic stream was cut off midway ({type(exc).__name__})"
             ) from exc
         except anthropic.AnthropicError as exc:
-            raise self._error("stream", f"Anthropic SDK error: {_one_line(str(exc))}") from exc
+            raise self._error("stream", f"Anthropic SDK error: {one_line(str(exc))}") from exc
         if not state.stopped:
             raise self._error("stream", "the Anthropic stream ended before message_stop")
         yield state.complete()
@@ -191,11 +191,11 @@ class AnthropicProvider:
     def _error(
         self, kind: ProviderErrorKind, message: str, status: int | None = None
     ) -> ProviderError:
-        return ProviderError(kind, _one_line(message), status=status, provider=NAME)
+        return ProviderError(kind, one_line(message), status=status, provider=NAME)
 
     def _status_error(self, exc: anthropic.APIStatusError) -> ProviderError:
         status = exc.status_code
-        detail = _one_line(exc.api_message or "")
+        detail = one_line(exc.api_message or "")
         suffix = f": {detail}" if detail else ""
         if status == 200:
             # An `event: error` inside the stream: the SDK raises APIStatusError with the 200 of the
@@ -432,28 +432,3 @@ def _start_block(block: object) -> _Block:
         case RedactedThinkingBlock(data=data):
             return _Block("redacted_thinking", data=data)
     return _Block("other")  # server tools and the like: nothing workbench can echo or run
-
-
-def parse_call(call_id: str, name: str, raw: str) -> ToolCall:
-    """A ToolCall from streamed argument JSON; malformed JSON is kept, not raised."""
-    if not raw.strip():
-        return ToolCall(id=call_id, name=name, arguments={})  # a tool_use with no input deltas
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return ToolCall(
-            id=call_id, name=name, raw_arguments=raw, parse_error=f"invalid JSON: {exc.msg}"
-        )
-    if not isinstance(value, dict):
-        return ToolCall(
-            id=call_id,
-            name=name,
-            raw_arguments=raw,
-            parse_error=f"arguments must be a JSON object, not {type(value).__name__}",
-        )
-    return ToolCall(id=call_id, name=name, arguments=value)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

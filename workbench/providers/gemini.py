@@ -33,6 +33,7 @@ from workbench.core.provider import (
     ResponseComplete,
     TextChunk,
 )
+from workbench.providers._shared import one_line
 
 try:
     import httpx2
@@ -205,11 +206,11 @@ class GeminiProvider:
     def _error(
         self, kind: ProviderErrorKind, message: str, status: int | None = None
     ) -> ProviderError:
-        return ProviderError(kind, _one_line(message), status=status, provider=NAME)
+        return ProviderError(kind, one_line(message), status=status, provider=NAME)
 
     def _api_error(self, exc: genai_errors.APIError, *, mid_stream: bool) -> ProviderError:
         code = int(exc.code) if isinstance(exc.code, int) else 0
-        detail = _one_line(str(exc.message or exc.status or ""))
+        detail = one_line(str(exc.message or exc.status or ""))
         suffix = f": {detail}" if detail else ""
         attempts = (
             f" after {self._max_retries + 1} attempts" if code in (429, 500, 502, 503, 504) else ""
@@ -403,8 +404,3 @@ class _StreamState:
             provider_data={"content": {"role": "model", "parts": self.parts}},
         )
         return ResponseComplete(message=message, usage=self.usage, stop_reason=self.finish_reason)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

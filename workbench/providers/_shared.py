@@ -1,0 +1,37 @@
+"""Small pieces every adapter needs and none of them owns: no vendor SDK is imported here."""
+
+from __future__ import annotations
+
+import json
+
+from workbench.core.messages import ToolCall
+
+
+def parse_call(call_id: str, name: str, raw: str) -> ToolCall:
+    """A call with parsed arguments, or with ``parse_error`` when they are not a JSON object.
+
+    Malformed arguments never raise: the executor answers them with an error the model can read.
+    Empty arguments mean none (servers stream nothing for a call without arguments).
+    """
+    text = raw if raw.strip() else "{}"
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return ToolCall(
+            id=call_id, name=name, raw_arguments=raw, parse_error=f"invalid JSON: {reason}"
+        )
+    if not isinstance(value, dict):
+        return ToolCall(
+            id=call_id,
+            name=name,
+            raw_arguments=raw,
+            parse_error=f"arguments must be a JSON object, not {type(value).__name__}",
+        )
+    return ToolCall(id=call_id, name=name, arguments=value)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """An error message as one readable line: whitespace folded, long text cut with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
