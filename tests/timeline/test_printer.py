@@ -142,7 +142,7 @@ def test_settings_notices_and_errors_print_on_their_own_lines() -> None:
         ErrorEvent(t=0.2, turn=1, kind="provider", message="rate limited (429)"),
     ]
     assert printed(events) == (
-        "⚙ settings: execution.max_concurrent → 2, emission.parallel → off\n"
+        "⚙ settings: max concurrent tools 2, parallel emission off\n"
         "\n"
         "› hi\n"
         "Hello\n"
@@ -280,3 +280,22 @@ def test_a_real_wait_for_a_slot_is_drawn() -> None:
     ]
     rows = render_batch(batch_of(waited, ExecutionSettings(max_concurrent=1)), 80, False)
     assert WAIT in rows[1]
+
+
+def test_settings_changes_are_worded_as_the_knobs_are_named() -> None:
+    from workbench.render.format import describe_changes
+
+    assert (
+        describe_changes(
+            {
+                "emission.parallel": False,
+                "execution.concurrent": True,
+                "execution.timeout_s": None,
+                "execution.faults.get_weather": "slow",
+                "execution.faults.sleep": "off",
+            }
+        )
+        == "parallel emission off, local concurrency on, tool timeout off, "
+        "fault on get_weather: slow, no fault on sleep"
+    )
+    assert describe_changes({"execution.timeout_s": 0.5}) == "tool timeout 0.5 s"

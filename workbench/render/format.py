@@ -152,3 +152,35 @@ def join_styled(runs: Iterable[tuple[str, Style | None]], color: bool) -> str:
     if buffer:
         out.append(paint("".join(buffer), current, color))
     return "".join(out)
+
+
+_KNOB_NAMES = {
+    "emission.parallel": "parallel emission",
+    "emission.function_calling_mode": "function-calling mode",
+    "execution.concurrent": "local concurrency",
+    "execution.max_concurrent": "max concurrent tools",
+    "execution.timeout_s": "tool timeout",
+    "execution.retries": "retries",
+}
+
+
+def describe_changes(changes: dict[str, Any]) -> str:
+    """``parallel emission off, max concurrent tools 2, fault on get_weather: slow``: a settings
+    change as the user names the knobs (the TUI and the terminal printer both say it this way)."""
+    parts = []
+    for key, value in changes.items():
+        if key.startswith("execution.faults."):
+            tool = key.removeprefix("execution.faults.")
+            parts.append(f"no fault on {tool}" if value == "off" else f"fault on {tool}: {value}")
+            continue
+        name = _KNOB_NAMES.get(key, key)
+        if isinstance(value, bool):
+            shown = "on" if value else "off"
+        elif value is None:
+            shown = "off"
+        elif key == "execution.timeout_s":
+            shown = seconds(float(value))
+        else:
+            shown = str(value)
+        parts.append(f"{name} {shown}")
+    return ", ".join(parts) or "unchanged"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, TextIO
+from typing import TextIO
 
 from workbench.core.events import (
     BatchFinished,
@@ -27,6 +27,7 @@ from workbench.core.timeline import TimelineModel
 from workbench.render.batch import render_batch, render_legend
 from workbench.render.format import (
     Style,
+    describe_changes,
     format_duration,
     format_seconds,
     paint,
@@ -161,14 +162,5 @@ class TerminalPrinter:
 
 
 def _describe_change(event: SettingsChanged) -> str:
-    changes = ", ".join(f"{key} → {_knob(value)}" for key, value in event.changes.items())
     source = "" if event.source == "user" else f" ({event.source})"
-    return f"⚙ settings{source}: {changes or 'unchanged'}"
-
-
-def _knob(value: Any) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if value is None:
-        return "none"
-    return str(value)
+    return f"⚙ settings{source}: {describe_changes(event.changes)}"

@@ -30,6 +30,7 @@ from workbench.core.events import (
     TurnStarted,
 )
 from workbench.core.timeline import TimelineModel
+from workbench.render.format import describe_changes
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
 from workbench.tui.widgets.chat import ChatView
@@ -118,7 +119,7 @@ class SessionView:
                     await chat.add_note(f"Turn {event.turn} {event.status}.", kind="warning")
             case SettingsChanged():
                 panes.knobs.show(event.settings)
-                changes = ", ".join(f"{k} → {_shown(v)}" for k, v in event.changes.items())
+                changes = describe_changes(event.changes)
                 await chat.add_note(f"⚙ {changes} (from the next request or batch)")
             case Notice():
                 await chat.add_note(event.message, kind=event.level)
@@ -169,8 +170,3 @@ class SessionView:
             f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
             layout=False,
         )
-
-
-def _shown(value: object) -> str:
-    """A changed setting as the knobs show it: ``off`` rather than ``None``."""
-    return "off" if value is None else str(value)
