@@ -212,7 +212,17 @@ def _profile_for_run(args: argparse.Namespace) -> Profile:
     try:
         return profile.with_overrides(**overrides)
     except ProfileError as exc:
-        raise UsageError(str(exc)) from None
+        flag = _FLAG_FOR_FIELD.get(exc.field or "")
+        raise UsageError(f"{flag}: {exc.message}" if flag else str(exc)) from None
+
+
+_FLAG_FOR_FIELD = {
+    "max_concurrent_tools": "--max-concurrent",
+    "tool_timeout_s": "--tool-timeout",
+    "tool_retries": "--retries",
+    "base_url": "--base-url",
+    "model": "--model",
+}
 
 
 def _profiles(files: list[Path]) -> int:

@@ -318,3 +318,11 @@ def test_an_empty_prompt_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run(["run", "   "], capsys)
     assert code == 2
     assert "prompt is empty" in err
+
+
+def test_an_out_of_range_flag_names_the_flag(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["run", "-p", str(fast_profile), "--max-concurrent", "20000", "x"], capsys)
+    assert code == 2
+    assert "--max-concurrent: must be at most 10000" in err
