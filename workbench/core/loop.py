@@ -203,9 +203,9 @@ class AgentLoop:
                 self.history.append(message)
                 pending = message
                 if not message.tool_calls:
-                    if (
-                        batch is not None
-                    ):  # eager calls the final message disowned; still answer them
+                    # Calls streamed eagerly but missing from the final message: let them finish,
+                    # though the model will not see their results.
+                    if batch is not None:
                         await batch.finish()
                     pending = None
                     state.text = message.text
