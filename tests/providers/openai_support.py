@@ -1,12 +1,15 @@
-"""Helpers for the OpenAI adapter tests: building providers against the emulator and running turns."""
+"""Helpers for the OpenAI adapter tests: building providers against the emulator and running turns.
+
+What is not particular to OpenAI (collecting a stream, reading what was sent) is in ``support``.
+"""
 
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
+from tests.providers import support
 from workbench.core.messages import (
     AssistantMessage,
     Message,
@@ -31,6 +34,7 @@ from workbench.tools.builtin import builtin_tools
 OpenAIProvider = OpenAIChatProvider | OpenAIResponsesProvider
 KINDS = ["openai-chat", "openai-responses"]
 SYSTEM = "You are the workbench test model."
+WEATHER = "What's the weather in Paris and Tokyo, and the time in London?"
 
 
 def make_provider(
@@ -59,13 +63,9 @@ def request(
     )
 
 
-async def collect(provider: OpenAIProvider, req: ModelRequest) -> list[ProviderEvent]:
-    return [event async for event in provider.stream(req)]
-
-
 def complete(events: list[ProviderEvent]) -> ResponseComplete:
-    last = events[-1]
-    assert isinstance(last, ResponseComplete)
+    """The final response, which these adapters must send exactly once."""
+    last = support.complete(events)
     assert sum(isinstance(e, ResponseComplete) for e in events) == 1
     return last
 
@@ -105,7 +105,9 @@ async def converse(
     """Run one turn to its end as the agent loop would, answering calls; returns the history."""
     history: list[Message] = [UserMessage(content=prompt)]
     for _ in range(max_round_trips):
-        message = complete(await collect(provider, request(history, tools, emission))).message
+        message = complete(
+            await support.collect(provider, request(history, tools, emission))
+        ).message
         history.append(message)
         if not message.tool_calls:
             return history
@@ -119,16 +121,3 @@ def batches(history: list[Message]) -> list[list[str]]:
         for m in history
         if isinstance(m, AssistantMessage) and m.tool_calls
     ]
-
-
-def bodies(server: EmulatorServer) -> list[dict[str, Any]]:
-    """The JSON bodies the SDK sent, in order."""
-    return [json.loads(r.body) for r in server.requests]
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port

@@ -15,20 +15,27 @@ from typing import Any
 
 import pytest
 
-from workbench.core.events import TurnFinished
-from workbench.core.loop import AgentLoop
+from tests.providers.support import (
+    AWKWARD_ARGUMENTS,
+    AWKWARD_REPLY,
+    WEATHER_PROMPT,
+    collect,
+    complete,
+    converse,
+    loop_turn,
+    request,
+    sent_body,
+)
 from workbench.core.messages import (
     AssistantMessage,
     Message,
     ToolCall,
     ToolResult,
     ToolResultsMessage,
-    ToolSpec,
     UserMessage,
 )
 from workbench.core.provider import (
     CallReady,
-    ModelRequest,
     ProviderEvent,
     ResponseComplete,
     TextChunk,
@@ -37,24 +44,6 @@ from workbench.core.settings import EmissionSettings, FunctionCallingMode
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.anthropic import AnthropicProvider
-from workbench.tools.base import ToolRegistry
-from workbench.tools.builtin import builtin_tools
-from workbench.tools.latency import set_latency_scale
-
-
-def _spec(name: str, *params: str) -> ToolSpec:
-    properties = {p: {"type": "string"} for p in params}
-    schema = {"type": "object", "properties": properties, "required": list(params)}
-    return ToolSpec(name=name, description=f"{name} tool", parameters=schema)
-
-
-TOOLS = [
-    _spec("get_weather", "city"),
-    _spec("get_time", "timezone"),
-    _spec("read_file", "path"),
-    _spec("run_linter", "path"),
-]
-WEATHER_PROMPT = "What's the weather in Tokyo and Paris, and the time in Paris?"
 
 
 @pytest.fixture
@@ -66,63 +55,12 @@ async def claude(emulator: EmulatorServer) -> AsyncIterator[AnthropicProvider]:
     await provider.aclose()
 
 
-def _request(
-    messages: list[Message], emission: EmissionSettings | None = None, tools: list[ToolSpec] = TOOLS
-) -> ModelRequest:
-    return ModelRequest(
-        system="You are terse.",
-        messages=messages,
-        tools=tools,
-        emission=emission or EmissionSettings(),
-    )
-
-
-async def _collect(provider: AnthropicProvider, request: ModelRequest) -> list[ProviderEvent]:
-    return [event async for event in provider.stream(request)]
-
-
-def _complete(events: list[ProviderEvent]) -> ResponseComplete:
-    last = events[-1]
-    assert isinstance(last, ResponseComplete)
-    return last
-
-
-def _ok(calls: list[ToolCall]) -> ToolResultsMessage:
-    return ToolResultsMessage(
-        results=[
-            ToolResult(call_id=c.id, name=c.name, status="ok", content=f"{c.name} done")
-            for c in calls
-        ]
-    )
-
-
-async def _converse(
-    provider: AnthropicProvider, prompt: str, emission: EmissionSettings | None = None
-) -> list[ResponseComplete]:
-    """Answer every call with an ok result until the model gives a final answer."""
-    messages: list[Message] = [UserMessage(content=prompt)]
-    responses: list[ResponseComplete] = []
-    for _ in range(8):
-        done = _complete(await _collect(provider, _request(list(messages), emission)))
-        responses.append(done)
-        messages.append(done.message)
-        if not done.message.tool_calls:
-            return responses
-        messages.append(_ok(done.message.tool_calls))
-    raise AssertionError("the model never gave a final answer")
-
-
-def _body(emulator: EmulatorServer, index: int = -1) -> dict[str, Any]:
-    body: dict[str, Any] = emulator.requests[index].json()
-    return body
-
-
 async def test_plain_answer_streams_text_and_usage(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
     emulator.script(Reply.of("Hello there, nice to meet you."))
-    events = await _collect(claude, _request([UserMessage(content="hi")]))
-    done = _complete(events)
+    events = await collect(claude, request([UserMessage(content="hi")]))
+    done = complete(events)
     chunks = [e.text for e in events if isinstance(e, TextChunk)]
     assert len(chunks) > 1  # streamed, not delivered at the end
     assert "".join(chunks) == done.message.text == "Hello there, nice to meet you."
@@ -136,7 +74,7 @@ async def test_plain_answer_streams_text_and_usage(
 async def test_three_calls_in_one_response_then_a_final_answer(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
-    responses = await _converse(claude, WEATHER_PROMPT)
+    responses = await converse(claude, WEATHER_PROMPT)
     first = responses[0].message
     assert [(c.name, c.arguments) for c in first.tool_calls] == [
         ("get_weather", {"city": "Tokyo"}),
@@ -145,9 +83,12 @@ async def test_three_calls_in_one_response_then_a_final_answer(
     ]
     assert responses[0].stop_reason == "tool_use"
     assert len(responses) == 2 and responses[1].message.text
-    assert _body(emulator, 0)["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": False}
+    assert sent_body(emulator, 0)["tool_choice"] == {
+        "type": "auto",
+        "disable_parallel_tool_use": False,
+    }
     # All three results went back in ONE user message, tool_result blocks only.
-    follow_up = _body(emulator, 1)["messages"]
+    follow_up = sent_body(emulator, 1)["messages"]
     assert [m["role"] for m in follow_up] == ["user", "assistant", "user"]
     assert [b["type"] for b in follow_up[2]["content"]] == ["tool_result"] * 3
     assert [b["tool_use_id"] for b in follow_up[2]["content"]] == [c.id for c in first.tool_calls]
@@ -157,7 +98,7 @@ async def test_dependent_batches_over_several_round_trips(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
     prompt = 'read_file(path="a.py") then run_linter(path="a.py"), run_linter(path="b.py")'
-    responses = await _converse(claude, prompt)
+    responses = await converse(claude, prompt)
     batches = [[c.name for c in r.message.tool_calls] for r in responses]
     assert batches == [["read_file"], ["run_linter", "run_linter"], []]
     # The emulator validated both follow-ups (every tool_use answered in the next message).
@@ -167,10 +108,10 @@ async def test_dependent_batches_over_several_round_trips(
 async def test_parallel_off_sends_the_knob_and_gets_one_call_per_response(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
-    responses = await _converse(claude, WEATHER_PROMPT, EmissionSettings(parallel=False))
+    responses = await converse(claude, WEATHER_PROMPT, EmissionSettings(parallel=False))
     assert [len(r.message.tool_calls) for r in responses] == [1, 1, 1, 0]
-    for request in emulator.requests:
-        assert request.json()["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    for sent in emulator.requests:
+        assert sent.json()["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
 
 
 @pytest.mark.parametrize(
@@ -187,8 +128,8 @@ async def test_function_calling_mode_maps_to_tool_choice(
     choice: dict[str, Any],
 ) -> None:
     emission = EmissionSettings(function_calling_mode=mode)
-    done = _complete(await _collect(claude, _request([UserMessage(content="hello")], emission)))
-    assert _body(emulator)["tool_choice"] == choice
+    done = complete(await collect(claude, request([UserMessage(content="hello")], emission)))
+    assert sent_body(emulator)["tool_choice"] == choice
     if mode == "NONE":
         assert done.message.tool_calls == []
     else:
@@ -198,34 +139,19 @@ async def test_function_calling_mode_maps_to_tool_choice(
 async def test_no_tools_sends_no_tool_choice(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
-    await _collect(claude, _request([UserMessage(content="hello")], tools=[]))
-    body = _body(emulator)
+    await collect(claude, request([UserMessage(content="hello")], tools=[]))
+    body = sent_body(emulator)
     assert "tools" not in body and "tool_choice" not in body
 
 
 async def test_awkward_stream_text_between_calls_unicode_and_escapes(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
-    tricky = {"path": 'dir/naïve "quoted" \\ back\\slash\n— 日本語 🌧️'}
-    emulator.script(
-        Reply.of(
-            "Looking… ",
-            ReplyCall.of("read_file", tricky),
-            "then the linter ",
-            ReplyCall.of("run_linter", {"path": "ü.py"}),
-            ReplyCall.of("get_weather", {"city": "Zürich"}),
-            ReplyCall.of("get_time", {"timezone": "Asia/Tōkyō"}),
-        )
-    )
-    events = await _collect(claude, _request([UserMessage(content="go")]))
-    done = _complete(events)
+    emulator.script(AWKWARD_REPLY)
+    events = await collect(claude, request([UserMessage(content="go")]))
+    done = complete(events)
     assert done.message.text == "Looking… then the linter "
-    assert [c.arguments for c in done.message.tool_calls] == [
-        tricky,
-        {"path": "ü.py"},
-        {"city": "Zürich"},
-        {"timezone": "Asia/Tōkyō"},
-    ]
+    assert [c.arguments for c in done.message.tool_calls] == AWKWARD_ARGUMENTS
     # Text, then a call, then more text: the order the model streamed is kept for the echo.
     content = done.message.provider_data and done.message.provider_data["content"]
     assert [b["type"] for b in content or []] == [
@@ -251,7 +177,7 @@ async def test_calls_are_announced_before_the_rest_of_the_response_streams(
     emulator.misbehave(Misbehaviour(pause_after=b"event: content_block_stop"))
     seen: list[ProviderEvent] = []
     async with asyncio.timeout(5):
-        async for event in claude.stream(_request([UserMessage(content="go")])):
+        async for event in claude.stream(request([UserMessage(content="go")])):
             seen.append(event)
             if isinstance(event, CallReady) and event.call.arguments == {"city": "Paris"}:
                 # Only reachable if the call was announced while the stream was still held.
@@ -272,11 +198,11 @@ async def test_without_eager_dispatch_calls_come_only_with_the_response(
     )
     try:
         assert provider.capabilities.eager_dispatch is False
-        events = await _collect(provider, _request([UserMessage(content=WEATHER_PROMPT)]))
+        events = await collect(provider, request([UserMessage(content=WEATHER_PROMPT)]))
     finally:
         await provider.aclose()
     assert not any(isinstance(e, CallReady) for e in events)
-    assert len(_complete(events).message.tool_calls) == 3
+    assert len(complete(events).message.tool_calls) == 3
 
 
 async def test_malformed_arguments_become_a_parse_error_not_an_exception(
@@ -289,9 +215,7 @@ async def test_malformed_arguments_become_a_parse_error_not_an_exception(
             ReplyCall("no_such_tool", '{"x": 1}'),
         )
     )
-    calls = _complete(
-        await _collect(claude, _request([UserMessage(content="go")]))
-    ).message.tool_calls
+    calls = complete(await collect(claude, request([UserMessage(content="go")]))).message.tool_calls
     broken, listed, unknown = calls
     assert broken.arguments is None and broken.raw_arguments == '{"city": "Par'
     assert broken.parse_error and "invalid JSON" in broken.parse_error
@@ -319,8 +243,8 @@ async def test_error_results_are_flagged_and_missing_ones_are_answered(
             ]
         ),
     ]
-    await _collect(claude, _request(history))
-    messages = _body(emulator)["messages"]
+    await collect(claude, request(history))
+    messages = sent_body(emulator)["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert [b["text"] for b in messages[0]["content"]] == ["first try", WEATHER_PROMPT]
     results = messages[2]["content"]
@@ -332,24 +256,16 @@ async def test_error_results_are_flagged_and_missing_ones_are_answered(
 
 async def test_preflight_and_capabilities_speak_plainly(claude: AnthropicProvider) -> None:
     assert claude.capabilities.parallel_knob == "tool_choice.disable_parallel_tool_use"
-    none_off = _request([], EmissionSettings(parallel=False, function_calling_mode="NONE"))
+    none_off = request([], EmissionSettings(parallel=False, function_calling_mode="NONE"))
     assert any("does not apply" in w for w in claude.preflight(none_off))
-    assert claude.preflight(_request([])) == []
+    assert claude.preflight(request([])) == []
 
 
 async def test_a_whole_turn_through_the_agent_loop(
     claude: AnthropicProvider, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    previous = set_latency_scale(0.0)
-    try:
-        loop = AgentLoop(claude, ToolRegistry(builtin_tools(tmp_path)))
-        async with asyncio.timeout(10):
-            events = [event async for event in loop.run(WEATHER_PROMPT)]
-    finally:
-        set_latency_scale(previous)
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished)
+    finished = await loop_turn(claude, tmp_path, WEATHER_PROMPT)
     assert finished.status == "completed" and finished.stats.calls == 3
     assert "Tokyo" in finished.text
-    results = json.dumps(_body(emulator)["messages"][-1])
+    results = json.dumps(sent_body(emulator)["messages"][-1])
     assert "tool_result" in results

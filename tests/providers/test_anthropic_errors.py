@@ -7,31 +7,16 @@ including its own retries. The last tests check that the emulator refuses what t
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import anthropic
 import httpx2
 import pytest
 
-from workbench.core.messages import Message, ToolSpec, UserMessage
-from workbench.core.provider import ModelRequest, ProviderError, ProviderErrorKind
-from workbench.core.settings import EmissionSettings
+from tests.providers.support import FAILURE_PROMPT, closed_port, collect, fail, failure_request
+from workbench.core.provider import ProviderErrorKind
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.anthropic import AnthropicProvider
-
-TOOLS = [
-    ToolSpec(
-        name="get_weather",
-        description="Weather for a city",
-        parameters={
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    )
-]
-PROMPT = "What's the weather in Paris and Oslo?"
 
 
 def _provider(base_url: str, *, max_retries: int = 2, timeout_s: float = 10.0) -> AnthropicProvider:
@@ -51,24 +36,6 @@ async def claude(emulator: EmulatorServer) -> AsyncIterator[AnthropicProvider]:
     await provider.aclose()
 
 
-async def _fail(
-    provider: AnthropicProvider, messages: list[Message] | None = None
-) -> ProviderError:
-    request = ModelRequest(
-        system="",
-        messages=messages or [UserMessage(content=PROMPT)],
-        tools=TOOLS,
-        emission=EmissionSettings(),
-    )
-    with pytest.raises(ProviderError) as caught:
-        async for _ in provider.stream(request):
-            pass
-    error = caught.value
-    assert error.provider == "anthropic"
-    assert error.message and "\n" not in error.message  # one readable line
-    return error
-
-
 @pytest.mark.parametrize(
     ("status", "kind", "words"),
     [
@@ -86,7 +53,7 @@ async def test_client_errors_are_not_retried_and_say_what_to_fix(
     words: str,
 ) -> None:
     emulator.misbehave(Misbehaviour(status=status))
-    error = await _fail(claude)
+    error = await fail(claude, "anthropic")
     assert (error.kind, error.status) == (kind, status)
     assert words in error.message
     assert len(emulator.requests) == 1
@@ -96,7 +63,7 @@ async def test_rate_limit_is_retried_by_the_sdk_then_reported(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(status=429, times=-1, retry_after_ms=1))
-    error = await _fail(claude)
+    error = await fail(claude, "anthropic")
     assert error.kind == "rate_limit"
     assert error.message.startswith("rate limited (429) after 3 attempts")
     assert len(emulator.requests) == 3
@@ -108,10 +75,7 @@ async def test_a_passing_rate_limit_is_invisible(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(status=429, times=1, retry_after_ms=1))
-    request = ModelRequest(
-        system="", messages=[UserMessage(content=PROMPT)], tools=TOOLS, emission=EmissionSettings()
-    )
-    events = [event async for event in claude.stream(request)]
+    events = await collect(claude, failure_request())
     assert events  # the second attempt answered
     assert len(emulator.requests) == 2
 
@@ -123,20 +87,17 @@ async def test_server_errors_after_retries(
     claude: AnthropicProvider, emulator: EmulatorServer, status: int, words: str
 ) -> None:
     emulator.misbehave(Misbehaviour(status=status, times=-1, retry_after_ms=1))
-    error = await _fail(claude)
+    error = await fail(claude, "anthropic")
     assert (error.kind, error.status) == ("server", status)
     assert words in error.message and "after 3 attempts" in error.message
     assert len(emulator.requests) == 3
 
 
 async def test_connection_refused_names_the_url() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{closed_port()}"
     provider = _provider(url, max_retries=0)
     try:
-        error = await _fail(provider)
+        error = await fail(provider, "anthropic")
     finally:
         await provider.aclose()
     assert error.kind == "connection"
@@ -147,7 +108,7 @@ async def test_no_answer_before_the_timeout(emulator: EmulatorServer) -> None:
     emulator.misbehave(Misbehaviour(first_byte_delay_s=1.0))
     provider = _provider(emulator.base_urls["anthropic"], max_retries=0, timeout_s=0.05)
     try:
-        error = await _fail(provider)
+        error = await fail(provider, "anthropic")
     finally:
         await provider.aclose()
     assert error.kind == "timeout"
@@ -160,7 +121,7 @@ async def test_a_stream_that_stalls_midway_times_out(emulator: EmulatorServer) -
     emulator.misbehave(Misbehaviour(pause_after=b"event: content_block_start"))
     provider = _provider(emulator.base_urls["anthropic"], max_retries=0, timeout_s=0.1)
     try:
-        error = await _fail(provider)
+        error = await fail(provider, "anthropic")
     finally:
         await provider.aclose()
     assert error.kind == "timeout"
@@ -169,7 +130,7 @@ async def test_a_stream_that_stalls_midway_times_out(emulator: EmulatorServer) -
 
 async def test_a_stream_cut_midway(claude: AnthropicProvider, emulator: EmulatorServer) -> None:
     emulator.misbehave(Misbehaviour(drop_after_events=3))
-    error = await _fail(claude)
+    error = await fail(claude, "anthropic")
     assert error.kind == "stream"
     assert "cut off midway" in error.message
     assert len(emulator.requests) == 1  # a stream that began is never retried
@@ -179,7 +140,7 @@ async def test_an_error_event_inside_the_stream(
     claude: AnthropicProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(error_event_after=2))
-    error = await _fail(claude)
+    error = await fail(claude, "anthropic")
     # The SDK raises a bare APIStatusError with status 200; the body's type says what happened.
     assert error.kind == "server"
     assert "overloaded_error" in error.message and "mid-stream" in error.message
@@ -196,7 +157,7 @@ async def test_emulator_refuses_a_tool_use_without_its_result(emulator: Emulator
                 max_tokens=100,
                 tools=[{"name": "get_weather", "input_schema": {"type": "object"}}],
                 messages=[
-                    {"role": "user", "content": PROMPT},
+                    {"role": "user", "content": FAILURE_PROMPT},
                     {
                         "role": "assistant",
                         "content": [
@@ -258,7 +219,7 @@ async def test_emulator_refuses_text_before_results_and_unknown_ids(
                     model="claude-test",
                     max_tokens=100,
                     tools=[{"name": "get_weather", "input_schema": {"type": "object"}}],
-                    messages=[{"role": "user", "content": PROMPT}, assistant, follow_up],  # type: ignore[list-item]
+                    messages=[{"role": "user", "content": FAILURE_PROMPT}, assistant, follow_up],  # type: ignore[list-item]
                 )
             assert words in str(caught.value.api_message)
     finally:

@@ -16,23 +16,31 @@ from typing import Any
 
 import pytest
 
-from workbench.core.events import TurnFinished
-from workbench.core.loop import AgentLoop
+from tests.providers.support import (
+    AWKWARD_ARGUMENTS,
+    AWKWARD_REPLY,
+    TOOLS,
+    WEATHER_PROMPT,
+    collect,
+    complete,
+    converse,
+    loop_turn,
+    ok_results,
+    request,
+    sent_body,
+)
 from workbench.core.messages import (
     AssistantMessage,
     Message,
     ToolCall,
     ToolResult,
     ToolResultsMessage,
-    ToolSpec,
     UserMessage,
 )
 from workbench.core.provider import (
     CallReady,
-    ModelRequest,
     ProviderError,
     ProviderEvent,
-    ResponseComplete,
     TextChunk,
 )
 from workbench.core.settings import EmissionSettings, FunctionCallingMode
@@ -40,24 +48,6 @@ from workbench.emulator import gemini as gemini_wire
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.gemini import ONE_CALL_INSTRUCTION, GeminiProvider
-from workbench.tools.base import ToolRegistry
-from workbench.tools.builtin import builtin_tools
-from workbench.tools.latency import set_latency_scale
-
-
-def _spec(name: str, *params: str) -> ToolSpec:
-    properties = {p: {"type": "string"} for p in params}
-    schema = {"type": "object", "properties": properties, "required": list(params)}
-    return ToolSpec(name=name, description=f"{name} tool", parameters=schema)
-
-
-TOOLS = [
-    _spec("get_weather", "city"),
-    _spec("get_time", "timezone"),
-    _spec("read_file", "path"),
-    _spec("run_linter", "path"),
-]
-WEATHER_PROMPT = "What's the weather in Tokyo and Paris, and the time in Paris?"
 
 
 def _provider(base_url: str, **kwargs: Any) -> GeminiProvider:
@@ -71,78 +61,27 @@ async def gemini(emulator: EmulatorServer) -> AsyncIterator[GeminiProvider]:
     await provider.aclose()
 
 
-def _request(
-    messages: list[Message], emission: EmissionSettings | None = None, tools: list[ToolSpec] = TOOLS
-) -> ModelRequest:
-    return ModelRequest(
-        system="You are terse.",
-        messages=messages,
-        tools=tools,
-        emission=emission or EmissionSettings(),
-    )
-
-
-async def _collect(provider: GeminiProvider, request: ModelRequest) -> list[ProviderEvent]:
-    return [event async for event in provider.stream(request)]
-
-
-def _complete(events: list[ProviderEvent]) -> ResponseComplete:
-    last = events[-1]
-    assert isinstance(last, ResponseComplete)
-    return last
-
-
-def _ok(calls: list[ToolCall]) -> ToolResultsMessage:
-    return ToolResultsMessage(
-        results=[
-            ToolResult(call_id=c.id, name=c.name, status="ok", content=f"{c.name} done")
-            for c in calls
-        ]
-    )
-
-
-async def _converse(
-    provider: GeminiProvider, prompt: str, emission: EmissionSettings | None = None
-) -> list[ResponseComplete]:
-    """Answer every call with an ok result until the model gives a final answer."""
-    messages: list[Message] = [UserMessage(content=prompt)]
-    responses: list[ResponseComplete] = []
-    for _ in range(8):
-        done = _complete(await _collect(provider, _request(list(messages), emission)))
-        responses.append(done)
-        messages.append(done.message)
-        if not done.message.tool_calls:
-            return responses
-        messages.append(_ok(done.message.tool_calls))
-    raise AssertionError("the model never gave a final answer")
-
-
-def _body(emulator: EmulatorServer, index: int = -1) -> dict[str, Any]:
-    body: dict[str, Any] = emulator.requests[index].json()
-    return body
-
-
 async def test_plain_answer_streams_text_and_usage(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.script(Reply.of("Hello there, nice to meet you."))
-    events = await _collect(gemini, _request([UserMessage(content="hi")]))
-    done = _complete(events)
+    events = await collect(gemini, request([UserMessage(content="hi")]))
+    done = complete(events)
     chunks = [e.text for e in events if isinstance(e, TextChunk)]
     assert len(chunks) > 1
     assert "".join(chunks) == done.message.text == "Hello there, nice to meet you."
     assert done.message.tool_calls == [] and done.stop_reason == "stop"
     assert done.usage.input_tokens > 0 and done.usage.output_tokens > 0
-    request = emulator.requests[0]
-    assert request.path == "/v1beta/models/gemini-test:streamGenerateContent"
-    assert request.query["alt"] == "sse" and request.headers["x-goog-api-key"] == "test-key"
+    sent = emulator.requests[0]
+    assert sent.path == "/v1beta/models/gemini-test:streamGenerateContent"
+    assert sent.query["alt"] == "sse" and sent.headers["x-goog-api-key"] == "test-key"
 
 
 async def test_usage_is_the_last_running_total_not_a_sum(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.script(Reply.of("one two three four five six seven eight nine ten eleven twelve"))
-    done = _complete(await _collect(gemini, _request([UserMessage(content="count")])))
+    done = complete(await collect(gemini, request([UserMessage(content="count")])))
     # The emulator reports candidatesTokenCount as a running total; summing would inflate it.
     assert done.usage.output_tokens == len(done.message.text) // 4
 
@@ -150,7 +89,7 @@ async def test_usage_is_the_last_running_total_not_a_sum(
 async def test_three_calls_without_ids_then_a_final_answer(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
-    responses = await _converse(gemini, WEATHER_PROMPT)
+    responses = await converse(gemini, WEATHER_PROMPT)
     first = responses[0].message
     assert [(c.name, c.arguments) for c in first.tool_calls] == [
         ("get_weather", {"city": "Tokyo"}),
@@ -162,7 +101,7 @@ async def test_three_calls_without_ids_then_a_final_answer(
     assert len(set(ids)) == 3 and all(i.startswith("gemini_call_") for i in ids)
     assert len(responses) == 2 and responses[1].message.text
     # ...and never sent them to the API: responses matched by name and order, one user Content.
-    contents = _body(emulator, 1)["contents"]
+    contents = sent_body(emulator, 1)["contents"]
     assert [c["role"] for c in contents] == ["user", "model", "user"]
     responses_sent = [p["functionResponse"] for p in contents[2]["parts"]]
     assert [r["name"] for r in responses_sent] == ["get_weather", "get_weather", "get_time"]
@@ -180,25 +119,25 @@ async def test_call_ids_are_used_and_echoed_when_gemini_gives_them(
         ),
         Reply.of("Done."),
     )
-    responses = await _converse(gemini, "weather in Paris and Oslo")
+    responses = await converse(gemini, "weather in Paris and Oslo")
     assert [c.id for c in responses[0].message.tool_calls] == ["fc_A", "fc_B"]
-    parts = _body(emulator, 1)["contents"][2]["parts"]
+    parts = sent_body(emulator, 1)["contents"][2]["parts"]
     assert [p["functionResponse"]["id"] for p in parts] == ["fc_A", "fc_B"]
 
 
 async def test_thought_signature_round_trips_and_a_changed_one_is_refused(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
-    first = _complete(await _collect(gemini, _request([UserMessage(content=WEATHER_PROMPT)])))
+    first = complete(await collect(gemini, request([UserMessage(content=WEATHER_PROMPT)])))
     parts = first.message.provider_data and first.message.provider_data["content"]["parts"]
     assert parts and "thought_signature" in parts[1]  # JSON-safe: a base64 string
     follow_up: list[Message] = [
         UserMessage(content=WEATHER_PROMPT),
         first.message,
-        _ok(first.message.tool_calls),
+        ok_results(first.message.tool_calls),
     ]
-    await _collect(gemini, _request(follow_up))  # accepted: echoed unchanged (URL-safe re-encoded)
-    echoed = _body(emulator)["contents"][1]["parts"][1]
+    await collect(gemini, request(follow_up))  # accepted: echoed unchanged (URL-safe re-encoded)
+    echoed = sent_body(emulator)["contents"][1]["parts"][1]
     assert gemini_wire.decode_signature(echoed["thoughtSignature"]) is not None
 
     for signature, words in (
@@ -214,7 +153,7 @@ async def test_thought_signature_round_trips_and_a_changed_one_is_refused(
             update={"provider_data": {"content": {"role": "model", "parts": changed}}}
         )
         with pytest.raises(ProviderError) as caught:
-            await _collect(gemini, _request([follow_up[0], tampered, follow_up[2]]))
+            await collect(gemini, request([follow_up[0], tampered, follow_up[2]]))
         assert caught.value.kind == "bad_request" and words in caught.value.message
 
 
@@ -222,7 +161,7 @@ async def test_dependent_batches_over_several_round_trips(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     prompt = 'read_file(path="a.py") then run_linter(path="a.py"), run_linter(path="b.py")'
-    responses = await _converse(gemini, prompt)
+    responses = await converse(gemini, prompt)
     batches = [[c.name for c in r.message.tool_calls] for r in responses]
     assert batches == [["read_file"], ["run_linter", "run_linter"], []]
     assert len(emulator.requests) == 3  # both follow-ups passed the emulator's checks
@@ -232,17 +171,17 @@ async def test_parallel_off_is_an_instruction_and_gives_one_call_per_response(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emission = EmissionSettings(parallel=False)
-    responses = await _converse(gemini, WEATHER_PROMPT, emission)
+    responses = await converse(gemini, WEATHER_PROMPT, emission)
     assert [len(r.message.tool_calls) for r in responses] == [1, 1, 1, 0]
-    for request in emulator.requests:
-        body = request.json()
+    for sent in emulator.requests:
+        body = sent.json()
         system = " ".join(p["text"] for p in body["systemInstruction"]["parts"])
         assert system.startswith("You are terse.") and ONE_CALL_INSTRUCTION in system
         settings = json.dumps({k: v for k, v in body.items() if k != "contents"})
         assert "parallel" not in settings.lower()  # there is no switch to send
     assert gemini.capabilities.parallel_knob is None
     assert "no switch" in gemini.capabilities.parallel_note
-    assert any("system instruction" in w for w in gemini.preflight(_request([], emission)))
+    assert any("system instruction" in w for w in gemini.preflight(request([], emission)))
 
 
 @pytest.mark.parametrize("mode", ["NONE", "ANY", "AUTO"])
@@ -250,8 +189,8 @@ async def test_function_calling_mode_is_sent_and_honoured(
     gemini: GeminiProvider, emulator: EmulatorServer, mode: FunctionCallingMode
 ) -> None:
     emission = EmissionSettings(function_calling_mode=mode)
-    done = _complete(await _collect(gemini, _request([UserMessage(content="hello")], emission)))
-    body = _body(emulator)
+    done = complete(await collect(gemini, request([UserMessage(content="hello")], emission)))
+    body = sent_body(emulator)
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": mode}}
     assert len(done.message.tool_calls) == (1 if mode == "ANY" else 0)
 
@@ -259,36 +198,21 @@ async def test_function_calling_mode_is_sent_and_honoured(
 async def test_declarations_only_and_no_config_without_tools(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
-    await _collect(gemini, _request([UserMessage(content=WEATHER_PROMPT)]))
-    declarations = _body(emulator)["tools"][0]["functionDeclarations"]
+    await collect(gemini, request([UserMessage(content=WEATHER_PROMPT)]))
+    declarations = sent_body(emulator)["tools"][0]["functionDeclarations"]
     assert [d["name"] for d in declarations] == [t.name for t in TOOLS]
-    await _collect(gemini, _request([UserMessage(content="hello")], tools=[]))
-    body = _body(emulator)
+    await collect(gemini, request([UserMessage(content="hello")], tools=[]))
+    body = sent_body(emulator)
     assert "tools" not in body and "toolConfig" not in body
 
 
 async def test_awkward_stream_text_between_calls_unicode_and_many_per_chunk(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
-    tricky = {"path": 'dir/naïve "quoted" \\ back\\slash\n— 日本語 🌧️'}
-    emulator.script(
-        Reply.of(
-            "Looking… ",
-            ReplyCall.of("read_file", tricky),
-            "then the linter ",
-            ReplyCall.of("run_linter", {"path": "ü.py"}),
-            ReplyCall.of("get_weather", {"city": "Zürich"}),  # shares a chunk with run_linter
-            ReplyCall.of("get_time", {"timezone": "Asia/Tōkyō"}),
-        )
-    )
-    done = _complete(await _collect(gemini, _request([UserMessage(content="go")])))
+    emulator.script(AWKWARD_REPLY)
+    done = complete(await collect(gemini, request([UserMessage(content="go")])))
     assert done.message.text == "Looking… then the linter "
-    assert [c.arguments for c in done.message.tool_calls] == [
-        tricky,
-        {"path": "ü.py"},
-        {"city": "Zürich"},
-        {"timezone": "Asia/Tōkyō"},
-    ]
+    assert [c.arguments for c in done.message.tool_calls] == AWKWARD_ARGUMENTS
     # The model turn is kept in stream order for the echo, streamed text joined into one part.
     parts = done.message.provider_data and done.message.provider_data["content"]["parts"]
     assert [next(iter(p)) for p in parts or []] == [
@@ -315,7 +239,7 @@ async def test_a_call_is_announced_as_its_chunk_arrives(
     emulator.misbehave(Misbehaviour(pause_after=b"functionCall"))
     seen: list[ProviderEvent] = []
     async with asyncio.timeout(5):
-        async for event in gemini.stream(_request([UserMessage(content="go")])):
+        async for event in gemini.stream(request([UserMessage(content="go")])):
             seen.append(event)
             if isinstance(event, CallReady) and event.call.arguments == {"city": "Paris"}:
                 assert len(seen) == 1  # announced while the rest was still held back
@@ -329,25 +253,25 @@ async def test_without_eager_dispatch_calls_come_only_with_the_response(
     provider = _provider(emulator.base_urls["gemini"], eager_dispatch=False)
     try:
         assert provider.capabilities.eager_dispatch is False
-        events = await _collect(provider, _request([UserMessage(content=WEATHER_PROMPT)]))
+        events = await collect(provider, request([UserMessage(content=WEATHER_PROMPT)]))
     finally:
         await provider.aclose()
     assert not any(isinstance(e, CallReady) for e in events)
-    assert len(_complete(events).message.tool_calls) == 3
+    assert len(complete(events).message.tool_calls) == 3
 
 
 async def test_unknown_tool_passes_through(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.script(Reply.of(ReplyCall.of("no_such_tool", {"x": 1})))
-    done = _complete(await _collect(gemini, _request([UserMessage(content="go")])))
+    done = complete(await collect(gemini, request([UserMessage(content="go")])))
     assert [(c.name, c.arguments) for c in done.message.tool_calls] == [("no_such_tool", {"x": 1})]
 
 
 async def test_error_results_missing_results_and_repeated_user_messages(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
-    first = _complete(await _collect(gemini, _request([UserMessage(content=WEATHER_PROMPT)])))
+    first = complete(await collect(gemini, request([UserMessage(content=WEATHER_PROMPT)])))
     calls = first.message.tool_calls
     history: list[Message] = [
         UserMessage(content="first try"),
@@ -359,8 +283,8 @@ async def test_error_results_missing_results_and_repeated_user_messages(
             ]
         ),
     ]
-    await _collect(gemini, _request(history))  # the emulator accepted it
-    contents = _body(emulator)["contents"]
+    await collect(gemini, request(history))  # the emulator accepted it
+    contents = sent_body(emulator)["contents"]
     assert [c["role"] for c in contents] == ["user", "model", "user"]
     assert [p["text"] for p in contents[0]["parts"]] == ["first try", WEATHER_PROMPT]
     sent = [p["functionResponse"]["response"] for p in contents[2]["parts"]]
@@ -386,8 +310,8 @@ async def test_history_without_provider_data_is_rebuilt(
         AssistantMessage(text="Sunny in Rome."),
         UserMessage(content="hello"),
     ]
-    await _collect(gemini, _request(history))
-    contents = _body(emulator)["contents"]
+    await collect(gemini, request(history))
+    contents = sent_body(emulator)["contents"]
     assert contents[1]["parts"][1]["functionCall"] == {
         "id": "toolu_x",
         "name": "get_weather",
@@ -399,15 +323,7 @@ async def test_history_without_provider_data_is_rebuilt(
 async def test_a_whole_turn_through_the_agent_loop(
     gemini: GeminiProvider, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    previous = set_latency_scale(0.0)
-    try:
-        loop = AgentLoop(gemini, ToolRegistry(builtin_tools(tmp_path)))
-        async with asyncio.timeout(10):
-            events = [event async for event in loop.run(WEATHER_PROMPT)]
-    finally:
-        set_latency_scale(previous)
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished)
+    finished = await loop_turn(gemini, tmp_path, WEATHER_PROMPT)
     assert finished.status == "completed" and finished.stats.calls == 3
     assert "Tokyo" in finished.text
     assert len(emulator.requests) == 2

@@ -8,7 +8,6 @@ refuses what the Gemini API refuses, in Gemini's error shape.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,24 +16,10 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from workbench.core.messages import Message, ToolSpec, UserMessage
-from workbench.core.provider import ModelRequest, ProviderError, ProviderErrorKind
-from workbench.core.settings import EmissionSettings
+from tests.providers.support import FAILURE_PROMPT, closed_port, collect, fail, failure_request
+from workbench.core.provider import ProviderErrorKind
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.gemini import GeminiProvider
-
-TOOLS = [
-    ToolSpec(
-        name="get_weather",
-        description="Weather for a city",
-        parameters={
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    )
-]
-PROMPT = "What's the weather in Paris and Oslo?"
 
 
 def _provider(base_url: str, **kwargs: Any) -> GeminiProvider:
@@ -47,22 +32,6 @@ async def gemini(emulator: EmulatorServer) -> AsyncIterator[GeminiProvider]:
     provider = _provider(emulator.base_urls["gemini"])
     yield provider
     await provider.aclose()
-
-
-async def _fail(provider: GeminiProvider, messages: list[Message] | None = None) -> ProviderError:
-    request = ModelRequest(
-        system="",
-        messages=messages or [UserMessage(content=PROMPT)],
-        tools=TOOLS,
-        emission=EmissionSettings(),
-    )
-    with pytest.raises(ProviderError) as caught:
-        async for _ in provider.stream(request):
-            pass
-    error = caught.value
-    assert error.provider == "gemini"
-    assert error.message and "\n" not in error.message  # one readable line
-    return error
 
 
 @pytest.mark.parametrize(
@@ -82,7 +51,7 @@ async def test_client_errors_are_not_retried_and_say_what_to_fix(
     words: str,
 ) -> None:
     emulator.misbehave(Misbehaviour(status=status))
-    error = await _fail(gemini)
+    error = await fail(gemini, "gemini")
     assert (error.kind, error.status) == (kind, status)
     assert words in error.message
     assert len(emulator.requests) == 1
@@ -92,7 +61,7 @@ async def test_rate_limit_is_retried_then_reported(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(status=429, times=-1))
-    error = await _fail(gemini)
+    error = await fail(gemini, "gemini")
     assert error.kind == "rate_limit"
     assert error.message.startswith("rate limited (429) after 3 attempts")
     assert len(emulator.requests) == 3
@@ -102,10 +71,7 @@ async def test_a_passing_server_error_is_invisible(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(status=503, times=1))
-    request = ModelRequest(
-        system="", messages=[UserMessage(content=PROMPT)], tools=TOOLS, emission=EmissionSettings()
-    )
-    events = [event async for event in gemini.stream(request)]
+    events = await collect(gemini, failure_request())
     assert events
     assert len(emulator.requests) == 2
 
@@ -115,20 +81,17 @@ async def test_server_errors_after_retries(
     gemini: GeminiProvider, emulator: EmulatorServer, status: int
 ) -> None:
     emulator.misbehave(Misbehaviour(status=status, times=-1))
-    error = await _fail(gemini)
+    error = await fail(gemini, "gemini")
     assert (error.kind, error.status) == ("server", status)
     assert f"({status}) after 3 attempts" in error.message
     assert len(emulator.requests) == 3
 
 
 async def test_connection_refused_names_the_url() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{closed_port()}/"
     provider = _provider(url)
     try:
-        error = await _fail(provider)
+        error = await fail(provider, "gemini")
     finally:
         await provider.aclose()
     assert error.kind == "connection"
@@ -139,7 +102,7 @@ async def test_no_answer_before_the_timeout(emulator: EmulatorServer) -> None:
     emulator.misbehave(Misbehaviour(first_byte_delay_s=1.0))
     provider = _provider(emulator.base_urls["gemini"], max_retries=0, timeout_s=0.05)
     try:
-        error = await _fail(provider)
+        error = await fail(provider, "gemini")
     finally:
         await provider.aclose()
     assert error.kind == "timeout"
@@ -148,7 +111,7 @@ async def test_no_answer_before_the_timeout(emulator: EmulatorServer) -> None:
 
 async def test_a_stream_cut_midway(gemini: GeminiProvider, emulator: EmulatorServer) -> None:
     emulator.misbehave(Misbehaviour(drop_after_events=2))
-    error = await _fail(gemini)
+    error = await fail(gemini, "gemini")
     assert error.kind == "stream"
     assert "cut off midway" in error.message
     assert len(emulator.requests) == 1  # a stream that began is never retried
@@ -158,7 +121,7 @@ async def test_an_error_chunk_inside_the_stream(
     gemini: GeminiProvider, emulator: EmulatorServer
 ) -> None:
     emulator.misbehave(Misbehaviour(error_event_after=2))
-    error = await _fail(gemini)
+    error = await fail(gemini, "gemini")
     assert (error.kind, error.status) == ("server", 503)
     assert "mid-stream" in error.message
 
@@ -175,7 +138,7 @@ async def test_emulator_refuses_a_call_without_its_response(emulator: EmulatorSe
         http_options=types.HttpOptions(base_url=emulator.base_urls["gemini"], api_version="v1beta"),
     )
     contents = [
-        types.Content(role="user", parts=[types.Part(text=PROMPT)]),
+        types.Content(role="user", parts=[types.Part(text=FAILURE_PROMPT)]),
         types.Content(
             role="model",
             parts=[

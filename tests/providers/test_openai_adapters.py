@@ -7,32 +7,27 @@ test_openai_chat.py and test_openai_responses.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.providers.openai_support import (
     KINDS,
+    WEATHER,
     OpenAIProvider,
     batches,
-    bodies,
-    closed_port,
-    collect,
     complete,
     converse,
     make_provider,
     request,
-    specs,
     streamed_text,
 )
+from tests.providers.support import closed_port, collect, sent_bodies
 from workbench.core.messages import AssistantMessage, Message, ToolCall, ToolSpec, UserMessage
 from workbench.core.provider import ProviderError
 from workbench.core.settings import EmissionSettings
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
-
-WEATHER = "What's the weather in Paris and Tokyo, and the time in London?"
 
 Make = Callable[..., OpenAIProvider]
 
@@ -55,11 +50,6 @@ async def make(emulator: EmulatorServer, kind: str) -> AsyncIterator[Make]:
     yield build
     for provider in made:
         await provider.aclose()
-
-
-@pytest.fixture
-def tools(tmp_path: Path) -> list[ToolSpec]:
-    return specs(tmp_path)
 
 
 async def test_plain_answer_streams_text_in_pieces(make: Make, tools: list[ToolSpec]) -> None:
@@ -86,7 +76,7 @@ async def test_three_calls_in_one_response(
     ]
     assert len({c.id for c in calls}) == 3
     assert done.stop_reason == "tool_calls"
-    body = bodies(emulator)[0]
+    body = sent_bodies(emulator)[0]
     assert body["parallel_tool_calls"] is True
     assert body["tool_choice"] == "auto"
 
@@ -108,7 +98,7 @@ async def test_parallel_off_gives_one_call_per_response(
 ) -> None:
     history = await converse(make(), WEATHER, tools, EmissionSettings(parallel=False))
     assert batches(history) == [["get_weather"], ["get_weather"], ["get_time"]]
-    assert all(body["parallel_tool_calls"] is False for body in bodies(emulator))
+    assert all(body["parallel_tool_calls"] is False for body in sent_bodies(emulator))
 
 
 @pytest.mark.parametrize(("mode", "choice"), [("NONE", "none"), ("ANY", "required")])
@@ -117,7 +107,7 @@ async def test_function_calling_mode_maps_to_tool_choice(
 ) -> None:
     emission = EmissionSettings(function_calling_mode=mode)
     done = complete(await collect(make(), request("hello there", tools, emission)))
-    assert bodies(emulator)[0]["tool_choice"] == choice
+    assert sent_bodies(emulator)[0]["tool_choice"] == choice
     if mode == "NONE":
         assert done.message.tool_calls == []
     else:
@@ -127,7 +117,7 @@ async def test_function_calling_mode_maps_to_tool_choice(
 async def test_knobs_are_not_sent_without_tools(make: Make, emulator: EmulatorServer) -> None:
     done = complete(await collect(make(), request("hello there", [])))
     assert done.message.text
-    body = bodies(emulator)[0]
+    body = sent_bodies(emulator)[0]
     assert "parallel_tool_calls" not in body
     assert "tool_choice" not in body
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,21 +10,18 @@ from openai._models import construct_type_unchecked
 from openai.types.chat import ChatCompletionChunk
 
 from tests.providers.openai_support import (
+    WEATHER,
     answer,
-    bodies,
-    collect,
     complete,
     make_provider,
     request,
-    specs,
 )
+from tests.providers.support import collect, sent_bodies
 from workbench.core.messages import Message, ToolSpec, UserMessage
 from workbench.core.provider import CallReady, ResponseComplete, TextChunk
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.openai_chat import OpenAIChatProvider, _Assembly
-
-WEATHER = "What's the weather in Paris and Tokyo, and the time in London?"
 
 
 @pytest.fixture
@@ -34,11 +30,6 @@ async def chat(emulator: EmulatorServer) -> AsyncIterator[OpenAIChatProvider]:
     assert isinstance(provider, OpenAIChatProvider)
     yield provider
     await provider.aclose()
-
-
-@pytest.fixture
-def tools(tmp_path: Path) -> list[ToolSpec]:
-    return specs(tmp_path)
 
 
 async def test_interleaved_fragments_of_several_calls_assemble_correctly(
@@ -81,7 +72,7 @@ async def test_follow_up_echoes_calls_without_index_and_answers_each_id(
     first = complete(await collect(chat, request(WEATHER, tools))).message
     history: list[Message] = [UserMessage(content=WEATHER), first, answer(first)]
     complete(await collect(chat, request(history, tools)))
-    messages = bodies(emulator)[1]["messages"]
+    messages = sent_bodies(emulator)[1]["messages"]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "tool", "tool"]
     assistant = messages[2]
     assert all(set(tc) == {"id", "type", "function"} for tc in assistant["tool_calls"])
@@ -92,7 +83,7 @@ async def test_usage_is_requested_and_reported(
     chat: OpenAIChatProvider, tools: list[ToolSpec], emulator: EmulatorServer
 ) -> None:
     done = complete(await collect(chat, request(WEATHER, tools)))
-    assert bodies(emulator)[0]["stream_options"] == {"include_usage": True}
+    assert sent_bodies(emulator)[0]["stream_options"] == {"include_usage": True}
     assert done.usage.input_tokens > 0
     assert done.usage.output_tokens > 0
 

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from tests.providers.openai_support import (
     SYSTEM,
+    WEATHER,
     answer,
-    bodies,
-    collect,
     complete,
     make_provider,
     ready_calls,
     request,
-    specs,
 )
+from tests.providers.support import collect, sent_bodies
 from workbench.core.messages import Message, ToolSpec, UserMessage
 from workbench.core.provider import CallReady, ProviderError, ProviderEvent, ResponseComplete
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.openai_responses import OpenAIResponsesProvider
-
-WEATHER = "What's the weather in Paris and Tokyo, and the time in London?"
 
 
 @pytest.fixture
@@ -34,11 +30,6 @@ async def responses(emulator: EmulatorServer) -> AsyncIterator[OpenAIResponsesPr
     assert isinstance(provider, OpenAIResponsesProvider)
     yield provider
     await provider.aclose()
-
-
-@pytest.fixture
-def tools(tmp_path: Path) -> list[ToolSpec]:
-    return specs(tmp_path)
 
 
 async def test_first_call_is_dispatched_while_the_rest_still_streams(
@@ -88,7 +79,7 @@ async def test_follow_up_sends_the_whole_conversation_statelessly(
     first = complete(await collect(responses, request(WEATHER, tools))).message
     history: list[Message] = [UserMessage(content=WEATHER), first, answer(first)]
     complete(await collect(responses, request(history, tools)))
-    body = bodies(emulator)[1]
+    body = sent_bodies(emulator)[1]
     assert body["instructions"] == SYSTEM
     assert "previous_response_id" not in body
     kinds = [item.get("type", item.get("role")) for item in body["input"]]
