@@ -91,6 +91,7 @@ class LiveSession:
             tools=list(runtime.tool_names),
             settings=runtime.settings,
         )
+        await self.view.panes.chat.add_note(_welcome(runtime))
         app.runtime_ready.set()
 
     def _show_status(self, runtime: RuntimeLike) -> None:
@@ -206,3 +207,15 @@ def _tilde(path: Path | None) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def _welcome(runtime: RuntimeLike) -> str:
+    """What to try first, under the profile's name, in an empty transcript."""
+    profile = runtime.profile
+    return (
+        f"Profile {profile.name} ({profile.type}). Try:\n"
+        "  What's the weather in Tokyo and New York, and the time in Paris?\n"
+        '  sleep(ms=400), sleep(ms=400), fail(message="boom"), hang()\n'
+        "Then turn the knobs above (or /parallel, /concurrency, /max, /timeout, /fault) and ask again."
+        " Esc cancels a turn; F1 lists everything."
+    )
