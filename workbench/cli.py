@@ -226,7 +226,7 @@ _FLAG_FOR_FIELD = {
 
 
 def _profiles(files: list[Path]) -> int:
-    from workbench.config import ProfileError, discover_profiles, load_profile_file
+    from workbench.config import DEFAULT_PROFILE, ProfileError, discover_profiles, load_profile_file
 
     out = sys.stdout
     if files:
@@ -252,8 +252,9 @@ def _profiles(files: list[Path]) -> int:
     for entry in entries:
         if entry.profile is not None:
             p = entry.profile
+            mark = "*" if entry.name == DEFAULT_PROFILE else " "
             detail = f"{p.type:<17} {p.model or '-':<28} {entry.path}"
-            print(f"  {entry.name:<{width}}  {detail}", file=out)
+            print(f"{mark} {entry.name:<{width}}  {detail}", file=out)
             if p.description:
                 print(f"  {'':<{width}}  {p.description}", file=out)
         else:
