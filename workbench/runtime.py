@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import asdict
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -34,6 +35,11 @@ def build_tools(profile: Profile, *, cwd: Path | None = None) -> ToolRegistry:
     base_dir = Path(profile.source_path).parent if profile.source_path else cwd
     workspace = (cwd / profile.workspace).resolve()
     return build_registry(profile.tools, profile.tool_modules, base_dir, workspace)
+
+
+def provider_summary(provider: Provider) -> dict[str, Any]:
+    """What a session header says about its provider, so a replay labels the knobs as live did."""
+    return {"name": provider.name, "model": provider.model, **asdict(provider.capabilities)}
 
 
 class Runtime:
@@ -88,7 +94,11 @@ class Runtime:
         if registry is None:
             registry = build_tools(profile)
         recorder = (
-            SessionRecorder.create(record, profile=profile.public_dict()) if recording else None
+            SessionRecorder.create(
+                record, profile=profile.public_dict(), provider=provider_summary(provider)
+            )
+            if recording
+            else None
         )
         return cls(profile, provider, registry, recorder=recorder, extra_sinks=extra_sinks)
 

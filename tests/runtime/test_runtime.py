@@ -56,3 +56,14 @@ async def test_bad_knob_values_are_refused_and_change_nothing() -> None:
         assert runtime.settings == before
     finally:
         await runtime.aclose()
+
+
+async def test_the_session_header_names_the_provider_and_its_parallel_knob(tmp_path: Path) -> None:
+    session = tmp_path / "s.jsonl"
+    runtime = await Runtime.start(FAST, record=session)
+    await runtime.aclose()
+    header = load_session(session).header
+    assert header.provider is not None
+    assert header.provider["name"] == "scripted"
+    assert header.provider["parallel_knob"] == "parallel_tool_calls"
+    assert header.provider["eager_dispatch"] is True

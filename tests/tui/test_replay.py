@@ -143,3 +143,28 @@ async def test_replay_command_opens_over_the_live_session(
         live = app.screen
         assert isinstance(live, MainScreen) and live.mode == "live"
         assert not factory.runtime.closed
+
+
+async def test_replay_labels_the_parallel_knob_as_the_recorded_provider_did(tmp_path: Path) -> None:
+    path = tmp_path / "claude.jsonl"
+    recorder = SessionRecorder.create(
+        path,
+        profile={"name": "anthropic", "type": "anthropic", "model": "claude"},
+        provider={
+            "name": "anthropic",
+            "model": "claude",
+            "parallel_knob": "tool_choice.disable_parallel_tool_use",
+            "parallel_note": "",
+            "eager_dispatch": True,
+            "supports_function_calling_mode": True,
+        },
+    )
+    for event in session_events():
+        recorder.record(event)
+    recorder.close()
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        await pilot.pause()
+        label = replay_screen(app).query_one("#parallel-label", Label)
+        assert "disable_parallel_tool_use" in str(label.render())

@@ -40,6 +40,10 @@ class SessionHeader(BaseModel):
     session_id: str
     profile: dict[str, Any]
     """The profile the session ran with (public fields only; keys are referenced by env-var name)."""
+    provider: dict[str, Any] | None = None
+    """The provider as the session saw it: ``name``, ``model`` and its capabilities (``parallel_knob``,
+    ``parallel_note``, ``eager_dispatch``, ``supports_function_calling_mode``), so a replay can label
+    the knobs as the live run did. Absent in files written before it existed."""
 
 
 class SessionError(Exception):

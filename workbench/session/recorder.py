@@ -70,6 +70,7 @@ class SessionRecorder:
         path: Path | None = None,
         *,
         profile: dict[str, Any],
+        provider: dict[str, Any] | None = None,
         session_id: str | None = None,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         max_delay_s: float = DEFAULT_MAX_DELAY_S,
@@ -88,6 +89,7 @@ class SessionRecorder:
             workbench_version=workbench.__version__,
             session_id=session_id,
             profile=scrub(profile),
+            provider=scrub(provider) if provider is not None else None,
         )
         redactor = Redactor.from_environment(profile)
         try:

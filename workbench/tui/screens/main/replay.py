@@ -8,8 +8,9 @@ bar and the session clock follow the controller: paused, stepping a batch, or at
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -79,7 +80,7 @@ class ReplaySession:
                 (str(self.path), "dim"),
             )
         )
-        await self._configure_knobs(name, loaded.events)
+        await self._configure_knobs(name, loaded.events, loaded.header.provider)
         self._total = len(loaded.events)
         self.controller = controller = ReplayController(speed=app.replay_speed)
         self._sync()
@@ -96,16 +97,17 @@ class ReplaySession:
             self._sync(done=True)
             app.replay_finished.set()
 
-    async def _configure_knobs(self, profile_name: str, events: list[Event]) -> None:
-        """Read-only knobs for a recording: its tools, and the settings each batch ran under."""
+    async def _configure_knobs(
+        self, profile_name: str, events: list[Event], provider: dict[str, Any] | None
+    ) -> None:
+        """Read-only knobs for a recording: its tools, the settings each batch ran under, and the
+        provider's own knob names when the header has them (older files do not)."""
         tools = list(
             dict.fromkeys(e.tool for e in events if isinstance(e, ToolCallEmitted | CallQueued))
         )
         await self.view.panes.knobs.configure(
             profile_label=profile_name,
-            capabilities=ProviderCapabilities(
-                parallel_knob="parallel emission", supports_function_calling_mode=True
-            ),
+            capabilities=_capabilities(provider),
             tools=tools,
         )
 
@@ -152,3 +154,16 @@ class ReplaySession:
             self.controller.pause()
         self.controller.step_batch()
         self._sync()
+
+
+def _capabilities(provider: dict[str, Any] | None) -> ProviderCapabilities:
+    fallback = ProviderCapabilities(
+        parallel_knob="parallel emission", supports_function_calling_mode=True
+    )
+    if not provider:
+        return fallback
+    known = {f.name for f in fields(ProviderCapabilities)}
+    try:
+        return ProviderCapabilities(**{k: v for k, v in provider.items() if k in known})
+    except TypeError:  # a header from another version: label the knobs generically
+        return fallback
