@@ -8,6 +8,7 @@ loopback: the floor under any real network time.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -48,8 +49,6 @@ async def main() -> None:
     server = EmulatorServer(chunk_delay_s=0.0, log_requests=False)
     await server.start()
     urls = server.base_urls
-    import os
-
     for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
         os.environ[var] = "bench-key"
     print(f"{'provider':<18} {'prompt':<8} {'median ms':>10} {'p90 ms':>8} {'events':>7}")

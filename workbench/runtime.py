@@ -145,11 +145,14 @@ class Runtime:
         fault: tuple[str, FaultPreset] | None = None,
         source: str = "user",
     ) -> SettingsChanged:
-        """Change live knobs; recorded, and applied from the next model request or batch."""
+        """Change live knobs; recorded, and applied from the next model request or batch.
+
+        Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values) and changes
+        nothing when a value is refused.
+        """
         current = self.loop.settings
         emission: dict[str, Any] = {}
         execution: dict[str, Any] = {}
-        changes: dict[str, Any] = {}
         if parallel is not None:
             emission["parallel"] = parallel
         if function_calling_mode is not None:
@@ -160,24 +163,19 @@ class Runtime:
             execution["max_concurrent"] = max_concurrent
         if not isinstance(timeout_s, EllipsisType):
             execution["timeout_s"] = timeout_s
+        changes = {f"emission.{k}": v for k, v in emission.items()}
+        changes |= {f"execution.{k}": v for k, v in execution.items()}
         if fault is not None:
             tool, preset = fault
             if tool not in self.registry:
                 known = ", ".join(self.registry.names)
                 raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
-            faults: dict[str, Fault] = dict(current.execution.faults)
+            faults = {name: f for name, f in current.execution.faults.items() if name != tool}
             chosen = Fault.preset(preset)
-            if chosen is None:
-                faults.pop(tool, None)
-            else:
+            if chosen is not None:
                 faults[tool] = chosen
             execution["faults"] = faults
             changes[f"execution.faults.{tool}"] = preset
-        for key, value in emission.items():
-            changes[f"emission.{key}"] = value
-        for key, value in execution.items():
-            if key != "faults":
-                changes[f"execution.{key}"] = value
         new = RunSettings(
             emission=current.emission.model_validate({**current.emission.model_dump(), **emission}),
             execution=current.execution.model_validate(

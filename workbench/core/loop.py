@@ -75,6 +75,13 @@ class _TurnState:
         self.usage = Usage()
         self.text = ""
 
+    def add_batch(self, batch: Batch) -> None:
+        """Count a concluded batch (finished or cancelled) in the turn's totals."""
+        if batch.stats is not None:
+            self.tool_s += batch.stats.wall_s
+            self.batches += 1
+            self.calls += batch.stats.calls
+
 
 class AgentLoop:
     """Runs user turns against one provider and tool registry, under live settings."""
@@ -218,9 +225,7 @@ class AgentLoop:
                         self._announce(turn, batch, call, index)
                         batch.submit(call)
                 results = await batch.finish()
-                state.tool_s += batch.stats.wall_s if batch.stats is not None else 0.0
-                state.batches += 1
-                state.calls += len(results)
+                state.add_batch(batch)
                 self.history.append(ToolResultsMessage(results=results))
                 pending = None
                 batch = None
@@ -374,10 +379,8 @@ class AgentLoop:
     ) -> None:
         """After a cancel or failure: stop running calls and answer every call in the history."""
         results = await batch.cancel() if batch is not None else []
-        if batch is not None and batch.stats is not None:
-            state.tool_s += batch.stats.wall_s
-            state.batches += 1
-            state.calls += len(results)
+        if batch is not None:
+            state.add_batch(batch)
         if pending is None:
             return
         by_id = {r.call_id: r for r in results}

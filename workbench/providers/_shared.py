@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from workbench.core.messages import ToolCall
+from workbench.core.provider import ModelRequest
 
 
 def parse_call(call_id: str, name: str, raw: str) -> ToolCall:
@@ -35,3 +36,11 @@ def one_line(text: str, limit: int = 300) -> str:
     """An error message as one readable line: whitespace folded, long text cut with an ellipsis."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def mode_without_tools(request: ModelRequest) -> list[str]:
+    """The warning for a function-calling mode that cannot apply because no tool is registered."""
+    mode = request.emission.function_calling_mode
+    if request.tools or mode == "AUTO":
+        return []
+    return [f"Function calling mode {mode} needs tools, and none are registered: it is not sent."]

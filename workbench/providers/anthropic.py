@@ -32,7 +32,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.core.settings import EmissionSettings
-from workbench.providers._shared import one_line, parse_call
+from workbench.providers._shared import mode_without_tools, one_line, parse_call
 
 try:
     import anthropic
@@ -126,11 +126,7 @@ class AnthropicProvider:
                 "With mode ANY and parallel off, Claude must call exactly one tool in every response: "
                 "it cannot answer in plain text until the mode changes."
             )
-        if not request.tools and mode != "AUTO":
-            warnings.append(
-                f"Function calling mode {mode} needs tools, and none are registered: it is not sent."
-            )
-        return warnings
+        return warnings + mode_without_tools(request)
 
     async def aclose(self) -> None:
         await self._client.close()

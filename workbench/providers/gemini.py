@@ -33,7 +33,7 @@ from workbench.core.provider import (
     ResponseComplete,
     TextChunk,
 )
-from workbench.providers._shared import one_line
+from workbench.providers._shared import mode_without_tools, one_line
 
 try:
     import httpx2
@@ -122,11 +122,7 @@ class GeminiProvider:
                 f'"{ONE_CALL_INSTRUCTION}" to the system instruction. The model may still send several '
                 "calls; all of them are run."
             )
-        if not request.tools and mode != "AUTO":
-            warnings.append(
-                f"Function calling mode {mode} needs tools, and none are registered: it is not sent."
-            )
-        return warnings
+        return warnings + mode_without_tools(request)
 
     async def aclose(self) -> None:
         await self._client.aio.aclose()
