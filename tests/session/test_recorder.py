@@ -238,3 +238,53 @@ def test_api_keys_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert profile_out["api_key_env"] == "OPENAI_API_KEY", "env var names are kept"
     assert profile_out["max_tokens"] == 4096, "max_tokens is not a token"
     assert loaded.events[0] == TextDelta(t=0.1, turn=1, text="env says ***")
+
+
+def test_each_line_is_the_json_pydantic_would_write(tmp_path: Path) -> None:
+    # The buffer is written by orjson in one call; it must say exactly what the models say.
+    events = session_events()
+    path = tmp_path / "run.jsonl"
+    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+        for event in events:
+            recorder.record(event)
+    lines = _lines(path)[1:]
+    assert [json.loads(line) for line in lines] == [json.loads(e.model_dump_json()) for e in events]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # An argument shaped like a run of events: splitting the buffer there would tear a line.
+        {"rows": [{"t": 1, "type": "x"}, {"t": 2, "type": "y"}]},
+        {"text": '},{"t":0.5,"type":"call_started"'},
+        # Values orjson refuses: the whole buffer then goes through pydantic.
+        {"big": 2**70},
+        {"nested": {1: "a non-string key"}},
+    ],
+    ids=["event-shaped", "event-shaped-string", "huge-int", "int-key"],
+)
+def test_awkward_arguments_still_give_one_event_per_line(
+    tmp_path: Path, args: dict[str, object]
+) -> None:
+    path = tmp_path / "run.jsonl"
+    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+        for index in range(3):
+            recorder.record(
+                CallQueued(
+                    t=float(index),
+                    batch_id="b1",
+                    call_id=f"c{index}",
+                    tool="t",
+                    args=args,
+                    index=index,
+                )
+            )
+    session = load_session(path)
+    assert [e.call_id for e in session.events if isinstance(e, CallQueued)] == ["c0", "c1", "c2"]
+    assert len(_lines(path)) == 4
+    first = session.events[0]
+    assert isinstance(first, CallQueued)
+    assert json.dumps(first.args, sort_keys=True) == json.dumps(
+        json.loads(CallQueued(t=0, batch_id="b", call_id="c", tool="t", args=args, index=0)
+                   .model_dump_json())["args"], sort_keys=True
+    )  # fmt: skip

@@ -235,7 +235,11 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_b
 
 _M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
-_set = object.__setattr__
+# BaseModel's own slot setters, called directly: cheaper than object.__setattr__ looking each up by name.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
 
 
@@ -250,8 +254,8 @@ def trusted(cls: type[_M], data: dict[str, Any]) -> _M:
     if fields is None:
         fields = _ALL_FIELDS[cls] = set(cls.model_fields)
     model = _new(cls)
-    _set(model, "__dict__", data)
-    _set(model, "__pydantic_fields_set__", fields)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, data)
+    _set_fields_set(model, fields)
+    _set_extra(model, None)
+    _set_private(model, None)
     return model

@@ -32,6 +32,7 @@ from workbench.core.events import (
 )
 from workbench.core.messages import CallStatus, ToolCall, ToolResult
 from workbench.core.results import (
+    MAX_RESULT_CHARS,
     JunkResultError,
     bad_arguments_text,
     cancelled_text,
@@ -49,10 +50,6 @@ EventSink = Callable[[Event], None]
 
 class InjectedFault(RuntimeError):
     """The failure a profile's fault injection asked for."""
-
-
-class _Expired(Exception):
-    """The per-call deadline passed (distinct from a TimeoutError the tool raised itself)."""
 
 
 class _Refused(Exception):
@@ -276,82 +273,152 @@ class Batch:
     # -- workers -------------------------------------------------------------------------------
 
     async def _worker(self) -> None:
+        # The hot path of every call, kept flat on purpose: at thousands of calls per batch each extra
+        # coroutine or method call shows in the overhead (benchmarks/bench_executor.py). The common
+        # case (an async tool without injected faults that returns) runs inline; a failure, a retry,
+        # a sync tool or a fault goes through _attempts.
         queue = self._queue
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
+        now = self._now
+        emit = self._emit
+        batch_id = self.batch_id
+        timeout = self._timeout
+        deadlines = self._deadlines
+        faults = self._faults
         try:
             while queue:
-                await self._run(queue.popleft(), task, loop)
-        finally:
-            self._active -= 1
-
-    async def _run(
-        self, record: _Record, task: asyncio.Task[None], loop: asyncio.AbstractEventLoop
-    ) -> None:
-        # The hot path of every call, kept flat on purpose: at thousands of calls per batch each
-        # extra method call shows in the overhead (benchmarks/bench_executor.py).
-        call = record.call
-        name = call.name
-        record.started_t = started = self._now()
-        record.attempts = 1
-        self._running += 1
-        if self._running > self._peak:
-            self._peak = self._running
-        self._started(record, started)
-        timeout = self._timeout
-        try:
-            tool, kwargs = self._prepare(call)
-            fault = self._faults.get(name) if self._faults else None
-            direct = fault is None and tool.is_async
-            while True:
-                attempt = record.attempts
+                record = queue.popleft()
+                call = record.call
+                name = call.name
+                record.started_t = started = now()
+                record.attempts = 1
+                self._running += 1
+                if self._running > self._peak:
+                    self._peak = self._running
+                emit(
+                    trusted(
+                        CallStarted,
+                        {
+                            "t": started,
+                            "type": "call_started",
+                            "batch_id": batch_id,
+                            "call_id": call.id,
+                            "tool": name,
+                            "args": record.args,
+                            "attempt": 1,
+                        },
+                    )
+                )
                 try:
+                    try:
+                        tool, kwargs = self._prepare(call)
+                    except _Refused as refused:
+                        text = str(refused)
+                        self._complete(record, "error", text, text.removeprefix("Error: "))
+                        continue
+                    if not tool.is_async or (faults and name in faults):
+                        await self._attempts(record, tool, kwargs, task, loop, first=1)
+                        continue
                     if timeout is not None:
                         # One watchdog timer per batch, not a timer per call: every call of a
                         # batch has the same timeout, so deadlines arrive in start order.
                         deadline = loop.time() + timeout
-                        record.live = attempt
-                        self._deadlines.append((deadline, task, record, attempt))
+                        record.live = 1
+                        deadlines.append((deadline, task, record, 1))
                         if self._watchdog is None:
                             self._watchdog = loop.call_at(deadline, self._expire)
                     try:
-                        if direct:
-                            value = await tool.fn(**kwargs)
-                        else:
-                            value = await self._invoke(tool, kwargs, fault)
-                    except asyncio.CancelledError:
-                        if record.expired == attempt and not self._cancelling:
-                            task.uncancel()
-                            raise _Expired from None
-                        raise
-                    finally:
+                        value = await tool.fn(**kwargs)
+                    except BaseException as exc:
                         record.live = 0
-                    self._complete(record, "ok", result_text(value), None)
-                    return
-                except _Expired:
-                    text = timeout_text(name, timeout or 0.0)
-                    if not (self.settings.retry_on_timeout and self._may_retry(record)):
-                        self._complete(record, "timeout", text, text.removeprefix("Error: "))
-                        return
-                    await self._retry(record, text)
-                except JunkResultError as exc:
-                    text = f"Error: tool '{name}' {exc}"
-                    self._complete(record, "error", text, str(exc))
-                    return
-                except Exception as exc:  # a tool's failure is data for the model
-                    text = raised_text(name, exc)
-                    if not self._may_retry(record):
-                        self._complete(record, "error", text, text.removeprefix("Error: "))
-                        return
-                    await self._retry(record, text)
-        except _Refused as refused:
-            text = str(refused)
-            self._complete(record, "error", text, text.removeprefix("Error: "))
-        except asyncio.CancelledError:
-            if record.status is None:
-                self._complete(record, "cancelled", cancelled_text(name, started=True), "cancelled")
-            raise
+                        if await self._failed(record, exc, 1, task):
+                            await self._attempts(record, tool, kwargs, task, loop, first=2)
+                        continue
+                    record.live = 0
+                    self._returned(record, value)
+                except asyncio.CancelledError:
+                    if record.status is None:
+                        text = cancelled_text(name, started=True)
+                        self._complete(record, "cancelled", text, "cancelled")
+                    raise
+        finally:
+            self._active -= 1
+
+    async def _attempts(
+        self,
+        record: _Record,
+        tool: Tool,
+        kwargs: dict[str, Any],
+        task: asyncio.Task[None],
+        loop: asyncio.AbstractEventLoop,
+        *,
+        first: int,
+    ) -> None:
+        """Run attempts ``first``, ``first + 1``, ... of a call until one concludes it."""
+        timeout = self._timeout
+        fault = self._faults.get(tool.name) if self._faults else None
+        attempt = first
+        while True:
+            if timeout is not None:
+                deadline = loop.time() + timeout
+                record.live = attempt
+                self._deadlines.append((deadline, task, record, attempt))
+                if self._watchdog is None:
+                    self._watchdog = loop.call_at(deadline, self._expire)
+            try:
+                value = await self._invoke(tool, kwargs, fault)
+            except BaseException as exc:
+                record.live = 0
+                if await self._failed(record, exc, attempt, task):
+                    attempt += 1
+                    continue
+                return
+            record.live = 0
+            self._returned(record, value)
+            return
+
+    def _returned(self, record: _Record, value: Any) -> None:
+        name = record.call.name
+        if value is None:
+            text = "null"
+        elif type(value) is str:
+            text = value if len(value) <= MAX_RESULT_CHARS else result_text(value)
+        else:
+            try:
+                text = result_text(value)
+            except JunkResultError as exc:
+                self._complete(record, "error", f"Error: tool '{name}' {exc}", str(exc))
+                return
+        self._complete(record, "ok", text, None)
+
+    async def _failed(
+        self, record: _Record, exc: BaseException, attempt: int, task: asyncio.Task[None]
+    ) -> bool:
+        """Conclude a failed attempt; True when the call is to be tried again (after the backoff).
+
+        Re-raises a cancellation that is not our own deadline, and anything that is not a tool's
+        failure (KeyboardInterrupt, SystemExit).
+        """
+        name = record.call.name
+        if isinstance(exc, asyncio.CancelledError):
+            if record.expired != attempt or self._cancelling:
+                raise exc
+            task.uncancel()
+            text = timeout_text(name, self._timeout or 0.0)
+            if not (self.settings.retry_on_timeout and self._may_retry(record)):
+                self._complete(record, "timeout", text, text.removeprefix("Error: "))
+                return False
+        elif isinstance(exc, Exception):  # a tool's failure is data for the model
+            text = raised_text(name, exc)
+            if not self._may_retry(record):
+                self._complete(record, "error", text, text.removeprefix("Error: "))
+                return False
+        else:
+            raise exc
+        await self._retry(record, text)
+        return True
 
     def _expire(self) -> None:
         self._watchdog = None

@@ -19,8 +19,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+import orjson
+import pydantic_core
+
 import workbench
-from workbench.core.events import Event
+from workbench.core.events import (
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    CallStarted,
+    Event,
+    TextDelta,
+    ToolCallEmitted,
+)
 from workbench.paths import sessions_dir
 from workbench.session.format import (
     RecorderClosedError,
@@ -124,25 +135,28 @@ class SessionRecorder:
 
     def record(self, event: Event) -> None:
         """Buffer one event; write the buffer when it is full or ``max_delay_s`` old."""
+        # On the executor's hot path (three events per tool call): an append and two checks.
         if self._closed:
             raise RecorderClosedError(f"session recorder for {self.path} is closed")
         buffer = self._buffer
         buffer.append(event)
-        if (
-            len(buffer) >= self._max_buffer
-            or time.monotonic() - self._last_write >= self._max_delay_s
-        ):
+        if len(buffer) >= self._max_buffer:
             self.flush()
-        elif self._timer is None:
-            self._arm_timer()
+        elif (
+            self._timer is None
+            and not self._arm_timer()
+            and time.monotonic() - self._last_write >= self._max_delay_s
+        ):
+            self.flush()  # no event loop to keep time for us: the clock is checked per event
 
-    def _arm_timer(self) -> None:
+    def _arm_timer(self) -> bool:
         # Without it, the calls started before a tool hangs would sit in the buffer until it returns.
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return
+            return False
         self._timer = loop.call_later(self._max_delay_s, self._on_timer)
+        return True
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -198,14 +212,48 @@ class SessionRecorder:
         return f"SessionRecorder({str(self.path)!r}, {state}, {self.events_written} written)"
 
 
+# Events whose fields are all JSON-native (strings, numbers, None, the call's argument mapping): their
+# __dict__ is the JSON object, so orjson writes them straight from it, about 6x faster than pydantic's
+# serializer (benchmarks/bench_recorder.py). Every other event goes through pydantic and is embedded as
+# a fragment. tests/session/test_recorder.py holds that both paths write the same JSON.
+_PLAIN: frozenset[type[Event]] = frozenset(
+    {CallQueued, CallStarted, CallFinished, CallRetrying, TextDelta, ToolCallEmitted}
+)
+# Every event's JSON object starts with its "t" key, and a quote inside a JSON string is escaped, so
+# this sequence only occurs between two events, or inside an argument value shaped like an event.
+_BETWEEN = b'},{"t":'
+_LINE_BREAK = b'}\n{"t":'
+
+
 def _serialise(events: list[Event], redactor: Redactor) -> bytes:
-    # Per-model serializer + join measured fastest of the ways to get JSON Lines out of pydantic
-    # (benchmarks/bench_recorder.py); a whole-list dump is one JSON array and cannot be split safely.
+    """The events as JSON Lines, in one orjson call for the whole buffer.
+
+    The buffer is dumped as one JSON array and split between its elements; if the split would be
+    ambiguous (an argument value that looks like an event) or orjson refuses a value (an integer over
+    64 bits, a non-string key), it falls back to pydantic, one event at a time.
+    """
+    plain = _PLAIN
+    items = [e.__dict__ if type(e) in plain else orjson.Fragment(_pydantic_json(e)) for e in events]
+    try:
+        body = orjson.dumps(items, default=_pydantic_value)[1:-1]
+    except orjson.JSONEncodeError:
+        body = None
+    if body is not None and body.count(_BETWEEN) == len(events) - 1:
+        chunk = body.replace(_BETWEEN, _LINE_BREAK) + b"\n"
+    else:
+        chunk = b"\n".join([_pydantic_json(e) for e in events]) + b"\n"
+    return redactor.redact(chunk) if redactor else chunk
+
+
+def _pydantic_value(value: Any) -> orjson.Fragment:
+    # A value orjson does not know (a set, a custom object) is written as pydantic would write it.
+    return orjson.Fragment(pydantic_core.to_json(value, fallback=repr))
+
+
+def _pydantic_json(event: Event) -> bytes:
     # fallback: an argument value JSON cannot hold (a set, a custom object) is written as its repr
     # rather than failing the whole write.
-    lines = [e.__pydantic_serializer__.to_json(e, fallback=repr) for e in events]
-    chunk = b"\n".join(lines) + b"\n"
-    return redactor.redact(chunk) if redactor else chunk
+    return event.__pydantic_serializer__.to_json(event, fallback=repr)
 
 
 def _final_flush(file: IO[bytes], buffer: list[Event], redactor: Redactor) -> None:
