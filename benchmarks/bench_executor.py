@@ -61,11 +61,19 @@ async def best_of(runs: int, fn: Callable[[], Awaitable[object]]) -> float:
     return min(times)
 
 
-async def gather_floor(n: int) -> None:
-    async def call() -> None:
-        await noop.fn()
+async def paired(
+    runs: int, floor: Callable[[], Awaitable[object]], ours: Callable[[], Awaitable[object]]
+) -> tuple[float, float]:
+    """Best time of each, run alternately so a change in the machine's speed hits both alike."""
+    floor_times, our_times = [], []
+    for _ in range(runs):
+        floor_times.append(await best_of(1, floor))
+        our_times.append(await best_of(1, ours))
+    return min(floor_times), min(our_times)
 
-    await asyncio.gather(*[call() for _ in range(n)])
+
+async def gather_floor(n: int) -> None:
+    await asyncio.gather(*[noop.fn() for _ in range(n)])
 
 
 def make_executor(tmp: Path) -> tuple[ToolExecutor, SessionRecorder]:
@@ -118,9 +126,12 @@ async def main() -> None:
         print("\nScheduling overhead per no-op call (timeouts, isolation, recording on)")
         print(f"{'N':>6} {'gather µs/call':>15} {'workbench µs/call':>18} {'ratio':>7}")
         for n in (100, 1000, 10000):
-            runs = 30 if n <= 1000 else 8
-            floor = await best_of(runs, lambda n=n: gather_floor(n))  # type: ignore[misc]
-            ours = await best_of(runs, lambda n=n: executor_run(ex, rec, "noop", n, 10))  # type: ignore[misc]
+            runs = 50 if n <= 1000 else 10
+            floor, ours = await paired(
+                runs,
+                lambda n=n: gather_floor(n),  # type: ignore[misc]
+                lambda n=n: executor_run(ex, rec, "noop", n, 10),  # type: ignore[misc]
+            )
             print(f"{n:>6} {floor / n * 1e6:>15.2f} {ours / n * 1e6:>18.2f} {ours / floor:>7.2f}×")
 
         print("\nBatch wall time for N calls of 50 ms (bound: 1.03 × ceil(N/cap) × 50 ms)")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from workbench.core.events import (
     EVENT_ADAPTER,
     CallFinished,
     CallQueued,
     CallStarted,
-    trusted,
 )
 from workbench.core.messages import ToolResult
+from workbench.core.trusted import TrustedModel, trusted
 
-HOT: list[tuple[type[BaseModel], dict[str, Any]]] = [
+HOT: list[tuple[type[TrustedModel], dict[str, Any]]] = [
     (
         CallQueued,
         {"t": 0.5, "type": "call_queued", "batch_id": "b1", "call_id": "c1", "tool": "x",
@@ -39,16 +40,35 @@ HOT: list[tuple[type[BaseModel], dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("cls", "data"), HOT, ids=lambda v: getattr(v, "__name__", ""))
 def test_the_fast_path_builds_exactly_what_validation_builds(
-    cls: type[BaseModel], data: dict[str, Any]
+    cls: type[TrustedModel], data: dict[str, Any]
 ) -> None:
     assert list(data) == list(cls.model_fields), "fields must be given in declaration order"
     fast = trusted(cls, dict(data))
     checked = cls.model_validate(data)
     assert fast == checked
+    assert checked == fast
     assert fast.model_dump_json() == checked.model_dump_json()
+    assert fast.model_dump() == checked.model_dump()
+    assert fast.model_dump(exclude_unset=True) == checked.model_dump(exclude_unset=True)
+    assert fast.model_fields_set == checked.model_fields_set
+    assert repr(fast) == repr(checked)
+    assert copy.copy(fast) == checked
+    assert copy.deepcopy(fast) == checked
+    assert pickle.loads(pickle.dumps(fast)) == checked
+    assert fast.model_copy(update={"t": 9.0} if "t" in data else {"content": "x"}) == (
+        checked.model_copy(update={"t": 9.0} if "t" in data else {"content": "x"})
+    )
+
+
+@pytest.mark.parametrize(("cls", "data"), HOT, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_trusted_model_still_refuses_an_unknown_attribute(
+    cls: type[TrustedModel], data: dict[str, Any]
+) -> None:
+    with pytest.raises(AttributeError, match="no_such_field"):
+        _ = trusted(cls, dict(data)).no_such_field  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("cls", "data"), HOT[:3], ids=lambda v: getattr(v, "__name__", ""))
-def test_events_round_trip_through_json(cls: type[BaseModel], data: dict[str, Any]) -> None:
+def test_events_round_trip_through_json(cls: type[TrustedModel], data: dict[str, Any]) -> None:
     event = trusted(cls, dict(data))
     assert EVENT_ADAPTER.validate_json(event.model_dump_json()) == event

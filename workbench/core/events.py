@@ -7,17 +7,18 @@ The union is discriminated on ``type`` and round-trips through JSON with :data:`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from workbench.core.messages import CallStatus, Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings, RunSettings
+from workbench.core.trusted import TrustedModel
 
 TurnStatus = Literal["completed", "cancelled", "error", "max_turns"]
 
 
-class _Event(BaseModel):
+class _Event(TrustedModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     t: float
@@ -231,31 +232,3 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
-
-
-_M = TypeVar("_M", bound=BaseModel)
-_new = object.__new__
-# BaseModel's own slot setters, called directly: cheaper than object.__setattr__ looking each up by name.
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-
-
-def trusted(cls: type[_M], data: dict[str, Any]) -> _M:
-    """Build a model from values the core computed itself, without validating them again.
-
-    The executor emits three events per tool call, and validation would cost more than scheduling the
-    call. ``data`` must hold every field, in declaration order (so the JSON is byte-identical to a
-    validated model's); tests/core/test_events.py holds both properties for every hot-path model.
-    """
-    fields = _ALL_FIELDS.get(cls)
-    if fields is None:
-        fields = _ALL_FIELDS[cls] = set(cls.model_fields)
-    model = _new(cls)
-    _set_dict(model, data)
-    _set_fields_set(model, fields)
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model

@@ -28,7 +28,6 @@ from workbench.core.events import (
     CallRetrying,
     CallStarted,
     Event,
-    trusted,
 )
 from workbench.core.messages import CallStatus, ToolCall, ToolResult
 from workbench.core.results import (
@@ -43,6 +42,7 @@ from workbench.core.results import (
     unparsable_arguments_text,
 )
 from workbench.core.settings import ExecutionSettings, Fault
+from workbench.core.trusted import trusted
 from workbench.tools.base import Tool, ToolArgumentsError, ToolRegistry
 
 EventSink = Callable[[Event], None]
@@ -281,8 +281,11 @@ class Batch:
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
+        loop_time = loop.time
         now = self._now
         emit = self._emit
+        complete = self._complete
+        get_tool = self._ex.registry.get
         batch_id = self.batch_id
         timeout = self._timeout
         deadlines = self._deadlines
@@ -312,19 +315,28 @@ class Batch:
                     )
                 )
                 try:
-                    try:
-                        tool, kwargs = self._prepare(call)
-                    except _Refused as refused:
-                        text = str(refused)
-                        self._complete(record, "error", text, text.removeprefix("Error: "))
-                        continue
+                    tool = get_tool(name)
+                    if (
+                        tool is not None
+                        and tool.takes_no_arguments
+                        and not record.args
+                        and call.parse_error is None
+                    ):
+                        kwargs: dict[str, Any] = {}
+                    else:
+                        try:
+                            tool, kwargs = self._prepare(call)
+                        except _Refused as refused:
+                            text = str(refused)
+                            complete(record, "error", text, text.removeprefix("Error: "))
+                            continue
                     if not tool.is_async or (faults and name in faults):
                         await self._attempts(record, tool, kwargs, task, loop, first=1)
                         continue
                     if timeout is not None:
                         # One watchdog timer per batch, not a timer per call: every call of a
                         # batch has the same timeout, so deadlines arrive in start order.
-                        deadline = loop.time() + timeout
+                        deadline = loop_time() + timeout
                         record.live = 1
                         deadlines.append((deadline, task, record, 1))
                         if self._watchdog is None:
@@ -337,7 +349,10 @@ class Batch:
                             await self._attempts(record, tool, kwargs, task, loop, first=2)
                         continue
                     record.live = 0
-                    self._returned(record, value)
+                    if value is None:
+                        complete(record, "ok", "null", None)
+                    else:
+                        self._returned(record, value)
                 except asyncio.CancelledError:
                     if record.status is None:
                         text = cancelled_text(name, started=True)

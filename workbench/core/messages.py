@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from workbench.core.trusted import TrustedModel
+
 CallStatus = Literal["ok", "error", "timeout", "cancelled"]
 
 
@@ -33,7 +35,7 @@ class ToolCall(BaseModel):
     """Opaque per-provider data to echo back (e.g. a Gemini thought signature)."""
 
 
-class ToolResult(BaseModel):
+class ToolResult(TrustedModel):
     """The one result every tool call gets, whatever happened to it."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)

@@ -23,15 +23,7 @@ import orjson
 import pydantic_core
 
 import workbench
-from workbench.core.events import (
-    CallFinished,
-    CallQueued,
-    CallRetrying,
-    CallStarted,
-    Event,
-    TextDelta,
-    ToolCallEmitted,
-)
+from workbench.core.events import Event
 from workbench.paths import sessions_dir
 from workbench.session.format import (
     RecorderClosedError,
@@ -66,7 +58,7 @@ class SessionRecorder:
         self._file = file
         self._redactor = redactor
         self._buffer: list[Event] = []
-        self._max_buffer = max_buffer
+        self._limit = max_buffer
         self._max_delay_s = max_delay_s
         self._last_write = time.monotonic()
         self._closed = False
@@ -135,19 +127,24 @@ class SessionRecorder:
 
     def record(self, event: Event) -> None:
         """Buffer one event; write the buffer when it is full or ``max_delay_s`` old."""
-        # On the executor's hot path (three events per tool call): an append and two checks.
-        if self._closed:
-            raise RecorderClosedError(f"session recorder for {self.path} is closed")
+        # On the executor's hot path (three events per tool call): an append and two checks. A
+        # closed recorder has a limit of 0, so the closed check costs nothing here.
         buffer = self._buffer
         buffer.append(event)
-        if len(buffer) >= self._max_buffer:
-            self.flush()
+        if len(buffer) >= self._limit:
+            self._full()
         elif (
             self._timer is None
             and not self._arm_timer()
             and time.monotonic() - self._last_write >= self._max_delay_s
         ):
             self.flush()  # no event loop to keep time for us: the clock is checked per event
+
+    def _full(self) -> None:
+        if self._closed:
+            self._buffer.pop()
+            raise RecorderClosedError(f"session recorder for {self.path} is closed")
+        self.flush()
 
     def _arm_timer(self) -> bool:
         # Without it, the calls started before a tool hangs would sit in the buffer until it returns.
@@ -193,6 +190,7 @@ class SessionRecorder:
             self.flush()
         finally:
             self._closed = True
+            self._limit = 0
             self._finalizer.detach()
             self._file.close()
 
@@ -212,37 +210,26 @@ class SessionRecorder:
         return f"SessionRecorder({str(self.path)!r}, {state}, {self.events_written} written)"
 
 
-# Events whose fields are all JSON-native (strings, numbers, None, the call's argument mapping): their
-# __dict__ is the JSON object, so orjson writes them straight from it, about 6x faster than pydantic's
-# serializer (benchmarks/bench_recorder.py). Every other event goes through pydantic and is embedded as
-# a fragment. tests/session/test_recorder.py holds that both paths write the same JSON.
-_PLAIN: frozenset[type[Event]] = frozenset(
-    {CallQueued, CallStarted, CallFinished, CallRetrying, TextDelta, ToolCallEmitted}
-)
-# Every event's JSON object starts with its "t" key, and a quote inside a JSON string is escaped, so
-# this sequence only occurs between two events, or inside an argument value shaped like an event.
-_BETWEEN = b'},{"t":'
-_LINE_BREAK = b'}\n{"t":'
+def _serialise(events: list[Event], redactor: Redactor) -> bytes | bytearray:
+    """The events as JSON Lines.
 
-
-def _serialise(events: list[Event], redactor: Redactor) -> bytes:
-    """The events as JSON Lines, in one orjson call for the whole buffer.
-
-    The buffer is dumped as one JSON array and split between its elements; if the split would be
-    ambiguous (an argument value that looks like an event) or orjson refuses a value (an integer over
-    64 bits, a non-string key), it falls back to pydantic, one event at a time.
+    An event's ``__dict__`` holds its fields in declaration order, so orjson writes it straight from
+    there, several times cheaper than pydantic's serializer (benchmarks/bench_recorder.py); a value
+    orjson does not know (a nested settings model, a set) is handed to pydantic, and an event orjson
+    refuses (an integer over 64 bits, a non-string key) is written by pydantic whole.
+    tests/session/test_recorder.py holds that every line says what pydantic would write.
     """
-    plain = _PLAIN
-    items = [e.__dict__ if type(e) in plain else orjson.Fragment(_pydantic_json(e)) for e in events]
-    try:
-        body = orjson.dumps(items, default=_pydantic_value)[1:-1]
-    except orjson.JSONEncodeError:
-        body = None
-    if body is not None and body.count(_BETWEEN) == len(events) - 1:
-        chunk = body.replace(_BETWEEN, _LINE_BREAK) + b"\n"
-    else:
-        chunk = b"\n".join([_pydantic_json(e) for e in events]) + b"\n"
-    return redactor.redact(chunk) if redactor else chunk
+    out = bytearray()
+    dumps = orjson.dumps
+    for event in events:
+        try:
+            out += dumps(event.__dict__, default=_pydantic_value, option=_NEWLINE)
+        except orjson.JSONEncodeError:
+            out += _pydantic_json(event) + b"\n"
+    return redactor.redact(out) if redactor else out
+
+
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 
 def _pydantic_value(value: Any) -> orjson.Fragment:

@@ -92,7 +92,7 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
-    def redact(self, data: bytes) -> bytes:
+    def redact(self, data: bytes | bytearray) -> bytes | bytearray:
         for secret in self._secrets:
             if secret in data:
                 data = data.replace(secret, MASK.encode())
