@@ -10,12 +10,19 @@ import pytest
 
 from workbench.core.events import (
     EVENT_ADAPTER,
+    BatchFinished,
+    BatchStats,
     CallFinished,
     CallQueued,
     CallStarted,
 )
 from workbench.core.messages import ToolResult
 from workbench.core.trusted import TrustedModel, trusted
+
+STATS: dict[str, Any] = {
+    "calls": 3, "wall_s": 0.5, "sum_s": 1.2, "speedup": 2.4, "peak_concurrency": 3, "wait_s": 0.0,
+    "ok": 2, "errors": 1, "timeouts": 0, "cancelled": 0,
+}  # fmt: skip
 
 HOT: list[tuple[type[TrustedModel], dict[str, Any]]] = [
     (
@@ -35,6 +42,12 @@ HOT: list[tuple[type[TrustedModel], dict[str, Any]]] = [
          "attempts": 1, "queued_t": 0.5, "started_t": 0.6, "finished_t": 0.9},
     ),
     (ToolResult, {"call_id": "c1", "name": "x", "status": "ok", "content": "18 °C"}),
+    (BatchStats, STATS),
+    (
+        BatchFinished,
+        {"t": 1.0, "type": "batch_finished", "turn": 1, "batch_id": "b1",
+         "stats": BatchStats.model_validate(STATS)},
+    ),
 ]  # fmt: skip
 
 

@@ -143,7 +143,7 @@ class CallFinished(_Event):
     finished_t: float
 
 
-class BatchStats(BaseModel):
+class BatchStats(TrustedModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     calls: int

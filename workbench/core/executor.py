@@ -63,10 +63,7 @@ class _Record:
         "args",
         "attempts",
         "call",
-        "error",
         "expired",
-        "finished_t",
-        "index",
         "live",
         "queued_t",
         "result",
@@ -74,16 +71,13 @@ class _Record:
         "status",
     )
 
-    def __init__(self, call: ToolCall, index: int, queued_t: float) -> None:
+    def __init__(self, call: ToolCall, queued_t: float) -> None:
         self.call = call
         self.args = call.arguments
-        self.index = index
         self.queued_t = queued_t
         self.started_t: float | None = None
-        self.finished_t: float | None = None
         self.status: CallStatus | None = None
         self.result = ""
-        self.error: str | None = None
         self.attempts = 0
         self.live = 0  # the attempt now under a deadline (0: none)
         self.expired = 0  # the attempt whose deadline passed
@@ -224,8 +218,10 @@ class Batch:
         """Queue a call; it starts as soon as a slot is free."""
         if self._closed:
             raise RuntimeError(f"batch {self.batch_id} is closed")
-        record = _Record(call, len(self._records), self._now())
-        self._records.append(record)
+        records = self._records
+        index = len(records)
+        record = _Record(call, self._now())
+        records.append(record)
         self._emit(
             trusted(
                 CallQueued,
@@ -236,16 +232,14 @@ class Batch:
                     "call_id": call.id,
                     "tool": call.name,
                     "args": record.args,
-                    "index": record.index,
+                    "index": index,
                 },
             )
         )
         self._queue.append(record)
         if self._active < self._cap:
             self._active += 1
-            task = asyncio.get_running_loop().create_task(self._worker())
-            self._workers.add(task)
-            task.add_done_callback(self._workers.discard)
+            self._workers.add(asyncio.get_running_loop().create_task(self._worker()))
 
     async def finish(self) -> list[ToolResult]:
         """Close the batch, wait for every call, and return the results in call order."""
@@ -360,6 +354,7 @@ class Batch:
                     raise
         finally:
             self._active -= 1
+            self._workers.discard(task)
 
     async def _attempts(
         self,
@@ -541,8 +536,7 @@ class Batch:
     ) -> None:
         record.status = status
         record.result = result
-        record.error = error
-        record.finished_t = finished = self._now()
+        finished = self._now()
         started = record.started_t
         if started is not None:
             self._running -= 1
@@ -574,12 +568,9 @@ class Batch:
             )
         )
         self._done += 1
-        if (
-            self._all_done is not None
-            and self._done == len(self._records)
-            and not self._all_done.done()
-        ):
-            self._all_done.set_result(None)
+        all_done = self._all_done
+        if all_done is not None and self._done == len(self._records) and not all_done.done():
+            all_done.set_result(None)
 
     def _conclude(self) -> list[ToolResult]:
         records = self._records
@@ -590,8 +581,15 @@ class Batch:
         if self.stats is None:
             self.stats = self._stats()
             self._emit(
-                BatchFinished(
-                    t=self._now(), turn=self.turn, batch_id=self.batch_id, stats=self.stats
+                trusted(
+                    BatchFinished,
+                    {
+                        "t": self._now(),
+                        "type": "batch_finished",
+                        "turn": self.turn,
+                        "batch_id": self.batch_id,
+                        "stats": self.stats,
+                    },
                 )
             )
         return [
@@ -612,15 +610,18 @@ class Batch:
         records = self._records
         wall = (self._last_finished - records[0].queued_t) if records else 0.0
         counts = self._counts
-        return BatchStats(
-            calls=len(records),
-            wall_s=wall,
-            sum_s=self._run_sum,
-            speedup=(self._run_sum / wall) if wall > 0 else 1.0,
-            peak_concurrency=self._peak,
-            wait_s=self._wait_sum,
-            ok=counts["ok"],
-            errors=counts["error"],
-            timeouts=counts["timeout"],
-            cancelled=counts["cancelled"],
+        return trusted(
+            BatchStats,
+            {
+                "calls": len(records),
+                "wall_s": wall,
+                "sum_s": self._run_sum,
+                "speedup": (self._run_sum / wall) if wall > 0 else 1.0,
+                "peak_concurrency": self._peak,
+                "wait_s": self._wait_sum,
+                "ok": counts["ok"],
+                "errors": counts["error"],
+                "timeouts": counts["timeout"],
+                "cancelled": counts["cancelled"],
+            },
         )
