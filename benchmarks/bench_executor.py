@@ -61,15 +61,39 @@ async def best_of(runs: int, fn: Callable[[], Awaitable[object]]) -> float:
     return min(times)
 
 
-async def paired(
-    runs: int, floor: Callable[[], Awaitable[object]], ours: Callable[[], Awaitable[object]]
-) -> tuple[float, float]:
-    """Best time of each, run alternately so a change in the machine's speed hits both alike."""
-    floor_times, our_times = [], []
+async def overhead(tmp: Path, n: int, runs: int, **recorder: int) -> tuple[float, float, float]:
+    """Best gather time, best batch time, best batch-plus-write time for n no-op calls.
+
+    The three are measured in turn in every run, so a change in the machine's speed hits all alike.
+    The batch time is what the agent loop waits for: ``await executor.run(...)``, every event built
+    and recorded (the recorder writes in loop callbacks of its own, which run when the loop gets a
+    turn: with instant tools, still inside the batch). Whatever is left is written right after the
+    batch by ``flush()``, and timed too. Each N has a session file of its own, as a session would.
+    """
+    calls = calls_for("noop", n)
+    settings = ExecutionSettings(max_concurrent=10, timeout_s=30.0)
+    path = tmp / f"overhead-{n}.jsonl"
+    rec = SessionRecorder.create(path, profile={"name": "bench"}, **recorder)  # type: ignore[arg-type]
+    ex = ToolExecutor(REGISTRY, emit=rec.record, clock=Clock())
+    floors, batches, totals = [], [], []
     for _ in range(runs):
-        floor_times.append(await best_of(1, floor))
-        our_times.append(await best_of(1, ours))
-    return min(floor_times), min(our_times)
+        floors.append(await best_of(1, lambda: gather_floor(n)))
+        gc.collect()
+        t = time.perf_counter()
+        await ex.run("b", calls, settings)
+        batch = time.perf_counter() - t
+        rec.flush()
+        total = time.perf_counter() - t
+        batches.append(batch)
+        totals.append(total)
+    rec.close()
+    ex.close()
+    path.unlink()
+    return min(floors), min(batches), min(totals)
+
+
+async def sleep_floor(n: int) -> None:
+    await asyncio.gather(*[wait50.fn() for _ in range(n)])
 
 
 async def gather_floor(n: int) -> None:
@@ -124,18 +148,21 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         ex, rec = make_executor(Path(d))
         print("\nScheduling overhead per no-op call (timeouts, isolation, recording on)")
-        print(f"{'N':>6} {'gather µs/call':>15} {'workbench µs/call':>18} {'ratio':>7}")
+        print(
+            f"{'N':>6} {'gather':>8} {'batch':>8} {'ratio':>6} {'+ write':>8} {'ratio':>6}   (µs/call)"
+        )
         for n in (100, 1000, 10000):
-            runs = 50 if n <= 1000 else 10
-            floor, ours = await paired(
-                runs,
-                lambda n=n: gather_floor(n),  # type: ignore[misc]
-                lambda n=n: executor_run(ex, rec, "noop", n, 10),  # type: ignore[misc]
-            )
-            print(f"{n:>6} {floor / n * 1e6:>15.2f} {ours / n * 1e6:>18.2f} {ours / floor:>7.2f}×")
+            floor, batch, total = await overhead(Path(d), n, runs=50 if n <= 1000 else 10)
+            print(f"{n:>6} {floor / n * 1e6:>8.2f} {batch / n * 1e6:>8.2f} {batch / floor:>5.2f}× "
+                  f"{total / n * 1e6:>8.2f} {total / floor:>5.2f}×")  # fmt: skip
 
         print("\nBatch wall time for N calls of 50 ms (bound: 1.03 × ceil(N/cap) × 50 ms)")
-        print(f"{'tool':>12} {'N':>5} {'cap':>4} {'wall ms':>9} {'bound ms':>9} {'ok':>4}")
+        print(
+            "gather: bare asyncio.gather of the same N sleeps, uncapped (async rows with cap = N)"
+        )
+        print(
+            f"{'tool':>12} {'N':>5} {'cap':>4} {'wall ms':>9} {'bound ms':>9} {'ok':>4} {'gather ms':>10}"
+        )
         for name in ("wait50", "wait50_sync"):
             for n, cap in ((10, 10), (100, 10), (100, 100), (1000, 10), (1000, 1000)):
                 if name == "wait50_sync" and cap > 100:
@@ -144,8 +171,12 @@ async def main() -> None:
                     3, lambda n=n, cap=cap, name=name: executor_run(ex, rec, name, n, cap)
                 )  # type: ignore[misc]
                 bound = 1.03 * math.ceil(n / cap) * 0.05
+                floor = ""
+                if name == "wait50" and cap == n:
+                    floor_s = await best_of(3, lambda n=n: sleep_floor(n))  # type: ignore[misc]
+                    floor = f"{floor_s * 1e3:.1f}"
                 print(f"{name:>12} {n:>5} {cap:>4} {wall * 1e3:>9.1f} {bound * 1e3:>9.1f} "
-                      f"{'yes' if wall <= bound else 'NO':>4}")  # fmt: skip
+                      f"{'yes' if wall <= bound else 'NO':>4} {floor:>10}")  # fmt: skip
 
         stalls = [await stall_probe(ex, rec) for _ in range(3)]
         print(

@@ -290,6 +290,7 @@ async def _run_async(
     from workbench.core.events import ErrorEvent, TurnFinished
     from workbench.core.provider import ProviderError
     from workbench.runtime import Runtime
+    from workbench.session.format import SessionFileError
     from workbench.tools.loading import ToolLoadError
 
     record = args.run_record or args.record
@@ -300,6 +301,9 @@ async def _run_async(
         return EXIT_USAGE if exc.kind == "config" else EXIT_FAILED
     except ToolLoadError as exc:
         raise UsageError(str(exc)) from None
+    except SessionFileError as exc:
+        raise UsageError(f"{exc} (choose another --record path, or --no-record)") from None
+    recording_failed = False
     try:
         if args.parallel is not None and profile.type == "gemini":
             runtime.update_settings(parallel=args.parallel, source="cli")
@@ -319,12 +323,17 @@ async def _run_async(
                 elif isinstance(event, TurnFinished):
                     status = event.status
     finally:
-        await runtime.aclose()
+        try:
+            await runtime.aclose()
+        except SessionFileError as exc:
+            # The run itself went on; what was written before the failure still loads.
+            print(f"workbench: the session was not fully recorded: {exc}", file=sys.stderr)
+            recording_failed = True
     if runtime.session_path is not None and not args.json:
         print(f"session: {runtime.session_path}", file=sys.stderr)
     if interrupted():
         return EXIT_INTERRUPTED
-    if failed or status != "completed":
+    if failed or recording_failed or status != "completed":
         return EXIT_FAILED
     return EXIT_OK
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.session import load_session
+from workbench.session import SessionFileError, load_session
 from workbench.tools.latency import set_latency_scale
 
 FAST = """\
@@ -326,3 +326,38 @@ def test_an_out_of_range_flag_names_the_flag(
     code, _, err = run(["run", "-p", str(fast_profile), "--max-concurrent", "20000", "x"], capsys)
     assert code == 2
     assert "--max-concurrent: must be at most 10000" in err
+
+
+def test_a_record_path_that_cannot_be_created_is_a_usage_error(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, _, err = run(
+        ["run", "-p", str(fast_profile), "--record", str(blocker / "s.jsonl"), "get_date()"], capsys
+    )
+    assert code == 2
+    assert "a-file is a file, not a directory" in err
+    assert "--no-record" in err
+    assert "Traceback" not in err
+
+
+def test_a_disk_failing_mid_run_still_finishes_the_run_and_says_so(
+    fast_profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from workbench.session.recorder import SessionRecorder
+
+    def full_disk(self: SessionRecorder, events: list[object]) -> None:
+        self.failure = SessionFileError(self.path, f"cannot write session file {self.path}: "
+                                        "No space left on device")  # fmt: skip
+
+    monkeypatch.setattr(SessionRecorder, "_write", full_disk)
+    code, out, err = run(
+        ["run", "-p", str(fast_profile), "--record", str(tmp_path / "s.jsonl"), "get_date()"],
+        capsys,
+    )
+    assert "b1" in out, "the batch still ran and was printed"
+    assert "the session was not fully recorded" in err
+    assert "No space left on device" in err
+    assert code == 1

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,26 @@ from workbench.session import (
     SessionRecorder,
     load_session,
 )
+from workbench.session import recorder as recorder_module
 from workbench.session.format import event_types
+
+
+async def _written(recorder: SessionRecorder) -> None:
+    """Wait (a few seconds at most) until every recorded event is in the file."""
+    for _ in range(500):
+        if recorder.pending == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{recorder.pending} events still unwritten")
+
+
+def _settle(recorder: SessionRecorder, left: int) -> None:
+    """Wait (a few seconds at most) for the writer thread until only ``left`` events are unwritten."""
+    for _ in range(500):
+        if recorder.pending == left:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{recorder.pending} events unwritten, expected {left}")
 
 
 def _lines(path: Path) -> list[str]:
@@ -112,8 +134,8 @@ def test_full_buffer_is_written_without_a_flush(tmp_path: Path) -> None:
     recorder = SessionRecorder.create(path, profile=PROFILE, max_buffer=4, max_delay_s=3600)
     for event in session_events()[:9]:
         recorder.record(event)
+    _settle(recorder, 1)
     assert len(load_session(path).events) == 8
-    assert recorder.pending == 1
     recorder.close()
 
 
@@ -132,8 +154,7 @@ async def test_buffered_events_are_written_soon_even_when_no_more_arrive(tmp_pat
     for event in session_events()[:2]:
         recorder.record(event)
     assert recorder.pending == 2
-    await asyncio.sleep(0.1)
-    assert recorder.pending == 0
+    await _written(recorder)
     assert len(load_session(path).events) == 2
     recorder.close()
 
@@ -191,8 +212,8 @@ def test_a_killed_process_leaves_a_loadable_file(tmp_path: Path) -> None:
 def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(SessionFileError, match="cannot create session file"):
-        SessionRecorder.create(blocker / "run.jsonl", profile=PROFILE)
+    with pytest.raises(SessionFileError, match="cannot create session file .*: .*file is a file"):
+        SessionRecorder.create(blocker / "deeper" / "run.jsonl", profile=PROFILE)
 
 
 def test_arguments_json_cannot_hold_are_written_not_fatal(tmp_path: Path) -> None:
@@ -288,3 +309,84 @@ def test_awkward_arguments_still_give_one_event_per_line(
         json.loads(CallQueued(t=0, batch_id="b", call_id="c", tool="t", args=args, index=0)
                    .model_dump_json())["args"], sort_keys=True
     )  # fmt: skip
+
+
+async def test_on_a_loop_recording_never_writes_inside_record(tmp_path: Path) -> None:
+    # The executor records three events per call: writing there would delay the calls themselves.
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    for event in session_events()[:9]:
+        recorder.record(event)
+    await asyncio.sleep(0)
+    assert recorder.pending == 9
+    assert len(_lines(path)) == 1
+    recorder.close()
+
+
+async def test_flush_soon_writes_in_the_next_turn(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    for event in session_events()[:3]:
+        recorder.record(event)
+    recorder.flush_soon()
+    assert len(_lines(path)) == 1
+    await _written(recorder)
+    assert load_session(path).events == session_events()[:3]
+    recorder.close()
+
+
+def test_flush_soon_without_a_loop_writes_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    recorder.record(session_events()[0])
+    recorder.flush_soon()
+    assert len(load_session(path).events) == 1
+    recorder.close()
+
+
+async def test_a_loop_that_gets_no_turn_still_bounds_the_buffer(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_buffer=6, max_delay_s=3600)
+    for event in session_events()[:7]:
+        recorder.record(event)  # never yields to the loop, like a batch of instant tools
+    _settle(recorder, 1)
+    assert len(load_session(path).events) == 6
+    recorder.close()
+
+
+async def test_a_backlog_is_written_a_chunk_per_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # So that writing a huge batch's events never stalls the loop (the TUI) for long.
+    monkeypatch.setattr(recorder_module, "DRAIN_CHUNK", 3)
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    for event in session_events()[:8]:
+        recorder.record(event)
+    recorder.flush_soon()
+    await asyncio.sleep(0)
+    assert recorder.pending >= 5, "one chunk per turn"
+    await _written(recorder)
+    assert load_session(path).events == session_events()[:8]
+    recorder.close()
+
+
+class _FullDisk(io.BytesIO):
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_a_write_failing_in_the_background_is_reported_by_the_next_flush(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.jsonl"
+    recorder = SessionRecorder.create(path, profile=PROFILE, max_delay_s=3600)
+    recorder._file = _FullDisk()
+    for event in session_events()[:2]:
+        recorder.record(event)
+    recorder.flush_soon()
+    await _written(recorder)  # the write fails in the writer thread, which cannot report it
+    assert recorder.failure is not None
+    with pytest.raises(SessionFileError, match="No space left on device"):
+        recorder.flush()
+    recorder.flush()  # reported once

@@ -1,16 +1,27 @@
-"""Recording a run as a JSONL session file, cheaply enough to sit on the executor's hot path.
+"""Recording a run as a JSONL session file, without costing the run it records.
 
-``record()`` only appends the (frozen, immutable) event to a list. Serialising and writing happen in
-bulk: when the buffer holds ``max_buffer`` events, at most ``max_delay_s`` after an event was buffered
-(a timer on the running event loop, plus a cheap clock check in ``record()`` for callers without one),
-on ``flush()`` (the runtime calls it at batch and turn ends) and on ``close()``. Every write ends on a line boundary, so a reader sees whole lines after each flush; a
-process killed mid-write leaves at most one torn last line, which the reader tolerates.
+``record()`` only appends the (frozen, immutable) event to a list: it sits on the executor's hot path,
+three events per tool call. Serialising and writing happen in bulk, in loop callbacks of their own
+rather than inside the caller, so on an event loop they overlap what the run waits for (a model
+response, a tool's I/O) instead of delaying it:
+
+- every ``batch_size`` events, and on ``flush_soon()`` (the runtime calls it at batch and turn ends),
+  a write runs in the loop's next turn;
+- at most ``max_delay_s`` after an event was buffered, a timer writes it (without a loop, ``record()``
+  checks the clock instead), so a hanging tool cannot keep earlier events out of the file;
+- ``flush()`` and ``close()`` write at once, and so does ``record()`` when ``max_buffer`` events are
+  waiting (a loop busy with thousands of instant calls has no turn to spare), or every ``batch_size``
+  events when there is no running loop. Events are kept few on purpose: thousands of them alive at
+  once cost more in garbage collection than writing them does.
+
+A backlog is written ``DRAIN_CHUNK`` events per loop turn, so writing never stalls the loop for long.
+Every write ends on a line boundary, so a reader sees whole lines; a process killed mid-write leaves
+at most one torn last line, which the reader tolerates.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import time
 import weakref
@@ -32,8 +43,13 @@ from workbench.session.format import (
 )
 from workbench.session.redact import Redactor, scrub
 
-DEFAULT_MAX_BUFFER = 500
+DEFAULT_BATCH_SIZE = 200
+"""Events buffered before a write is scheduled."""
+DEFAULT_MAX_BUFFER = 400
+"""Events buffered before ``record()`` writes them itself."""
 DEFAULT_MAX_DELAY_S = 0.2
+DRAIN_CHUNK = 5_000
+"""Events written per loop turn when a backlog is drained (about a millisecond)."""
 
 
 class SessionRecorder:
@@ -50,6 +66,7 @@ class SessionRecorder:
         header: SessionHeader,
         redactor: Redactor,
         *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         max_delay_s: float = DEFAULT_MAX_DELAY_S,
     ) -> None:
@@ -58,7 +75,12 @@ class SessionRecorder:
         self._file = file
         self._redactor = redactor
         self._buffer: list[Event] = []
-        self._limit = max_buffer
+        self._max_buffer = max_buffer
+        self._batch_size = min(batch_size, max_buffer)
+        self._limit = self._batch_size
+        self._drain: asyncio.Handle | None = None
+        self.failure: SessionFileError | None = None
+        """A write that failed in the background, reported by the next ``flush()`` or ``close()``."""
         self._max_delay_s = max_delay_s
         self._last_write = time.monotonic()
         self._closed = False
@@ -75,6 +97,7 @@ class SessionRecorder:
         profile: dict[str, Any],
         provider: dict[str, Any] | None = None,
         session_id: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         max_delay_s: float = DEFAULT_MAX_DELAY_S,
     ) -> SessionRecorder:
@@ -99,9 +122,9 @@ class SessionRecorder:
             path.parent.mkdir(parents=True, exist_ok=True)
             file = path.open("wb")
         except OSError as exc:
-            raise SessionFileError(
-                path, f"cannot create session file {path}: {_reason(exc)}"
-            ) from exc
+            blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+            reason = f"{blocker} is a file, not a directory" if blocker else _reason(exc)
+            raise SessionFileError(path, f"cannot create session file {path}: {reason}") from exc
         try:
             file.write(redactor.redact(header.model_dump_json().encode()) + b"\n")
             file.flush()
@@ -110,7 +133,15 @@ class SessionRecorder:
             raise SessionFileError(
                 path, f"cannot write session file {path}: {_reason(exc)}"
             ) from exc
-        return cls(path, file, header, redactor, max_buffer=max_buffer, max_delay_s=max_delay_s)
+        return cls(
+            path,
+            file,
+            header,
+            redactor,
+            batch_size=batch_size,
+            max_buffer=max_buffer,
+            max_delay_s=max_delay_s,
+        )
 
     @property
     def session_id(self) -> str:
@@ -122,11 +153,11 @@ class SessionRecorder:
 
     @property
     def pending(self) -> int:
-        """Events recorded but not yet written."""
+        """Events recorded but not yet in the file."""
         return len(self._buffer)
 
     def record(self, event: Event) -> None:
-        """Buffer one event; write the buffer when it is full or ``max_delay_s`` old."""
+        """Buffer one event; it is written within ``max_delay_s``, or at once if the buffer is full."""
         # On the executor's hot path (three events per tool call): an append and two checks. A
         # closed recorder has a limit of 0, so the closed check costs nothing here.
         buffer = self._buffer
@@ -138,13 +169,38 @@ class SessionRecorder:
             and not self._arm_timer()
             and time.monotonic() - self._last_write >= self._max_delay_s
         ):
-            self.flush()  # no event loop to keep time for us: the clock is checked per event
+            self._write_buffered()  # no event loop to keep time for us: the clock is checked per event
 
     def _full(self) -> None:
         if self._closed:
             self._buffer.pop()
             raise RecorderClosedError(f"session recorder for {self.path} is closed")
-        self.flush()
+        if len(self._buffer) >= self._max_buffer or not self._schedule_drain():
+            self._write_buffered()
+        else:
+            self._limit = self._max_buffer  # until the drain runs
+
+    def flush_soon(self) -> None:
+        """Write the buffer in the event loop's next turn (at once if no loop is running)."""
+        if self._buffer and not self._closed and not self._schedule_drain():
+            self._write_buffered()
+
+    def _schedule_drain(self) -> bool:
+        if self._drain is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self._drain = loop.call_soon(self._on_drain)
+        return True
+
+    def _on_drain(self) -> None:
+        self._drain = None
+        if len(self._buffer) > DRAIN_CHUNK:
+            self._write_buffered(DRAIN_CHUNK)
+            self._schedule_drain()
+        else:
+            self._write_buffered()
 
     def _arm_timer(self) -> bool:
         # Without it, the calls started before a tool hangs would sit in the buffer until it returns.
@@ -157,30 +213,51 @@ class SessionRecorder:
 
     def _on_timer(self) -> None:
         self._timer = None
-        # A failing disk fails the next write too, in a caller that can report it.
-        with contextlib.suppress(SessionFileError):
-            self.flush()
+        self._on_drain()
 
-    def flush(self) -> None:
-        """Write every buffered event and flush the file (no fsync): readers then see whole lines."""
-        self._last_write = time.monotonic()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._buffer or self._closed:
+    def _write_buffered(self, limit: int | None = None) -> None:
+        """Write buffered events (at most ``limit``) to the file."""
+        if self._closed:
             return
-        chunk = _serialise(self._buffer, self._redactor)
-        count = len(self._buffer)
-        # Cleared before writing: a failing disk must not make every later record() retry the same lines.
-        self._buffer.clear()
+        buffer = self._buffer
+        if limit is None or len(buffer) <= limit:
+            events = buffer[:]
+            buffer.clear()
+            self._limit = self._batch_size
+            self._last_write = time.monotonic()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        else:
+            events = buffer[:limit]
+            del buffer[:limit]
+        if events:
+            self._write(events)
+
+    def _write(self, events: list[Event]) -> None:
+        chunk = _serialise(events, self._redactor)
         try:
             self._file.write(chunk)
             self._file.flush()
         except OSError as exc:
-            raise SessionFileError(
+            # Reported by the next flush() or close(): a loop callback has no caller to tell.
+            self.failure = SessionFileError(
                 self.path, f"cannot write session file {self.path}: {_reason(exc)}"
-            ) from exc
-        self.events_written += count
+            )
+        else:
+            self.events_written += len(events)
+
+    def flush(self) -> None:
+        """Write every buffered event and flush the file (no fsync): readers then see whole lines.
+
+        Raises :class:`SessionFileError` if a write failed since the last flush.
+        """
+        if self._closed:
+            return
+        self._write_buffered()
+        failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
 
     def close(self) -> None:
         """Write what is buffered and close the file. Safe to call more than once."""
@@ -191,6 +268,12 @@ class SessionRecorder:
         finally:
             self._closed = True
             self._limit = 0
+            if self._drain is not None:
+                self._drain.cancel()
+                self._drain = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             self._finalizer.detach()
             self._file.close()
 
