@@ -212,7 +212,7 @@ def test_a_killed_process_leaves_a_loadable_file(tmp_path: Path) -> None:
 def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(SessionFileError, match="cannot create session file .*: .*file is a file"):
+    with pytest.raises(SessionFileError, match=r"cannot create session file .*: .*file is a file"):
         SessionRecorder.create(blocker / "deeper" / "run.jsonl", profile=PROFILE)
 
 
