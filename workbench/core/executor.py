@@ -336,7 +336,7 @@ class Batch:
                         if self._watchdog is None:
                             self._watchdog = loop.call_at(deadline, self._expire)
                     try:
-                        value = await tool.fn(**kwargs)
+                        value = await (tool.fn(**kwargs) if kwargs else tool.fn())
                     except BaseException as exc:
                         record.live = 0
                         if await self._failed(record, exc, 1, task):
