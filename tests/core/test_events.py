@@ -11,12 +11,14 @@ import pytest
 from workbench.core.events import (
     EVENT_ADAPTER,
     BatchFinished,
+    BatchStarted,
     BatchStats,
     CallFinished,
     CallQueued,
     CallStarted,
 )
 from workbench.core.messages import ToolResult
+from workbench.core.settings import ExecutionSettings
 from workbench.core.trusted import TrustedModel, trusted
 
 STATS: dict[str, Any] = {
@@ -43,6 +45,11 @@ HOT: list[tuple[type[TrustedModel], dict[str, Any]]] = [
     ),
     (ToolResult, {"call_id": "c1", "name": "x", "status": "ok", "content": "18 °C"}),
     (BatchStats, STATS),
+    (
+        BatchStarted,
+        {"t": 0.4, "type": "batch_started", "turn": 1, "batch_id": "b1",
+         "settings": ExecutionSettings(max_concurrent=3, timeout_s=2.0), "eager": True},
+    ),
     (
         BatchFinished,
         {"t": 1.0, "type": "batch_finished", "turn": 1, "batch_id": "b1",
