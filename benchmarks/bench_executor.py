@@ -61,23 +61,26 @@ async def best_of(runs: int, fn: Callable[[], Awaitable[object]]) -> float:
     return min(times)
 
 
-async def overhead(tmp: Path, n: int, runs: int, **recorder: int) -> tuple[float, float, float]:
-    """Best gather time, best batch time, best batch-plus-write time for n no-op calls.
+async def overhead(tmp: Path, n: int, runs: int) -> tuple[float, float, float, float]:
+    """Best times for n no-op calls: gather, executor without recording, batch, batch plus write.
 
-    The three are measured in turn in every run, so a change in the machine's speed hits all alike.
-    The batch time is what the agent loop waits for: ``await executor.run(...)``, every event built
-    and recorded (the recorder writes in loop callbacks of its own, which run when the loop gets a
-    turn: with instant tools, still inside the batch). Whatever is left is written right after the
-    batch by ``flush()``, and timed too. Each N has a session file of its own, as a session would.
+    All are measured in turn in every run, so a change in the machine's speed hits all alike.
+    "Without recording": every event built and handed to a consumer that drops it. "Batch": what the
+    agent loop waits for, ``await executor.run(...)`` with every event recorded (the recorder writes
+    in loop callbacks of its own, which run when the loop gets a turn: with instant tools, still
+    inside the batch). "Plus write": whatever is left written right after the batch by ``flush()``.
+    Each N has a session file of its own, as a session would.
     """
     calls = calls_for("noop", n)
     settings = ExecutionSettings(max_concurrent=10, timeout_s=30.0)
     path = tmp / f"overhead-{n}.jsonl"
-    rec = SessionRecorder.create(path, profile={"name": "bench"}, **recorder)  # type: ignore[arg-type]
+    rec = SessionRecorder.create(path, profile={"name": "bench"})
     ex = ToolExecutor(REGISTRY, emit=rec.record, clock=Clock())
-    floors, batches, totals = [], [], []
+    bare = ToolExecutor(REGISTRY, emit=lambda event: None, clock=Clock())
+    floors, bares, batches, totals = [], [], [], []
     for _ in range(runs):
         floors.append(await best_of(1, lambda: gather_floor(n)))
+        bares.append(await best_of(1, lambda: bare.run("b", calls, settings)))
         gc.collect()
         t = time.perf_counter()
         await ex.run("b", calls, settings)
@@ -88,8 +91,9 @@ async def overhead(tmp: Path, n: int, runs: int, **recorder: int) -> tuple[float
         totals.append(total)
     rec.close()
     ex.close()
+    bare.close()
     path.unlink()
-    return min(floors), min(batches), min(totals)
+    return min(floors), min(bares), min(batches), min(totals)
 
 
 async def sleep_floor(n: int) -> None:
@@ -147,14 +151,12 @@ async def main() -> None:
           f"Python {platform.python_version()}, {platform.system()}")  # fmt: skip
     with tempfile.TemporaryDirectory() as d:
         ex, rec = make_executor(Path(d))
-        print("\nScheduling overhead per no-op call (timeouts, isolation, recording on)")
-        print(
-            f"{'N':>6} {'gather':>8} {'batch':>8} {'ratio':>6} {'+ write':>8} {'ratio':>6}   (µs/call)"
-        )
+        print("\nScheduling overhead per no-op call (timeouts, isolation, recording on), µs/call")
+        print(f"{'N':>6} {'gather':>7} {'no rec.':>14} {'batch':>14} {'+ write':>14}")
         for n in (100, 1000, 10000):
-            floor, batch, total = await overhead(Path(d), n, runs=50 if n <= 1000 else 10)
-            print(f"{n:>6} {floor / n * 1e6:>8.2f} {batch / n * 1e6:>8.2f} {batch / floor:>5.2f}× "
-                  f"{total / n * 1e6:>8.2f} {total / floor:>5.2f}×")  # fmt: skip
+            floor, bare, batch, total = await overhead(Path(d), n, runs=50 if n <= 1000 else 10)
+            cells = [f"{x / n * 1e6:>6.2f} {x / floor:>5.2f}×" for x in (bare, batch, total)]
+            print(f"{n:>6} {floor / n * 1e6:>7.2f}  " + "  ".join(f"{c:>13}" for c in cells))
 
         print("\nBatch wall time for N calls of 50 ms (bound: 1.03 × ceil(N/cap) × 50 ms)")
         print(
