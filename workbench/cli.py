@@ -303,6 +303,7 @@ async def _run_async(
         raise UsageError(str(exc)) from None
     except SessionFileError as exc:
         raise UsageError(f"{exc} (choose another --record path, or --no-record)") from None
+    runtime.freeze_startup()
     recording_failed = False
     try:
         if args.parallel is not None and profile.type == "gemini":

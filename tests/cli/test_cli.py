@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -361,3 +362,17 @@ def test_a_disk_failing_mid_run_still_finishes_the_run_and_says_so(
     assert "the session was not fully recorded" in err
     assert "No space left on device" in err
     assert code == 1
+
+
+def test_run_freezes_start_up_out_of_full_garbage_collections(
+    fast_profile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A full collection walking every module and schema stalled the loop 15-25 ms mid-batch
+    # (benchmarks/bench_executor.py); after start-up they are frozen out of it.
+    gc.unfreeze()
+    try:
+        code, _, _ = run(["run", "-p", str(fast_profile), "--no-record", "get_date()"], capsys)
+        assert code == 0
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -103,7 +103,9 @@ def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
         # so the screen keeps drawing meanwhile.
         runtime_class, profile = await asyncio.to_thread(_load_runtime, name)
         path, pending_record[0] = pending_record[0], None
-        return await runtime_class.start(profile, record=path)
+        runtime = await runtime_class.start(profile, record=path)
+        runtime.freeze_startup()
+        return runtime
 
     return start
 
