@@ -12,6 +12,7 @@ from textual.widgets import Input
 from tests.tui.conftest import SIZE, region_text, wait_for
 from tests.tui.fakes import FakeFactory, fake_profiles
 from tests.tui.test_replay import session_events, write_session
+from workbench.session.format import SessionFileError
 from workbench.tui.app import create_app
 from workbench.tui.ports import RuntimeLike
 from workbench.tui.widgets.key_footer import KeyFooter
@@ -81,3 +82,40 @@ def test_first_frame_imports_neither_markdown_nor_the_runtime() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+class UnrecordableFirstStart(FakeFactory):
+    """The first start fails on its --record path; later ones record to the default place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts = 0
+
+    async def __call__(self, name: str | None) -> RuntimeLike:
+        self.starts += 1
+        if self.starts == 1:
+            raise SessionFileError(
+                Path("/etc/passwd/s.jsonl"),
+                "cannot create session file /etc/passwd/s.jsonl: /etc/passwd is a file, not a directory",
+            )
+        return await super().__call__(name)
+
+
+async def test_a_record_path_that_cannot_be_created_says_so_and_how_to_go_on() -> None:
+    factory = UnrecordableFirstStart()
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(250):
+            await pilot.pause(0.02)
+            if any(n.title == "Cannot record the session" for n in app._notifications):
+                break
+        [note] = [n for n in app._notifications if n.title == "Cannot record the session"]
+        assert "/etc/passwd is a file, not a directory" in note.message
+        assert "/profile local" in note.message
+        prompt = app.screen.query_one("#prompt", Input)
+        assert "/profile local" in prompt.placeholder
+        await pilot.press(*"/profile local", "enter")
+        await wait_for(app.runtime_ready)
+        await pilot.press(*"hello", "enter")
+        await wait_for(app.turn_completed)
+        assert factory.runtime.prompts == ["hello"]

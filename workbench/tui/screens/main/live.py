@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Input, Static
 
+from workbench.session.format import SessionFileError
 from workbench.tui.commands import CommandError, is_command, parse_command
 from workbench.tui.ports import RuntimeLike, SettingsUpdate
 from workbench.tui.screens.main.turns import TurnRunner
@@ -70,14 +71,17 @@ class LiveSession:
         except (
             Exception
         ) as exc:  # the runtime boundary: a bad profile or provider is shown, not fatal
-            self.host.notify(
-                str(exc), title="Cannot start the profile", severity="error", timeout=10
-            )
-            self._prompt.placeholder = (
-                "No runtime: pick a working profile (/profile NAME)"
-                if self.runtime is None
-                else READY_PLACEHOLDER
-            )
+            if isinstance(exc, SessionFileError):
+                # The --record path: only the first start uses it, so a /profile starts a session
+                # recorded to the default place.
+                title = "Cannot record the session"
+                message = f"{exc}. /profile {profile or 'local'} starts one recorded to the default place."
+                hint = f"No session: /profile {profile or 'local'} starts one"
+            else:
+                title, message = "Cannot start the profile", str(exc)
+                hint = "No runtime: pick a working profile (/profile NAME)"
+            self.host.notify(message, title=title, severity="error", timeout=10)
+            self._prompt.placeholder = hint if self.runtime is None else READY_PLACEHOLDER
             return
         old, self.runtime = self.runtime, runtime
         if old is not None:
