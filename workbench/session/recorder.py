@@ -6,7 +6,7 @@ rather than inside the caller, so on an event loop they overlap what the run wai
 response, a tool's I/O) instead of delaying it:
 
 - every ``batch_size`` events, and on ``flush_soon()`` (the runtime calls it at batch and turn ends),
-  a write runs in the loop's next turn;
+  a write is scheduled behind whatever the loop has ready, and what that makes ready;
 - at most ``max_delay_s`` after an event was buffered, a timer writes it (without a loop, ``record()``
   checks the clock instead), so a hanging tool cannot keep earlier events out of the file;
 - ``flush()`` and ``close()`` write at once, and so does ``record()`` when ``max_buffer`` events are
@@ -181,7 +181,7 @@ class SessionRecorder:
             self._limit = self._max_buffer  # until the drain runs
 
     def flush_soon(self) -> None:
-        """Write the buffer in the event loop's next turn (at once if no loop is running)."""
+        """Write the buffer soon, behind the loop's ready work (at once if no loop is running)."""
         if self._buffer and not self._closed and not self._schedule_drain():
             self._write_buffered()
 
@@ -191,8 +191,14 @@ class SessionRecorder:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 return False
-            self._drain = loop.call_soon(self._on_drain)
+            # Two hops: the write runs after the callbacks that were ready before it, and after
+            # those they make ready (a batch's waiter, woken by its last call), so the end of a
+            # batch of instant calls is one write, not two.
+            self._drain = loop.call_soon(self._hop)
         return True
+
+    def _hop(self) -> None:
+        self._drain = asyncio.get_running_loop().call_soon(self._on_drain)
 
     def _on_drain(self) -> None:
         self._drain = None
