@@ -11,9 +11,11 @@ import pytest
 from workbench.core.events import (
     BatchStarted,
     CallFinished,
+    CallStarted,
     ErrorEvent,
     Event,
     ModelResponseFinished,
+    Notice,
     SettingsChanged,
     ToolCallEmitted,
     TurnFinished,
@@ -256,3 +258,25 @@ async def test_a_cancelled_batch_still_counts_in_the_turn_totals() -> None:
     assert finished.stats.batches == 1
     assert finished.stats.calls == 2
     assert finished.stats.tool_time_s > 0
+
+
+async def test_a_consumer_that_raises_is_detached_and_every_call_still_gets_its_result() -> None:
+    seen: list[Event] = []
+
+    def buggy(event: Event) -> None:
+        if isinstance(event, CallStarted):
+            raise KeyError("oops")
+        seen.append(event)
+
+    provider = FakeProvider(
+        [response("", call("a", word="x"), call("b", word="y")), response("Done.")]
+    )
+    events = await collect(AgentLoop(provider, registry(), sinks=[buggy]).run("go"))
+    finished = [e for e in events if isinstance(e, CallFinished)]
+    assert [(e.call_id, e.status) for e in finished] == [("a", "ok"), ("b", "ok")]
+    [notice] = [e for e in events if isinstance(e, Notice)]
+    assert "event consumer failed and was detached" in notice.message
+    assert "KeyError" in notice.message
+    assert not any(isinstance(e, CallStarted | CallFinished) for e in seen), "detached at once"
+    turn = next(e for e in events if isinstance(e, TurnFinished))
+    assert turn.status == "completed"

@@ -183,9 +183,26 @@ class AgentLoop:
 
     def _emit(self, event: Event) -> None:
         for sink in self._sinks:
-            sink(event)
+            try:
+                sink(event)
+            except Exception as exc:
+                # A consumer's bug must not stop a batch half-way (a call would never get its
+                # result): the sink is detached and the user told, once.
+                self._detach(sink, exc)
         if self._queue is not None:
             self._queue.put_nowait(event)
+
+    def _detach(self, sink: EventSink, exc: Exception) -> None:
+        self._sinks = [s for s in self._sinks if s is not sink]  # _emit's loop keeps the old list
+        name = getattr(sink, "__qualname__", type(sink).__name__)
+        self._emit(
+            Notice(
+                t=self.clock.now(),
+                turn=self._turn or None,
+                message=f"an event consumer failed and was detached ({name}: "
+                f"{type(exc).__name__}: {exc}); the run goes on without it",
+            )
+        )
 
     def _next_batch_id(self) -> str:
         self._batch_seq += 1
