@@ -16,6 +16,7 @@ from workbench.core.events import (
     CallFinished,
     CallQueued,
     CallStarted,
+    ToolCallEmitted,
 )
 from workbench.core.messages import ToolResult
 from workbench.core.settings import ExecutionSettings
@@ -44,6 +45,11 @@ HOT: list[tuple[type[TrustedModel], dict[str, Any]]] = [
          "attempts": 1, "queued_t": 0.5, "started_t": 0.6, "finished_t": 0.9},
     ),
     (ToolResult, {"call_id": "c1", "name": "x", "status": "ok", "content": "18 °C"}),
+    (
+        ToolCallEmitted,
+        {"t": 0.3, "type": "tool_call_emitted", "turn": 1, "batch_id": "b1", "call_id": "c1",
+         "tool": "x", "args": {"city": "Tokyo"}, "index": 0},
+    ),
     (BatchStats, STATS),
     (
         BatchStarted,

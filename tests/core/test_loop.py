@@ -280,3 +280,28 @@ async def test_a_consumer_that_raises_is_detached_and_every_call_still_gets_its_
     assert not any(isinstance(e, CallStarted | CallFinished) for e in seen), "detached at once"
     turn = next(e for e in events if isinstance(e, TurnFinished))
     assert turn.status == "completed"
+
+
+async def test_a_thousand_calls_at_once_leave_the_event_loop_turns_for_others() -> None:
+    # The app draws on the same loop: handing over a thousand calls (or their events) must not
+    # hold it for the whole lot.
+    calls = [call(f"c{i}", word="x") for i in range(1000)]
+    provider = FakeProvider([response("", *calls), response("Done.")])
+    loop = AgentLoop(provider, registry())
+    turns_for_others = 0
+    done = False
+
+    async def other() -> None:
+        nonlocal turns_for_others
+        while not done:
+            turns_for_others += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other())
+    consumed = 0
+    async for _ in loop.run("go"):
+        consumed += 1
+    done = True
+    await task
+    assert consumed > 3000
+    assert turns_for_others >= 2 * (1000 // 64), "both the dispatch and the consumer yield"

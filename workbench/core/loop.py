@@ -53,7 +53,11 @@ from workbench.core.provider import (
 )
 from workbench.core.results import cancelled_text
 from workbench.core.settings import RunSettings
+from workbench.core.trusted import trusted
 from workbench.tools.base import ToolRegistry
+
+_BURST = 64
+"""Events handed to a consumer in a row before the loop gets a turn."""
 
 
 class TurnInProgressError(RuntimeError):
@@ -155,7 +159,22 @@ class AgentLoop:
         self._driver = driver
         driver.add_done_callback(lambda _: queue.put_nowait(None))
         try:
-            while (event := await queue.get()) is not None:
+            burst = 0
+            while True:
+                # A batch's calls can finish in one loop turn and queue thousands of events at
+                # once; getting them never suspends, so a consumer that handles each in a few
+                # microseconds would hold the loop for tens of milliseconds (the app's drawing,
+                # the next calls' timers). Every 64 events in a row, let the loop take a turn.
+                if queue.empty():
+                    burst = 0
+                else:
+                    burst += 1
+                    if burst == _BURST:
+                        burst = 0
+                        await asyncio.sleep(0)
+                event = await queue.get()
+                if event is None:
+                    break
                 yield event
             await driver  # surfaces a bug in the loop itself instead of hiding it
         finally:
@@ -319,10 +338,16 @@ class AgentLoop:
         batch: Batch | None = None
         response: ResponseComplete | None = None
         index = 0
+        items = 0
         try:
             stream = self.provider.stream(request)
             try:
                 async for item in stream:
+                    items += 1
+                    if items % _BURST == 0:
+                        # A response read from a buffer can hand over a thousand calls without
+                        # suspending; starting each takes ~20 us, so let the loop take turns.
+                        await asyncio.sleep(0)
                     match item:
                         case TextChunk(text=text):
                             self._emit(TextDelta(t=now(), turn=turn, text=text))
@@ -380,14 +405,18 @@ class AgentLoop:
 
     def _announce(self, turn: int, batch: Batch, call: ToolCall, index: int) -> None:
         self._emit(
-            ToolCallEmitted(
-                t=self.clock.now(),
-                turn=turn,
-                batch_id=batch.batch_id,
-                call_id=call.id,
-                tool=call.name,
-                args=call.arguments,
-                index=index,
+            trusted(
+                ToolCallEmitted,
+                {
+                    "t": self.clock.now(),
+                    "type": "tool_call_emitted",
+                    "turn": turn,
+                    "batch_id": batch.batch_id,
+                    "call_id": call.id,
+                    "tool": call.name,
+                    "args": call.arguments,
+                    "index": index,
+                },
             )
         )
 

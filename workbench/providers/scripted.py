@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
-from workbench.core.messages import AssistantMessage, ToolCall
+from workbench.core.messages import AssistantMessage, ToolCall, Usage
 from workbench.core.provider import (
     CallReady,
     ModelRequest,
@@ -22,6 +22,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.providers.scripted_plan import (
+    PlannedResponse,
     call_ids,
     call_json,
     estimate_tokens,
@@ -76,7 +77,10 @@ class ScriptedProvider:
         return CAPABILITIES
 
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
-        planned = plan_response(request.system, request.messages, request.tools, request.emission)
+        # Planning a response to a prompt of a thousand calls, or summing up a thousand results,
+        # takes 10-20 ms of CPU: in a thread, so the event loop (the app's drawing, a batch's
+        # timers) keeps its turns meanwhile.
+        planned, usage = await asyncio.to_thread(_plan, request)
         ids = call_ids(request.messages, len(planned.calls))
         calls = [
             ToolCall(id=call_id, name=call.name, arguments=dict(call.arguments))
@@ -96,7 +100,7 @@ class ScriptedProvider:
             yield CallReady(call)
         yield ResponseComplete(
             message=AssistantMessage(text=planned.text, tool_calls=calls),
-            usage=estimate_usage(request.system, request.messages, request.tools, planned),
+            usage=usage,
             stop_reason="tool_use" if calls else "stop",
         )
 
@@ -112,3 +116,8 @@ class ScriptedProvider:
         delay = deadline - self._clock()
         if delay > 0:
             await self._sleep(delay)
+
+
+def _plan(request: ModelRequest) -> tuple[PlannedResponse, Usage]:
+    planned = plan_response(request.system, request.messages, request.tools, request.emission)
+    return planned, estimate_usage(request.system, request.messages, request.tools, planned)
