@@ -289,6 +289,7 @@ async def _run_async(
 ) -> int:
     from workbench.core.events import ErrorEvent, TurnFinished
     from workbench.core.provider import ProviderError
+    from workbench.gcpolicy import freeze_startup
     from workbench.runtime import Runtime
     from workbench.session.format import SessionFileError
     from workbench.tools.loading import ToolLoadError
@@ -303,7 +304,7 @@ async def _run_async(
         raise UsageError(str(exc)) from None
     except SessionFileError as exc:
         raise UsageError(f"{exc} (choose another --record path, or --no-record)") from None
-    runtime.freeze_startup()
+    freeze_startup()
     recording_failed = False
     try:
         if args.parallel is not None and profile.type == "gemini":

@@ -8,7 +8,6 @@ session file holds what happened even when the consumer stops reading.
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -102,16 +101,6 @@ class Runtime:
             else None
         )
         return cls(profile, provider, registry, recorder=recorder, extra_sinks=extra_sinks)
-
-    def freeze_startup(self) -> None:
-        """Take everything start-up allocated out of the garbage collector's full passes.
-
-        Modules, pydantic schemas and the provider's SDK are here to stay, and a full collection
-        walks all of them: measured, 15-25 ms with the loop stalled, in the middle of a large batch.
-        After ``gc.freeze()`` full passes walk only what the session itself allocates. The app and
-        ``workbench run`` call this once the runtime has started; tests and embedders need not.
-        """
-        gc.freeze()
 
     # -- what the UI shows -----------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,17 @@ async def test_a_record_path_that_cannot_be_created_says_so_and_how_to_go_on() -
         await pilot.press(*"hello", "enter")
         await wait_for(app.turn_completed)
         assert factory.runtime.prompts == ["hello"]
+
+
+async def test_the_collector_works_between_turns_and_gets_everything_back_at_exit() -> None:
+    # A full collection in the middle of a batch stalls the app's drawing (gcpolicy): the app
+    # collects when a turn has ended and freezes what survives; at exit it hands everything back.
+    app = create_app(runtime_factory=FakeFactory(), profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.runtime_ready)
+        gc.unfreeze()
+        await pilot.press(*"hello", "enter")
+        await wait_for(app.turn_completed)
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

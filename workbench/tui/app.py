@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from workbench import gcpolicy
 from workbench.tui.ports import (
     ProfileLister,
     RuntimeFactory,
@@ -56,6 +57,9 @@ class WorkbenchApp(App[None]):
         """Set when a replay has fed its last event (or failed to load)."""
         self.replay_held = asyncio.Event()
         """Set while a paused replay holds its next event (after a step, say)."""
+
+    def on_unmount(self) -> None:
+        gcpolicy.thaw()  # hand every object back to the collector (an embedding process goes on)
 
     async def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which would skip the screen's .tcss.

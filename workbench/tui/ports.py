@@ -12,6 +12,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
+from workbench import gcpolicy
 from workbench.core.events import Event, SettingsChanged
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
@@ -104,7 +105,7 @@ def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
         runtime_class, profile = await asyncio.to_thread(_load_runtime, name)
         path, pending_record[0] = pending_record[0], None
         runtime = await runtime_class.start(profile, record=path)
-        runtime.freeze_startup()
+        gcpolicy.freeze_startup()
         return runtime
 
     return start

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Input, Static
 
+from workbench import gcpolicy
 from workbench.session.format import SessionFileError
 from workbench.tui.commands import CommandError, is_command, parse_command
 from workbench.tui.ports import RuntimeLike, SettingsUpdate
@@ -85,6 +86,7 @@ class LiveSession:
             return
         old, self.runtime = self.runtime, runtime
         if old is not None:
+            gcpolicy.thaw()  # the old session's objects are about to become garbage
             await old.aclose()
             await self.view.reset()
         self._show_status(runtime)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.worker import WorkerState
 
+from workbench import gcpolicy
 from workbench.core.events import TurnFinished, TurnStats, TurnStatus
 from workbench.tui.ports import RuntimeLike
 from workbench.tui.screens.main.view import SessionView
@@ -72,6 +73,7 @@ class TurnRunner:
             self.view.mark_totals()
             self.host.post_message(self.host.TurnCompleted(status))
             self.host.workbench.turn_completed.set()
+            gcpolicy.settle()  # now, while the user reads, rather than in the next batch
 
     def cancel(self, runtime: RuntimeLike | None) -> None:
         """Esc: ask the runtime to cancel (its cleanup events still arrive); a second Esc, or a

@@ -1,0 +1,34 @@
+"""When the garbage collector may walk the heap: between turns, never in the middle of a batch.
+
+A full collection walks every tracked object. Right after start-up that is every module, pydantic
+schema and SDK (measured: 15-25 ms with the event loop stalled, in the middle of a 1,000-call batch),
+and a long session adds its own (timeline rows, history: 19 ms after 6,000 calls). So the app
+collects at idle moments instead, when a turn has just ended, and freezes what survives
+(``gc.freeze``), which later full collections skip: they then walk only what the current turn
+allocated. Freezing means a frozen object that later becomes part of a garbage cycle is not
+collected; before a whole session is dropped (another profile, a replay), ``thaw()`` hands every
+object back to the collector.
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def freeze_startup() -> None:
+    """Start-up is over: modules, schemas and the provider's SDK are here to stay."""
+    gc.freeze()
+
+
+def settle() -> None:
+    """At an idle moment: collect what the last turn left behind, then freeze what is still alive.
+
+    Costs a collection of what was allocated since the last freeze (1-2 ms after a 1,000-call turn).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Before a session is dropped: let the collector see every object again."""
+    gc.unfreeze()
