@@ -35,6 +35,7 @@ check: lint types contracts test
 bench: install
 	$(PY) benchmarks/bench_executor.py
 	$(PY) benchmarks/bench_recorder.py
+	$(PY) benchmarks/bench_session.py
 	$(PY) benchmarks/bench_timeline.py
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_providers.py
