@@ -6,7 +6,11 @@ import time
 
 
 class Clock:
-    """Every event's ``t`` comes from one of these, so a session has a single time axis."""
+    """Every event's ``t`` comes from one of these, so a session has a single time axis.
+
+    ``now()`` is ``time.monotonic() - t0``, and the executor computes exactly that inline on its hot
+    path (three timestamps per tool call): change one, change the other.
+    """
 
     __slots__ = ("t0",)
 

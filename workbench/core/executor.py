@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -177,6 +178,10 @@ class Batch:
         self._ex = executor
         self._emit = executor.emit
         self._now = executor.clock.now
+        # The hot path reads the session clock inline (Clock.now is monotonic() - t0): a method call
+        # per timestamp is three per tool call.
+        self._mono = time.monotonic
+        self._t0 = executor.clock.t0
         self.batch_id = batch_id
         self.settings = settings
         self.turn = turn
@@ -228,7 +233,7 @@ class Batch:
             raise RuntimeError(f"batch {self.batch_id} is closed")
         records = self._records
         index = len(records)
-        record = _Record(call, self._now())
+        record = _Record(call, self._mono() - self._t0)
         records.append(record)
         self._emit(
             trusted(
@@ -288,7 +293,8 @@ class Batch:
         assert task is not None
         loop = asyncio.get_running_loop()
         loop_time = loop.time
-        now = self._now
+        mono = time.monotonic
+        t0 = self._t0
         emit = self._emit
         complete = self._complete
         get_tool = self._ex.registry.get
@@ -301,7 +307,7 @@ class Batch:
                 record = queue.popleft()
                 call = record.call
                 name = call.name
-                record.started_t = started = now()
+                record.started_t = started = mono() - t0
                 record.attempts = 1
                 self._running += 1
                 if self._running > self._peak:
@@ -548,7 +554,7 @@ class Batch:
     ) -> None:
         record.status = status
         record.result = result
-        finished = self._now()
+        finished = self._mono() - self._t0
         started = record.started_t
         if started is not None:
             self._running -= 1
