@@ -43,7 +43,7 @@ from workbench.core.results import (
     unparsable_arguments_text,
 )
 from workbench.core.settings import ExecutionSettings, Fault
-from workbench.core.trusted import trusted
+from workbench.core.trusted import new_model, set_fields, trusted
 from workbench.tools.base import Tool, ToolArgumentsError, ToolRegistry
 
 EventSink = Callable[[Event], None]
@@ -235,20 +235,21 @@ class Batch:
         index = len(records)
         record = _Record(call, self._mono() - self._t0)
         records.append(record)
-        self._emit(
-            trusted(
-                CallQueued,
-                {
-                    "t": record.queued_t,
-                    "type": "call_queued",
-                    "batch_id": self.batch_id,
-                    "call_id": call.id,
-                    "tool": call.name,
-                    "args": record.args,
-                    "index": index,
-                },
-            )
+        # trusted() in two steps, here and below: one Python call less per event.
+        event = new_model(CallQueued)
+        set_fields(
+            event,
+            {
+                "t": record.queued_t,
+                "type": "call_queued",
+                "batch_id": self.batch_id,
+                "call_id": call.id,
+                "tool": call.name,
+                "args": record.args,
+                "index": index,
+            },
         )
+        self._emit(event)
         self._queue.append(record)
         if self._active < self._cap:
             # At once, not in a later loop turn: the calls of a batch start together. (Tried:
@@ -312,20 +313,20 @@ class Batch:
                 self._running += 1
                 if self._running > self._peak:
                     self._peak = self._running
-                emit(
-                    trusted(
-                        CallStarted,
-                        {
-                            "t": started,
-                            "type": "call_started",
-                            "batch_id": batch_id,
-                            "call_id": call.id,
-                            "tool": name,
-                            "args": record.args,
-                            "attempt": 1,
-                        },
-                    )
+                event = new_model(CallStarted)
+                set_fields(
+                    event,
+                    {
+                        "t": started,
+                        "type": "call_started",
+                        "batch_id": batch_id,
+                        "call_id": call.id,
+                        "tool": name,
+                        "args": record.args,
+                        "attempt": 1,
+                    },
                 )
+                emit(event)
                 try:
                     tool = get_tool(name)
                     if (
@@ -565,26 +566,26 @@ class Batch:
         self._last_finished = finished
         self._counts[status] += 1
         call = record.call
-        self._emit(
-            trusted(
-                CallFinished,
-                {
-                    "t": finished,
-                    "type": "call_finished",
-                    "batch_id": self.batch_id,
-                    "call_id": call.id,
-                    "tool": call.name,
-                    "args": record.args,
-                    "status": status,
-                    "result": result,
-                    "error": error,
-                    "attempts": record.attempts,
-                    "queued_t": record.queued_t,
-                    "started_t": record.started_t,
-                    "finished_t": finished,
-                },
-            )
+        event = new_model(CallFinished)
+        set_fields(
+            event,
+            {
+                "t": finished,
+                "type": "call_finished",
+                "batch_id": self.batch_id,
+                "call_id": call.id,
+                "tool": call.name,
+                "args": record.args,
+                "status": status,
+                "result": result,
+                "error": error,
+                "attempts": record.attempts,
+                "queued_t": record.queued_t,
+                "started_t": record.started_t,
+                "finished_t": finished,
+            },
         )
+        self._emit(event)
         self._done += 1
         all_done = self._all_done
         if all_done is not None and self._done == len(self._records) and not all_done.done():
