@@ -611,18 +611,21 @@ class Batch:
                     },
                 )
             )
-        return [
-            trusted(
-                ToolResult,
+        results = []
+        for r in records:
+            result = new_model(ToolResult)
+            call = r.call
+            set_fields(
+                result,
                 {
-                    "call_id": r.call.id,
-                    "name": r.call.name,
+                    "call_id": call.id,
+                    "name": call.name,
                     "status": r.status or "cancelled",
                     "content": r.result,
                 },
             )
-            for r in records
-        ]
+            results.append(result)
+        return results
 
     def _stats(self) -> BatchStats:
         # Accumulated in _complete, so concluding a batch of thousands of calls costs nothing extra.
