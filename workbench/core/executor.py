@@ -294,6 +294,9 @@ class Batch:
         assert task is not None
         loop = asyncio.get_running_loop()
         loop_time = loop.time
+        # asyncio's own loops keep time with time.monotonic(), the session clock's source: a call's
+        # deadline then comes from its start time, without asking the loop again.
+        same_clock = type(loop).time is asyncio.BaseEventLoop.time
         mono = time.monotonic
         t0 = self._t0
         emit = self._emit
@@ -349,7 +352,7 @@ class Batch:
                     if timeout is not None:
                         # One watchdog timer per batch, not a timer per call: every call of a
                         # batch has the same timeout, so deadlines arrive in start order.
-                        deadline = loop_time() + timeout
+                        deadline = (started + t0 if same_clock else loop_time()) + timeout
                         record.live = 1
                         deadlines.append((deadline, task, record, 1))
                         if self._watchdog is None:
