@@ -292,6 +292,11 @@ class Batch:
         queue = self._queue
         task = asyncio.current_task()
         assert task is not None
+        if not queue:
+            # Its calls were taken by a sibling whose tools returned at once: leave cheaply.
+            self._active -= 1
+            self._workers.discard(task)
+            return
         loop = asyncio.get_running_loop()
         loop_time = loop.time
         # asyncio's own loops keep time with time.monotonic(), the session clock's source: a call's
