@@ -49,7 +49,7 @@ DEFAULT_MAX_BUFFER = 400
 """Events buffered before ``record()`` writes them itself."""
 DEFAULT_MAX_DELAY_S = 0.2
 DRAIN_CHUNK = 5_000
-"""Events written per loop turn when a backlog is drained (about a millisecond)."""
+"""Events written per loop turn when a backlog is drained (1-2 ms of work)."""
 
 
 class SessionRecorder:
