@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_executor import ticker  # same directory: `python benchmarks/bench_session.py`
+
 from workbench import gcpolicy
 from workbench.config import Profile
 from workbench.core.timeline import TimelineModel
@@ -41,16 +43,6 @@ def _on_gc(phase: str, info: dict[str, int]) -> None:
         _started[0] = time.perf_counter()
     else:
         _collections.append(time.perf_counter() - _started[0])
-
-
-async def ticker(gaps: list[float], stop: asyncio.Event) -> None:
-    """Ticks every millisecond; each gap beyond that is time the loop gave nobody else."""
-    last = time.perf_counter()
-    while not stop.is_set():
-        await asyncio.sleep(0.001)
-        now = time.perf_counter()
-        gaps.append(now - last - 0.001)
-        last = now
 
 
 async def session(turns: int, policy: bool, tmp: Path) -> None:

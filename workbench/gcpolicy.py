@@ -16,7 +16,8 @@ import gc
 
 
 def freeze_startup() -> None:
-    """Start-up is over: modules, schemas and the provider's SDK are here to stay."""
+    """Start-up is over (the app's imports, then the runtime with its provider's SDK): what exists
+    now is here to stay. Called at each of those points; freezing again only adds the newcomers."""
     gc.freeze()
 
 

@@ -196,5 +196,5 @@ class Runtime:
         assert self.recorder is not None
         self.recorder.record(event)
         if event.type in _FLUSH_ON:
-            # In the loop's next turn: once the next model request is on its way, not before.
+            # Behind the loop's ready work: once the next model request is on its way, not before.
             self.recorder.flush_soon()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +20,7 @@ from workbench.tui.screens.main import MainScreen
 
 # What the imports above built (modules, classes, CSS parsers) lives as long as the process: frozen,
 # it is not scanned again by every later collection (~30 ms of the first frame, less per refresh).
-gc.freeze()
+gcpolicy.freeze_startup()
 
 
 class WorkbenchApp(App[None]):
