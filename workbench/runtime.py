@@ -18,7 +18,7 @@ from workbench.config.profile import Profile
 from workbench.core.events import Event, SettingsChanged
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider, ProviderCapabilities
-from workbench.core.settings import Fault, FaultPreset, FunctionCallingMode, RunSettings
+from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
 from workbench.logs import EventLogger, configure_logging
 from workbench.session.recorder import SessionRecorder
 from workbench.tools.base import ToolRegistry
@@ -150,37 +150,14 @@ class Runtime:
         Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values) and changes
         nothing when a value is refused.
         """
-        current = self.loop.settings
-        emission: dict[str, Any] = {}
-        execution: dict[str, Any] = {}
-        if parallel is not None:
-            emission["parallel"] = parallel
-        if function_calling_mode is not None:
-            emission["function_calling_mode"] = function_calling_mode
-        if concurrent is not None:
-            execution["concurrent"] = concurrent
-        if max_concurrent is not None:
-            execution["max_concurrent"] = max_concurrent
-        if not isinstance(timeout_s, EllipsisType):
-            execution["timeout_s"] = timeout_s
-        changes = {f"emission.{k}": v for k, v in emission.items()}
-        changes |= {f"execution.{k}": v for k, v in execution.items()}
-        if fault is not None:
-            tool, preset = fault
-            if tool not in self.registry:
-                known = ", ".join(self.registry.names)
-                raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
-            faults = {name: f for name, f in current.execution.faults.items() if name != tool}
-            chosen = Fault.preset(preset)
-            if chosen is not None:
-                faults[tool] = chosen
-            execution["faults"] = faults
-            changes[f"execution.faults.{tool}"] = preset
-        new = RunSettings(
-            emission=current.emission.model_validate({**current.emission.model_dump(), **emission}),
-            execution=current.execution.model_validate(
-                {**current.execution.model_dump(), **execution}
-            ),
+        new, changes = self.loop.settings.with_knobs(
+            tools=self.registry.names,
+            parallel=parallel,
+            function_calling_mode=function_calling_mode,
+            concurrent=concurrent,
+            max_concurrent=max_concurrent,
+            timeout_s=timeout_s,
+            fault=fault,
         )
         return self.loop.update_settings(new, changes, source=source)
 

@@ -24,9 +24,6 @@ from workbench.core.events import (
 )
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
-    EmissionSettings,
-    ExecutionSettings,
-    Fault,
     FaultPreset,
     FunctionCallingMode,
     RunSettings,
@@ -137,41 +134,15 @@ class FakeRuntime:
         timeout_s: float | EllipsisType | None = ...,
         fault: tuple[str, FaultPreset] | None = None,
     ) -> SettingsChanged:
-        emission: dict[str, Any] = {}
-        execution: dict[str, Any] = {}
-        if parallel is not None:
-            emission["parallel"] = parallel
-        if function_calling_mode is not None:
-            emission["function_calling_mode"] = function_calling_mode
-        if concurrent is not None:
-            execution["concurrent"] = concurrent
-        if max_concurrent is not None:
-            execution["max_concurrent"] = max_concurrent
-        if not isinstance(timeout_s, EllipsisType):
-            execution["timeout_s"] = timeout_s
-        if fault is not None:
-            tool, preset = fault
-            if tool not in self.tool_names:
-                raise ValueError(f"no tool named '{tool}'")
-            faults = dict(self.settings.execution.faults)
-            chosen = Fault.preset(preset)
-            if chosen is None:
-                faults.pop(tool, None)
-            else:
-                faults[tool] = chosen
-            execution["faults"] = faults
-        self.settings = RunSettings(
-            emission=EmissionSettings.model_validate(
-                {**self.settings.emission.model_dump(), **emission}
-            ),
-            execution=ExecutionSettings.model_validate(
-                {**self.settings.execution.model_dump(), **execution}
-            ),
+        self.settings, changes = self.settings.with_knobs(
+            tools=self.tool_names,
+            parallel=parallel,
+            function_calling_mode=function_calling_mode,
+            concurrent=concurrent,
+            max_concurrent=max_concurrent,
+            timeout_s=timeout_s,
+            fault=fault,
         )
-        changes = {f"emission.{k}": v for k, v in emission.items()}
-        changes |= {f"execution.{k}": v for k, v in execution.items() if k != "faults"}
-        if fault is not None:
-            changes[f"execution.faults.{fault[0]}"] = fault[1]
         return SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)
 
     async def aclose(self) -> None:

@@ -7,7 +7,9 @@ the next model request (emission) or the next batch (execution).
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Collection
+from types import EllipsisType
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -101,3 +103,51 @@ class RunSettings(BaseModel):
 
     emission: EmissionSettings = Field(default_factory=EmissionSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+
+    def with_knobs(
+        self,
+        *,
+        tools: Collection[str],
+        parallel: bool | None = None,
+        function_calling_mode: FunctionCallingMode | None = None,
+        concurrent: bool | None = None,
+        max_concurrent: int | None = None,
+        timeout_s: float | EllipsisType | None = ...,
+        fault: tuple[str, FaultPreset] | None = None,
+    ) -> tuple[RunSettings, dict[str, Any]]:
+        """These settings with the given live knobs turned (None, or ``...`` for ``timeout_s``: left
+        as is), and the change as ``{"execution.max_concurrent": 2}``.
+
+        ``fault`` is (tool, preset), ``off`` removing the tool's fault; the tool must be in ``tools``.
+        Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values).
+        """
+        emission: dict[str, Any] = {}
+        execution: dict[str, Any] = {}
+        if parallel is not None:
+            emission["parallel"] = parallel
+        if function_calling_mode is not None:
+            emission["function_calling_mode"] = function_calling_mode
+        if concurrent is not None:
+            execution["concurrent"] = concurrent
+        if max_concurrent is not None:
+            execution["max_concurrent"] = max_concurrent
+        if not isinstance(timeout_s, EllipsisType):
+            execution["timeout_s"] = timeout_s
+        changes = {f"emission.{k}": v for k, v in emission.items()}
+        changes |= {f"execution.{k}": v for k, v in execution.items()}
+        if fault is not None:
+            tool, preset = fault
+            if tool not in tools:
+                known = ", ".join(tools)
+                raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
+            faults = {name: f for name, f in self.execution.faults.items() if name != tool}
+            chosen = Fault.preset(preset)
+            if chosen is not None:
+                faults[tool] = chosen
+            execution["faults"] = faults
+            changes[f"execution.faults.{tool}"] = preset
+        settings = RunSettings(
+            emission=self.emission.model_validate({**self.emission.model_dump(), **emission}),
+            execution=self.execution.model_validate({**self.execution.model_dump(), **execution}),
+        )
+        return settings, changes
