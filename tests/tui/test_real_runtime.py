@@ -3,87 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from types import EllipsisType
 
 import pytest
 
 from tests.tui.conftest import SIZE, ready, run_turn, submit, wait_for
 from workbench.config import ScriptedOptions, resolve_profile
-from workbench.core.events import CallStarted, Event, SettingsChanged, TurnFinished
-from workbench.core.provider import ProviderCapabilities
-from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+from workbench.core.events import CallStarted, Event, TurnFinished
 from workbench.runtime import Runtime
 from workbench.session import load_session
 from workbench.tools.latency import set_latency_scale
 from workbench.tui.app import create_app
-from workbench.tui.ports import ProfileLike, RuntimeFactory, RuntimeLike
+from workbench.tui.ports import RuntimeFactory, RuntimeLike
 from workbench.tui.screens.main import MainScreen
 from workbench.tui.widgets.chat import ToolChip
 
 
-class Watched:
-    """The real runtime, with a signal when a call starts (the moment to press Esc)."""
+@dataclass
+class Started:
+    """A real runtime the app started, and a signal when a call starts (the moment to press Esc)."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.inner = runtime
-        self.call_started = asyncio.Event()
-
-    @property
-    def profile(self) -> ProfileLike:
-        return self.inner.profile
-
-    @property
-    def settings(self) -> RunSettings:
-        return self.inner.settings
-
-    @property
-    def capabilities(self) -> ProviderCapabilities:
-        return self.inner.capabilities
-
-    @property
-    def tool_names(self) -> list[str]:
-        return self.inner.tool_names
-
-    @property
-    def session_path(self) -> Path | None:
-        return self.inner.session_path
-
-    @property
-    def busy(self) -> bool:
-        return self.inner.busy
-
-    async def run_turn(self, prompt: str) -> AsyncGenerator[Event, None]:
-        async for event in self.inner.run_turn(prompt):
-            yield event
-            if isinstance(event, CallStarted):
-                self.call_started.set()
-
-    def cancel_turn(self) -> bool:
-        return self.inner.cancel_turn()
-
-    def update_settings(
-        self,
-        *,
-        parallel: bool | None = None,
-        function_calling_mode: FunctionCallingMode | None = None,
-        concurrent: bool | None = None,
-        max_concurrent: int | None = None,
-        timeout_s: float | EllipsisType | None = ...,
-        fault: tuple[str, FaultPreset] | None = None,
-    ) -> SettingsChanged:
-        return self.inner.update_settings(
-            parallel=parallel,
-            function_calling_mode=function_calling_mode,
-            concurrent=concurrent,
-            max_concurrent=max_concurrent,
-            timeout_s=timeout_s,
-            fault=fault,
-        )
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+    runtime: Runtime
+    call_started: asyncio.Event
 
 
 @pytest.fixture
@@ -94,25 +37,31 @@ def no_latency() -> Iterator[None]:
 
 
 @pytest.fixture
-def started() -> list[Watched]:
+def started() -> list[Started]:
     return []
 
 
-def factory_for(tmp_path: Path, started: list[Watched]) -> RuntimeFactory:
+def factory_for(tmp_path: Path, started: list[Started]) -> RuntimeFactory:
     async def start(name: str | None) -> RuntimeLike:
         profile = resolve_profile(name or "local")
         fast = profile.model_copy(
             update={"scripted": ScriptedOptions(ttft_ms=0.0, tokens_per_s=1_000_000.0)}
         )
-        runtime = Watched(await Runtime.start(fast, record=tmp_path / "session.jsonl"))
-        started.append(runtime)
+        call_started = asyncio.Event()
+
+        def watch(event: Event) -> None:
+            if isinstance(event, CallStarted):
+                call_started.set()
+
+        runtime = await Runtime.start(fast, record=tmp_path / "session.jsonl", extra_sinks=[watch])
+        started.append(Started(runtime, call_started))
         return runtime
 
     return start
 
 
 @pytest.mark.usefixtures("no_latency")
-async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Watched]) -> None:
+async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Started]) -> None:
     app = create_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -125,14 +74,14 @@ async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Watched]) ->
         )
         assert all(chip.state == "ok" for chip in screen.query(ToolChip))
         await submit(pilot, "/max 1")
-        assert started[-1].settings.execution.max_concurrent == 1
+        assert started[-1].runtime.settings.execution.max_concurrent == 1
         await run_turn(pilot, "And the weather in Oslo and Lima?")
         assert screen.model.batches[-1].settings.max_concurrent == 1
 
 
 @pytest.mark.usefixtures("no_latency")
 async def test_esc_cancels_a_hanging_call_and_the_session_records_it(
-    tmp_path: Path, started: list[Watched]
+    tmp_path: Path, started: list[Started]
 ) -> None:
     app = create_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
