@@ -368,7 +368,7 @@ def _interrupts(runtime: Runtime) -> Iterator[Callable[[], bool]]:
 
 
 def _timeline_printer(out: TextIO) -> Any:
-    from workbench.render import TerminalPrinter
+    from workbench.render.printer import TerminalPrinter
 
     return TerminalPrinter(out).handle
 

@@ -20,14 +20,9 @@ from workbench.core.events import (
 )
 from workbench.core.settings import ExecutionSettings, Fault, RunSettings
 from workbench.core.timeline import BatchGroup, TimelineModel
-from workbench.render import (
-    TerminalPrinter,
-    format_args,
-    format_duration,
-    format_settings,
-    render_batch,
-)
-from workbench.render.batch import WAIT
+from workbench.render.batch import WAIT, render_batch
+from workbench.render.format import format_args, format_duration, format_settings
+from workbench.render.printer import TerminalPrinter
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
+from workbench.render.format import format_args
 
 
 def seconds(value: float | None) -> str:
@@ -25,18 +25,8 @@ def seconds(value: float | None) -> str:
 
 
 def args(arguments: dict[str, Any] | None) -> str:
-    """``city=Tokyo units="deg C"``, as the terminal printer writes arguments (render.format, which
-    the app does not import: the render package loads the whole printer)."""
-    if arguments is None:
-        return "(unparsable arguments)"
-    return " ".join(f"{key}={_value(value)}" for key, value in arguments.items())
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, str):
-        plain = value and not any(ch.isspace() or ch in '="' for ch in value)
-        return value if plain else json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """``city=Tokyo units="deg C"``, as the terminal printer writes arguments."""
+    return format_args(arguments)
 
 
 def tokens(usage: Usage) -> str:
