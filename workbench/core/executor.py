@@ -306,7 +306,6 @@ class Batch:
         t0 = self._t0
         emit = self._emit
         complete = self._complete
-        get_tool = self._ex.registry.get
         batch_id = self.batch_id
         timeout = self._timeout
         deadlines = self._deadlines
@@ -336,21 +335,12 @@ class Batch:
                 )
                 emit(event)
                 try:
-                    tool = get_tool(name)
-                    if (
-                        tool is not None
-                        and tool.takes_no_arguments
-                        and not record.args
-                        and call.parse_error is None
-                    ):
-                        kwargs: dict[str, Any] = {}
-                    else:
-                        try:
-                            tool, kwargs = self._prepare(call)
-                        except _Refused as refused:
-                            text = str(refused)
-                            complete(record, "error", text, text.removeprefix("Error: "))
-                            continue
+                    try:
+                        tool, kwargs = self._prepare(call)
+                    except _Refused as refused:
+                        text = str(refused)
+                        complete(record, "error", text, text.removeprefix("Error: "))
+                        continue
                     if not tool.is_async or (faults and name in faults):
                         await self._attempts(record, tool, kwargs, task, loop, first=1)
                         continue
@@ -363,7 +353,7 @@ class Batch:
                         if self._watchdog is None:
                             self._watchdog = loop.call_at(deadline, self._expire)
                     try:
-                        value = await (tool.fn(**kwargs) if kwargs else tool.fn())
+                        value = await tool.fn(**kwargs)
                     except BaseException as exc:
                         record.live = 0
                         if await self._failed(record, exc, 1, task):

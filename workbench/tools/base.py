@@ -22,15 +22,7 @@ class ToolArgumentsError(ValueError):
 class Tool:
     """A registered tool: the function plus its schema and validator."""
 
-    __slots__ = (
-        "_args_model",
-        "description",
-        "fn",
-        "is_async",
-        "name",
-        "parameters",
-        "takes_no_arguments",
-    )
+    __slots__ = ("_args_model", "description", "fn", "is_async", "name", "parameters")
 
     def __init__(
         self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None
@@ -41,7 +33,6 @@ class Tool:
         self.description = description or doc.split("\n\n", 1)[0].strip() or self.name
         self.is_async = inspect.iscoroutinefunction(fn)
         self._args_model = _args_model(fn, self.name)
-        self.takes_no_arguments = self._args_model is None
         schema: dict[str, Any]
         if self._args_model is None:
             schema = {"type": "object", "properties": {}, "additionalProperties": False}
