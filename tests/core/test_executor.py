@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from pydantic import AfterValidator
 
 from workbench.core.clock import Clock
 from workbench.core.events import BatchFinished, CallFinished, CallRetrying, CallStarted, Event
@@ -299,3 +300,46 @@ async def test_timeouts_apply_per_call_across_a_capped_batch() -> None:
         ExecutionSettings(max_concurrent=2, timeout_s=0.05),
     )
     assert [r.status for r in results] == ["timeout"] * 4
+
+
+def _must_be_known(city: str) -> str:
+    raise KeyError(city)
+
+
+@tool
+async def lookup(city: Annotated[str, AfterValidator(_must_be_known)]) -> str:
+    """Looks a city up; its validator raises what pydantic does not wrap."""
+    return city
+
+
+@tool
+async def fine() -> str:
+    """Works."""
+    return "ok"
+
+
+async def test_an_argument_validator_that_raises_is_an_error_result_not_a_hung_batch() -> None:
+    # A user tool's own validator may raise anything, not only what pydantic turns into a
+    # validation error; the call must still get its one result and the batch must end.
+    events: list[Event] = []
+    executor = ToolExecutor(ToolRegistry([lookup, fine]), emit=events.append, clock=Clock())
+    batch = [ToolCall(id="a", name="lookup", arguments={"city": "Atlantis"}),
+             ToolCall(id="b", name="fine", arguments={})]  # fmt: skip
+    results = await asyncio.wait_for(executor.run("b1", batch, ExecutionSettings()), 5)
+    assert [(r.call_id, r.status) for r in results] == [("a", "error"), ("b", "ok")]
+    assert "KeyError" in results[0].content and "Atlantis" in results[0].content
+    assert sorted(e.call_id for e in finished(events)) == ["a", "b"]
+
+
+async def test_a_sink_that_raises_still_leaves_every_call_a_result() -> None:
+    # The executor used on its own, with a consumer that fails on a finished call.
+    def failing(event: Event) -> None:
+        if isinstance(event, CallFinished) and event.call_id == "a":
+            raise RuntimeError("consumer bug")
+
+    executor = ToolExecutor(ToolRegistry([fine]), emit=failing, clock=Clock())
+    batch = [ToolCall(id="a", name="fine", arguments={}),
+             ToolCall(id="b", name="fine", arguments={})]  # fmt: skip
+    results = await asyncio.wait_for(executor.run("b1", batch, ExecutionSettings()), 5)
+    assert [r.call_id for r in results] == ["a", "b"]
+    assert results[1].status == "ok"

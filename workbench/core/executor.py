@@ -369,6 +369,12 @@ class Batch:
                         text = cancelled_text(name, started=True)
                         self._complete(record, "cancelled", text, "cancelled")
                     raise
+                except Exception as exc:
+                    # A bug in workbench, not in the tool: the call still gets its one result (else
+                    # the batch would wait for it forever), and the worker goes on.
+                    if record.status is None:
+                        text = f"Error: workbench failed running tool '{name}': {type(exc).__name__}: {exc}"
+                        self._complete(record, "error", text, text.removeprefix("Error: "))
         finally:
             self._active -= 1
             self._workers.discard(task)
@@ -583,11 +589,13 @@ class Batch:
                 "finished_t": finished,
             },
         )
-        self._emit(event)
+        # Counted before the event goes out: a sink that raises must not leave the batch waiting.
+        # (The waiter wakes in a later loop turn, after this event anyway.)
         self._done += 1
         all_done = self._all_done
         if all_done is not None and self._done == len(self._records) and not all_done.done():
             all_done.set_result(None)
+        self._emit(event)
 
     def _conclude(self) -> list[ToolResult]:
         records = self._records

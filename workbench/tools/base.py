@@ -68,6 +68,10 @@ class Tool:
             model = self._args_model.model_validate(args)
         except ValidationError as exc:
             raise ToolArgumentsError(_describe(self.name, exc)) from None
+        except Exception as exc:  # a tool's own validator raising what pydantic does not wrap
+            raise ToolArgumentsError(
+                f"tool '{self.name}' could not check its arguments: {type(exc).__name__}: {exc}"
+            ) from None
         return {field: getattr(model, field) for field in type(model).model_fields}
 
 
