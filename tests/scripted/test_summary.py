@@ -13,7 +13,7 @@ from workbench.core.messages import (
     ToolResultsMessage,
     UserMessage,
 )
-from workbench.providers.scripted_plan import plan_response
+from workbench.scripted.plan import plan_response
 from workbench.tools.base import tool
 
 

@@ -164,7 +164,7 @@ def scripted_planner(
     system: str, messages: list[Message], tools: list[ToolSpec], emission: EmissionSettings
 ) -> Reply:
     """The default planner: the scripted model, the same one the offline provider uses."""
-    from workbench.providers.scripted_plan import plan_response
+    from workbench.scripted.plan import plan_response
 
     return reply_from_plan(plan_response(system, messages, tools, emission))
 

@@ -1,6 +1,6 @@
 """The scripted model ``local``: a deterministic, network-free provider with realistic pacing.
 
-It answers with :func:`~workbench.providers.scripted_plan.plan_response` and streams like a real model:
+It answers with :func:`~workbench.scripted.plan.plan_response` and streams like a real model:
 time to first token, text a few words at a time, then each call announced once its JSON would have
 streamed, so eager dispatch starts early calls while later ones are still arriving. Timing uses an
 injectable clock and sleep; ``ttft_s=0`` with ``tokens_per_s=0`` never sleeps at all.
@@ -21,7 +21,7 @@ from workbench.core.provider import (
     ResponseComplete,
     TextChunk,
 )
-from workbench.providers.scripted_plan import (
+from workbench.scripted.plan import (
     PlannedResponse,
     call_ids,
     call_json,

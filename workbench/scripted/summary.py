@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from workbench.core.messages import ToolCall, ToolResult, ToolSpec
-from workbench.providers.scripted_intents import intent_tool
-from workbench.providers.scripted_syntax import Step, call_key, call_subject, required_params
+from workbench.scripted.intents import intent_tool
+from workbench.scripted.syntax import Step, call_key, call_subject, required_params
 
 
 def final_answer(

@@ -6,8 +6,8 @@ and the loopback emulator answer alike. It reads the last user message -- explic
 and the time in Paris" -- counts the calls already made since then, and returns the next batch, or a
 final answer summarising every result. Same input, same output: nothing here is random or timed.
 
-This module coordinates: reading the prompt is ``scripted_syntax`` (call syntax) and
-``scripted_intents`` (plain words); the final answer and help text are ``scripted_summary``. It keeps
+This module coordinates: reading the prompt is ``scripted.syntax`` (call syntax) and
+``scripted.intents`` (plain words); the final answer and help text are ``scripted.summary``. It keeps
 the progress over the conversation, the per-batch lead-ins, and the helpers the provider and the
 emulator share.
 """
@@ -32,9 +32,9 @@ from workbench.core.messages import (
     UserMessage,
 )
 from workbench.core.settings import EmissionSettings
-from workbench.providers.scripted_intents import TurnPlan, natural_plan
-from workbench.providers.scripted_summary import clip, final_answer, help_text, join_words
-from workbench.providers.scripted_syntax import (
+from workbench.scripted.intents import TurnPlan, natural_plan
+from workbench.scripted.summary import clip, final_answer, help_text, join_words
+from workbench.scripted.syntax import (
     PlannedCall,
     Step,
     explicit_stages,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.messages import ToolSpec
-from workbench.providers.scripted_syntax import (
+from workbench.scripted.syntax import (
     THEN,
     PlannedCall,
     Step,
