@@ -22,6 +22,7 @@ from workbench.core.events import (
     SettingsChanged,
     TurnFinished,
 )
+from workbench.core.knobs import OFF, KnobChange
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
     FaultPreset,
@@ -134,15 +135,18 @@ class FakeRuntime:
         timeout_s: float | EllipsisType | None = ...,
         fault: tuple[str, FaultPreset] | None = None,
     ) -> SettingsChanged:
-        self.settings, changes = self.settings.with_knobs(
-            tools=self.tool_names,
+        timeout: float | str | None = None
+        if not isinstance(timeout_s, EllipsisType):
+            timeout = OFF if timeout_s is None else timeout_s
+        change = KnobChange(
             parallel=parallel,
             function_calling_mode=function_calling_mode,
             concurrent=concurrent,
             max_concurrent=max_concurrent,
-            timeout_s=timeout_s,
-            fault=fault,
+            timeout_s=timeout,  # type: ignore[arg-type]
+            faults=(fault,) if fault is not None else (),
         )
+        self.settings, changes = self.settings.apply(change, tools=self.tool_names)
         return SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)
 
     async def aclose(self) -> None:

@@ -8,10 +8,12 @@ the next model request (emission) or the next batch (execution).
 from __future__ import annotations
 
 from collections.abc import Collection
-from types import EllipsisType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from workbench.core.knobs import KnobChange
 
 FunctionCallingMode = Literal["AUTO", "ANY", "NONE"]
 FaultPreset = Literal["slow", "flaky", "hang", "off"]
@@ -104,48 +106,42 @@ class RunSettings(BaseModel):
     emission: EmissionSettings = Field(default_factory=EmissionSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
 
-    def with_knobs(
-        self,
-        *,
-        tools: Collection[str],
-        parallel: bool | None = None,
-        function_calling_mode: FunctionCallingMode | None = None,
-        concurrent: bool | None = None,
-        max_concurrent: int | None = None,
-        timeout_s: float | EllipsisType | None = ...,
-        fault: tuple[str, FaultPreset] | None = None,
+    def apply(
+        self, change: KnobChange, *, tools: Collection[str]
     ) -> tuple[RunSettings, dict[str, Any]]:
-        """These settings with the given live knobs turned (None, or ``...`` for ``timeout_s``: left
-        as is), and the change as ``{"execution.max_concurrent": 2}``.
+        """These settings with ``change`` applied, and the change as ``{"execution.max_concurrent": 2}``.
 
-        ``fault`` is (tool, preset), ``off`` removing the tool's fault; the tool must be in ``tools``.
-        Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values).
+        A fault must name a tool in ``tools``. Raises ``ValueError`` (a pydantic ``ValidationError``
+        for out-of-range values) and changes nothing when a value is refused.
         """
         emission: dict[str, Any] = {}
         execution: dict[str, Any] = {}
-        if parallel is not None:
-            emission["parallel"] = parallel
-        if function_calling_mode is not None:
-            emission["function_calling_mode"] = function_calling_mode
-        if concurrent is not None:
-            execution["concurrent"] = concurrent
-        if max_concurrent is not None:
-            execution["max_concurrent"] = max_concurrent
-        if not isinstance(timeout_s, EllipsisType):
-            execution["timeout_s"] = timeout_s
+        if change.parallel is not None:
+            emission["parallel"] = change.parallel
+        if change.function_calling_mode is not None:
+            emission["function_calling_mode"] = change.function_calling_mode
+        if change.concurrent is not None:
+            execution["concurrent"] = change.concurrent
+        if change.max_concurrent is not None:
+            execution["max_concurrent"] = change.max_concurrent
+        if change.timeout_s is not None:
+            execution["timeout_s"] = None if change.timeout_s == "off" else change.timeout_s
+        if change.retries is not None:
+            execution["retries"] = change.retries
         changes = {f"emission.{k}": v for k, v in emission.items()}
         changes |= {f"execution.{k}": v for k, v in execution.items()}
-        if fault is not None:
-            tool, preset = fault
-            if tool not in tools:
-                known = ", ".join(tools)
-                raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
-            faults = {name: f for name, f in self.execution.faults.items() if name != tool}
-            chosen = Fault.preset(preset)
-            if chosen is not None:
-                faults[tool] = chosen
+        if change.faults:
+            faults = dict(self.execution.faults)
+            for tool, preset in change.faults:
+                if tool not in tools:
+                    known = ", ".join(tools)
+                    raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
+                faults.pop(tool, None)
+                chosen = Fault.preset(preset)
+                if chosen is not None:
+                    faults[tool] = chosen
+                changes[f"execution.faults.{tool}"] = preset
             execution["faults"] = faults
-            changes[f"execution.faults.{tool}"] = preset
         settings = RunSettings(
             emission=self.emission.model_validate({**self.emission.model_dump(), **emission}),
             execution=self.execution.model_validate({**self.execution.model_dump(), **execution}),
