@@ -70,7 +70,7 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
     assert loaded.header.format == FORMAT_NAME
     assert loaded.header.version == FORMAT_VERSION
     assert loaded.header.session_id == "abc123"
-    assert loaded.header.profile == PROFILE
+    assert loaded.header.profile.model_dump() == {"description": None, **PROFILE}
     assert loaded.header.created.tzinfo is not None
 
 
@@ -253,7 +253,7 @@ def test_api_keys_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert custom not in text
     loaded = load_session(path)
     assert loaded.problems == []
-    profile_out = loaded.header.profile
+    profile_out = loaded.header.profile.model_dump(exclude_unset=True)
     assert profile_out["api_key"] == "***"
     assert profile_out["extra_headers"] == {"Authorization": "***", "X-Trace": "on"}
     assert profile_out["api_key_env"] == "OPENAI_API_KEY", "env var names are kept"

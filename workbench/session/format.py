@@ -16,13 +16,57 @@ from workbench.core.events import Event
 
 FORMAT_NAME: Final = "workbench-session"
 FORMAT_VERSION: Final = 1
-"""Bumped when an existing event or header field changes; a new event type does not bump it."""
+"""Bumped when an existing event or header field changes; a new event type or header field does not
+bump it (``t0_unix_ns`` and ``tools`` were added so: older files lack them, older readers ignore them)."""
 
 
 def event_types() -> dict[str, type[BaseModel]]:
     """Every event type this workbench knows, by its ``type`` tag, in union order."""
     union = get_args(Event)[0]
     return {cls.model_fields["type"].default: cls for cls in get_args(union)}
+
+
+class ProfileSummary(BaseModel):
+    """The profile a session ran with: its public fields (keys only by env-var name, never a value).
+
+    Every profile field is kept (``extra="allow"``); the ones readers need are typed here."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str | None = None
+    type: str | None = None
+    model: str | None = None
+    description: str | None = None
+
+    def field(self, name: str, default: Any = None) -> Any:
+        """Any other public profile field as recorded (``max_concurrent_tools``, say)."""
+        return (self.model_extra or {}).get(name, default)
+
+
+class ProviderSummary(BaseModel):
+    """The provider as the session saw it, so a replay labels the knobs as the live run did."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    model: str
+    parallel_knob: str | None = None
+    """The provider's own name for the parallel switch, or None where it has none."""
+    parallel_note: str = ""
+    eager_dispatch: bool = False
+    supports_function_calling_mode: bool = False
+
+
+class ToolInfo(BaseModel):
+    """One tool the session offered the model."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    kind: Literal["function", "extension"] = "function"
+    """``extension`` for tools served by an MCP server."""
+    source: str | None = None
+    """The tool source (MCP server name), or None for built-in and Python tools."""
 
 
 class SessionHeader(BaseModel):
@@ -38,12 +82,35 @@ class SessionHeader(BaseModel):
     workbench_version: str
     """The workbench that wrote the file."""
     session_id: str
-    profile: dict[str, Any]
+    t0_unix_ns: int | None = None
+    """The wall-clock instant of the session clock's t = 0, in nanoseconds since the Unix epoch
+    Absent in files written before it existed: use :meth:`start_unix_ns`."""
+    profile: ProfileSummary
     """The profile the session ran with (public fields only; keys are referenced by env-var name)."""
-    provider: dict[str, Any] | None = None
-    """The provider as the session saw it: ``name``, ``model`` and its capabilities (``parallel_knob``,
-    ``parallel_note``, ``eager_dispatch``, ``supports_function_calling_mode``), so a replay can label
-    the knobs as the live run did. Absent in files written before it existed."""
+    provider: ProviderSummary | None = None
+    """The provider as the session saw it. Absent in the earliest files."""
+    tools: list[ToolInfo] = []
+    """The tools offered, with their kind and source (empty in files written before it existed)."""
+
+    def start_unix_ns(self) -> tuple[int, bool]:
+        """When t = 0 was on the wall clock, in Unix ns, and whether that is exact.
+
+        Files written before ``t0_unix_ns`` existed did not record it: ``created`` stands in, taken
+        a little before t = 0, so times placed with it are approximate (``False``)."""
+        if self.t0_unix_ns is not None:
+            return self.t0_unix_ns, True
+        return int(self.created.timestamp() * 1_000_000) * 1000, False
+
+    def wall_ns(self, t: float) -> int:
+        """An event's ``t`` as Unix ns on the wall clock (approximate for files without t0)."""
+        return self.start_unix_ns()[0] + round(t * 1e9)
+
+    def tool_info(self, name: str) -> ToolInfo:
+        """What the header says of a tool (a plain function tool when it says nothing)."""
+        for info in self.tools:
+            if info.name == name:
+                return info
+        return ToolInfo(name=name)
 
 
 class SessionError(Exception):

@@ -179,7 +179,7 @@ def summarise_session(path: Path) -> SessionSummary:
         last = _json_object(body[-1])
         t = last.get("t") if last else None
         duration = float(t) if isinstance(t, int | float) else None
-    name = header.profile.get("name")
+    name = header.profile.name
     return SessionSummary(
         path=path,
         created=header.created,

@@ -96,6 +96,8 @@ class SessionRecorder:
         *,
         profile: dict[str, Any],
         provider: dict[str, Any] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        t0_unix_ns: int | None = None,
         session_id: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_buffer: int = DEFAULT_MAX_BUFFER,
@@ -114,8 +116,10 @@ class SessionRecorder:
             created=created,
             workbench_version=workbench.__version__,
             session_id=session_id,
+            t0_unix_ns=t0_unix_ns,
             profile=scrub(profile),
             provider=scrub(provider) if provider is not None else None,
+            tools=tools or [],
         )
         redactor = Redactor.from_environment(profile)
         try:

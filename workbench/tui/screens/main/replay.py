@@ -8,9 +8,8 @@ bar and the session clock follow the controller: paused, stepping a batch, or at
 from __future__ import annotations
 
 import asyncio
-from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
@@ -18,6 +17,7 @@ from textual.worker import WorkerState
 
 from workbench.core.events import CallQueued, Event, ToolCallEmitted
 from workbench.core.provider import ProviderCapabilities
+from workbench.session.format import ProviderSummary
 from workbench.tui import format as fmt
 from workbench.tui.screens.main.view import SessionView
 from workbench.tui.widgets.replay_bar import ReplayBar
@@ -71,12 +71,12 @@ class ReplaySession:
                 "\n".join(loaded.problems), title="Session file problems", severity="warning"
             )
         profile = loaded.header.profile
-        name = str(profile.get("name", "?"))
+        name = profile.name or "?"
         self._status.update(
             Text.assemble(
                 ("workbench ", "bold"),
                 ("▶ replay ", "bold"),
-                f"{name} · {profile.get('type', '?')} · {profile.get('model', '?')}  ",
+                f"{name} · {profile.type or '?'} · {profile.model or '?'}  ",
                 (str(self.path), "dim"),
             )
         )
@@ -98,7 +98,7 @@ class ReplaySession:
             app.replay_finished.set()
 
     async def _configure_knobs(
-        self, profile_name: str, events: list[Event], provider: dict[str, Any] | None
+        self, profile_name: str, events: list[Event], provider: ProviderSummary | None
     ) -> None:
         """Read-only knobs for a recording: its tools, the settings each batch ran under, and the
         provider's own knob names when the header has them (older files do not)."""
@@ -156,14 +156,14 @@ class ReplaySession:
         self._sync()
 
 
-def _capabilities(provider: dict[str, Any] | None) -> ProviderCapabilities:
-    fallback = ProviderCapabilities(
-        parallel_knob="parallel emission", supports_function_calling_mode=True
+def _capabilities(provider: ProviderSummary | None) -> ProviderCapabilities:
+    if provider is None:  # an early version-1 header: label the knobs generically
+        return ProviderCapabilities(
+            parallel_knob="parallel emission", supports_function_calling_mode=True
+        )
+    return ProviderCapabilities(
+        parallel_knob=provider.parallel_knob,
+        parallel_note=provider.parallel_note,
+        eager_dispatch=provider.eager_dispatch,
+        supports_function_calling_mode=provider.supports_function_calling_mode,
     )
-    if not provider:
-        return fallback
-    known = {f.name for f in fields(ProviderCapabilities)}
-    try:
-        return ProviderCapabilities(**{k: v for k, v in provider.items() if k in known})
-    except TypeError:  # a header from another version: label the knobs generically
-        return fallback
