@@ -8,21 +8,25 @@ session file holds what happened even when the consumer stops reading.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
 
 from workbench.config.profile import Profile
-from workbench.core.events import Event, SettingsChanged
+from workbench.core.clock import Clock
+from workbench.core.events import Event, Notice, SettingsChanged
+from workbench.core.knobs import OFF, KnobChange
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider, ProviderCapabilities
 from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+from workbench.core.tools import ToolRegistry, ToolSource, ToolSourceError
 from workbench.logs import EventLogger, configure_logging
 from workbench.session.recorder import SessionRecorder
-from workbench.tools.base import ToolRegistry
 from workbench.tools.loading import build_registry
+from workbench.tools.sources import sources_for
 
 _FLUSH_ON = frozenset(
     {"batch_finished", "turn_finished", "error", "settings_changed", "turn_started"}
@@ -42,6 +46,45 @@ def provider_summary(provider: Provider) -> dict[str, Any]:
     return {"name": provider.name, "model": provider.model, **asdict(provider.capabilities)}
 
 
+def tool_infos(registry: ToolRegistry) -> list[dict[str, Any]]:
+    """What a session header says of each tool: its name, kind and source."""
+    return [{"name": t.name, "kind": t.kind, "source": t.source} for t in registry]
+
+
+async def start_sources(
+    sources: Sequence[ToolSource], registry: ToolRegistry
+) -> tuple[list[ToolSource], list[str]]:
+    """Start every source at once and register its tools; a source that fails, or offers a name
+    already taken, is left out with a one-line reason. Returns the started sources and the reasons."""
+    problems: list[str] = []
+    outcomes = await asyncio.gather(*(s.start() for s in sources), return_exceptions=True)
+    started: list[ToolSource] = []
+    for source, outcome in zip(sources, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, Exception):  # cancelled, interrupted: not the source's fault
+                raise outcome
+            # ToolSourceError carries its one-line reason; anything else is named by its type.
+            reason = (
+                str(outcome)
+                if isinstance(outcome, ToolSourceError)
+                else (f"{type(outcome).__name__}: {outcome}")
+            )
+            problems.append(f"tool source '{source.name}' did not start: {reason}")
+            with contextlib.suppress(Exception):
+                await source.aclose()
+            continue
+        started.append(source)
+        for tool in source.tools():
+            if tool.name in registry:
+                problems.append(
+                    f"tool '{tool.name}' from '{source.name}' is left out: "
+                    "another tool has that name"
+                )
+                continue
+            registry.register(tool)
+    return started, problems
+
+
 class Runtime:
     """A live session. Create with :meth:`start`; close with :meth:`aclose`."""
 
@@ -53,11 +96,16 @@ class Runtime:
         *,
         recorder: SessionRecorder | None,
         extra_sinks: list[Callable[[Event], None]] | None = None,
+        sources: Sequence[ToolSource] = (),
+        clock: Clock | None = None,
     ) -> None:
         self.profile = profile
         self.provider = provider
         self.registry = registry
         self.recorder = recorder
+        self.sources = list(sources)
+        self.start_notices: list[Notice] = []
+        """What went wrong while starting (a tool source that did not start), also recorded."""
         sinks: list[Callable[[Event], None]] = []
         if recorder is not None:
             sinks.append(self._record)
@@ -71,6 +119,7 @@ class Runtime:
             max_turns=profile.max_turns,
             max_tokens=profile.max_tokens,
             eager_dispatch=profile.eager_dispatch,
+            clock=clock,
             sinks=sinks,
         )
 
@@ -84,8 +133,10 @@ class Runtime:
         provider: Provider | None = None,
         registry: ToolRegistry | None = None,
         extra_sinks: list[Callable[[Event], None]] | None = None,
+        sources: Sequence[ToolSource] = (),
     ) -> Runtime:
-        """Build the provider (its SDK imported off the event loop), the tools and the recorder."""
+        """Build the provider (its SDK imported off the event loop), start the tool sources, and
+        open the recorder. A tool source that cannot start is a notice; the session goes on."""
         configure_logging()  # idempotent; here so the app pays for it after its first frame
         if provider is None:
             from workbench.providers.factory import build_provider
@@ -93,14 +144,37 @@ class Runtime:
             provider = await asyncio.to_thread(build_provider, profile)
         if registry is None:
             registry = build_tools(profile)
-        recorder = (
-            SessionRecorder.create(
-                record, profile=profile.public_dict(), provider=provider_summary(provider)
+        wanted = [*sources_for(profile), *sources]
+        started, problems = await start_sources(wanted, registry)
+        clock = Clock()  # t = 0 now, once everything the first turn needs is ready
+        try:
+            recorder = (
+                SessionRecorder.create(
+                    record,
+                    profile=profile.public_dict(),
+                    provider=provider_summary(provider),
+                    tools=tool_infos(registry),
+                    t0_unix_ns=clock.t0_unix_ns,
+                )
+                if recording
+                else None
             )
-            if recording
-            else None
+        except BaseException:
+            for source in started:
+                with contextlib.suppress(Exception):
+                    await source.aclose()
+            raise
+        runtime = cls(
+            profile,
+            provider,
+            registry,
+            recorder=recorder,
+            extra_sinks=extra_sinks,
+            sources=started,
+            clock=clock,
         )
-        return cls(profile, provider, registry, recorder=recorder, extra_sinks=extra_sinks)
+        runtime.start_notices = [runtime.loop.notice(p) for p in problems]
+        return runtime
 
     # -- what the UI shows -----------------------------------------------------------------------
 
@@ -134,6 +208,15 @@ class Runtime:
         """Cancel the running turn; the turn's iterator then delivers the cleanup events."""
         return self.loop.cancel()
 
+    def apply(self, change: KnobChange, *, source: str = "user") -> SettingsChanged:
+        """Turn live knobs; recorded, and applied from the next model request or batch.
+
+        Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values) and changes
+        nothing when a value is refused.
+        """
+        new, changes = self.loop.settings.apply(change, tools=self.registry.names)
+        return self.loop.update_settings(new, changes, source=source)
+
     def update_settings(
         self,
         *,
@@ -145,27 +228,30 @@ class Runtime:
         fault: tuple[str, FaultPreset] | None = None,
         source: str = "user",
     ) -> SettingsChanged:
-        """Change live knobs; recorded, and applied from the next model request or batch.
-
-        Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values) and changes
-        nothing when a value is refused.
-        """
-        new, changes = self.loop.settings.with_knobs(
-            tools=self.registry.names,
+        """The keyword form of :meth:`apply` (``timeout_s=None``: no timeout; ``...``: unchanged)."""
+        timeout: float | str | None = None
+        if not isinstance(timeout_s, EllipsisType):
+            timeout = OFF if timeout_s is None else timeout_s
+        change = KnobChange(
             parallel=parallel,
             function_calling_mode=function_calling_mode,
             concurrent=concurrent,
             max_concurrent=max_concurrent,
-            timeout_s=timeout_s,
-            fault=fault,
+            timeout_s=timeout,  # type: ignore[arg-type]
+            faults=(fault,) if fault is not None else (),
         )
-        return self.loop.update_settings(new, changes, source=source)
+        return self.apply(change, source=source)
 
     async def aclose(self) -> None:
-        await self.loop.aclose()
-        await self.provider.aclose()
-        if self.recorder is not None:
-            self.recorder.close()
+        try:
+            await self.loop.aclose()
+            await self.provider.aclose()
+        finally:
+            for tool_source in reversed(self.sources):
+                with contextlib.suppress(Exception):
+                    await tool_source.aclose()
+            if self.recorder is not None:
+                self.recorder.close()
 
     # -- internals -------------------------------------------------------------------------------
 

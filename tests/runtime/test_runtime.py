@@ -64,6 +64,6 @@ async def test_the_session_header_names_the_provider_and_its_parallel_knob(tmp_p
     await runtime.aclose()
     header = load_session(session).header
     assert header.provider is not None
-    assert header.provider["name"] == "scripted"
-    assert header.provider["parallel_knob"] == "parallel_tool_calls"
-    assert header.provider["eager_dispatch"] is True
+    assert header.provider.name == "scripted"
+    assert header.provider.parallel_knob == "parallel_tool_calls"
+    assert header.provider.eager_dispatch is True

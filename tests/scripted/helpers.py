@@ -17,7 +17,7 @@ from workbench.core.messages import (
     UserMessage,
 )
 from workbench.core.settings import EmissionSettings
-from workbench.providers.scripted_plan import PlannedResponse, call_ids, plan_response
+from workbench.scripted.plan import PlannedResponse, call_ids, plan_response
 from workbench.tools.base import Tool, ToolArgumentsError, ToolRegistry, tool
 
 
@@ -123,7 +123,7 @@ def run_tool(reg: ToolRegistry) -> Outcome:
         if found is None:
             return "error", f"unknown tool '{call.name}'"
         try:
-            return "ok", json.dumps(found(**found.validate(call.arguments)))
+            return "ok", json.dumps(found.invoke(**found.validate(call.arguments)))
         except (ToolArgumentsError, RuntimeError) as exc:
             return "error", f"{type(exc).__name__}: {exc}"
 

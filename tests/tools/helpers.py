@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from workbench.tools.base import Tool
+from workbench.core.tools import Tool
 
 
 async def call(t: Tool, args: dict[str, Any] | None = None) -> Any:
     kwargs = t.validate(args)
     if t.is_async:
-        return await t(**kwargs)
-    return await asyncio.to_thread(t, **kwargs)
+        return await t.invoke(**kwargs)
+    return await asyncio.to_thread(t.invoke, **kwargs)

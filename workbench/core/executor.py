@@ -43,8 +43,8 @@ from workbench.core.results import (
     unparsable_arguments_text,
 )
 from workbench.core.settings import ExecutionSettings, Fault
+from workbench.core.tools import Tool, ToolArgumentsError, ToolRegistry
 from workbench.core.trusted import new_model, set_fields, trusted
-from workbench.tools.base import Tool, ToolArgumentsError, ToolRegistry
 
 EventSink = Callable[[Event], None]
 
@@ -353,7 +353,7 @@ class Batch:
                         if self._watchdog is None:
                             self._watchdog = loop.call_at(deadline, self._expire)
                     try:
-                        value = await tool.fn(**kwargs)
+                        value = await tool.invoke(**kwargs)
                     except BaseException as exc:
                         record.live = 0
                         if await self._failed(record, exc, 1, task):
@@ -504,10 +504,10 @@ class Batch:
         if fault is not None:
             await self._inject(tool.name, fault)
         if tool.is_async:
-            return await tool.fn(**kwargs)
+            return await tool.invoke(**kwargs)
         loop = asyncio.get_running_loop()
         pool = self._ex._threads.get(self._cap)
-        future = pool.submit(functools.partial(tool.fn, **kwargs))
+        future = pool.submit(functools.partial(tool.invoke, **kwargs))
         try:
             return await asyncio.wrap_future(future, loop=loop)
         except asyncio.CancelledError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from workbench.core.clock import Clock
 from workbench.core.events import (
@@ -53,8 +53,8 @@ from workbench.core.provider import (
 )
 from workbench.core.results import cancelled_text
 from workbench.core.settings import RunSettings
+from workbench.core.tools import ToolRegistry
 from workbench.core.trusted import trusted
-from workbench.tools.base import ToolRegistry
 
 _BURST = 64
 """Events handed to a consumer in a row before the loop gets a turn."""
@@ -126,6 +126,12 @@ class AgentLoop:
     @property
     def settings(self) -> RunSettings:
         return self._settings
+
+    def notice(self, message: str, *, level: Literal["info", "warning"] = "warning") -> Notice:
+        """Tell every consumer something that is not a failure (a tool source that did not start)."""
+        event = Notice(t=self.clock.now(), turn=self._turn or None, level=level, message=message)
+        self._emit(event)
+        return event
 
     def update_settings(
         self, settings: RunSettings, changes: dict[str, Any], *, source: str = "user"

@@ -1,33 +1,36 @@
-"""The ``@tool`` decorator and the registry.
+"""The ``@tool`` decorator: typed Python functions as tools (one implementation of core's contract).
 
-A tool is a typed Python function, sync or async. Its JSON schema is derived with pydantic from the
-signature, and arguments are validated against it before the function runs.
+A function tool is a typed Python function, sync or async. Its JSON schema is derived with pydantic from
+the signature, and arguments are validated against it before the function runs.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, overload
+from collections.abc import Callable
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from workbench.core.messages import ToolSpec
+from workbench.core.tools import ToolArgumentsError, ToolRegistry
+
+__all__ = ["FunctionTool", "Tool", "ToolArgumentsError", "ToolRegistry", "tool"]
 
 
-class ToolArgumentsError(ValueError):
-    """The model's arguments do not fit the tool's schema; the message says what was wrong."""
+class FunctionTool:
+    """A Python function as a tool: the function plus its schema and validator."""
 
+    __slots__ = ("_args_model", "description", "fn", "invoke", "is_async", "name", "parameters")
 
-class Tool:
-    """A registered tool: the function plus its schema and validator."""
-
-    __slots__ = ("_args_model", "description", "fn", "is_async", "name", "parameters")
+    kind: Literal["function"] = "function"
+    source: None = None
 
     def __init__(
         self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None
     ):
         self.fn = fn
+        self.invoke = fn
         self.name = name or fn.__name__
         doc = inspect.getdoc(fn) or ""
         self.description = description or doc.split("\n\n", 1)[0].strip() or self.name
@@ -47,7 +50,7 @@ class Tool:
         return self.fn(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"Tool({self.name!r})"
+        return f"FunctionTool({self.name!r})"
 
     @property
     def spec(self) -> ToolSpec:
@@ -102,56 +105,27 @@ def _describe(name: str, exc: ValidationError) -> str:
 
 
 @overload
-def tool(fn: Callable[..., Any], /) -> Tool: ...
+def tool(fn: Callable[..., Any], /) -> FunctionTool: ...
 @overload
 def tool(
     *, name: str | None = None, description: str | None = None
-) -> Callable[[Callable[..., Any]], Tool]: ...
+) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
-) -> Tool | Callable[[Callable[..., Any]], Tool]:
+) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
     """Make a typed function (sync or async) a tool: ``@tool`` or ``@tool(name=..., description=...)``."""
     if fn is not None:
-        return Tool(fn)
+        return FunctionTool(fn)
 
-    def wrap(f: Callable[..., Any]) -> Tool:
-        return Tool(f, name=name, description=description)
+    def wrap(f: Callable[..., Any]) -> FunctionTool:
+        return FunctionTool(f, name=name, description=description)
 
     return wrap
 
 
-class ToolRegistry:
-    """Tools by name. Registering a second tool with the same name is an error."""
-
-    def __init__(self, tools: Iterable[Tool] = ()) -> None:
-        self._tools: dict[str, Tool] = {}
-        for t in tools:
-            self.register(t)
-
-    def register(self, t: Tool) -> None:
-        if t.name in self._tools:
-            raise ValueError(f"a tool named {t.name!r} is already registered")
-        self._tools[t.name] = t
-
-    def get(self, name: str) -> Tool | None:
-        return self._tools.get(name)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._tools
-
-    def __iter__(self) -> Iterator[Tool]:
-        return iter(self._tools.values())
-
-    def __len__(self) -> int:
-        return len(self._tools)
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._tools)
-
-    def specs(self) -> list[ToolSpec]:
-        return [t.spec for t in self._tools.values()]
+Tool = FunctionTool
+"""The name user code has always imported (``from workbench.tools import Tool``)."""
