@@ -206,6 +206,22 @@ class Profile(BaseModel):
             case "scripted":
                 return openai_switch and claude_switch
 
+    @property
+    def has_parallel_switch(self) -> bool:
+        """Whether the provider's API has a parallel-emission switch a profile field maps onto
+        (Gemini has none: the runtime asks for one call per response in its instruction instead)."""
+        return self.type != "gemini"
+
+    def parallel_overrides(self, parallel: bool) -> dict[str, Any]:
+        """The profile fields that turn parallel emission on or off for this provider's API."""
+        match self.type:
+            case "anthropic":
+                return {"disable_parallel_tool_use": not parallel}
+            case "gemini":
+                return {}
+            case _:
+                return {"parallel_tool_calls": parallel}
+
     def emission_settings(self) -> EmissionSettings:
         return EmissionSettings(
             parallel=self.emits_parallel, function_calling_mode=self.function_calling_mode
