@@ -48,7 +48,7 @@ def shoot(out: Path) -> None:
     from textual.widgets import Input
 
     from workbench.tui.app import create_app
-    from workbench.tui.screens.main import MainScreen
+    from workbench.tui.screens.live import LiveScreen
     from workbench.tui.widgets.timeline import Timeline
 
     app = create_app()
@@ -69,7 +69,7 @@ def shoot(out: Path) -> None:
     async def drive(pilot: Pilot[object]) -> None:
         await wait(app.runtime_ready)
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, LiveScreen)
         for input_widget in screen.query(Input):
             input_widget.cursor_blink = False  # the same picture on every run
         await send(pilot, "/max 3")
@@ -95,7 +95,7 @@ def shoot(out: Path) -> None:
         timeline.focus()
         app.clear_notifications()
         await pilot.pause()
-        screen._tick()
+        screen.pane.redraw(busy=False)
         await pilot.pause()
         app.save_screenshot(filename=out.name, path=str(out.parent))
         app.exit()

@@ -217,6 +217,11 @@ class Runtime:
         new, changes = self.loop.settings.apply(change, tools=self.registry.names)
         return self.loop.update_settings(new, changes, source=source)
 
+    def add_sink(self, sink: Callable[[Event], None]) -> None:
+        """Also hand every later event to ``sink``: a consumer that closes a turn's iterator early
+        (a forced cancel) still gets the loop's cleanup events this way."""
+        self.loop.add_sink(sink)
+
     def update_settings(
         self,
         *,

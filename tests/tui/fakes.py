@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.tui.synthetic import CallSpec, Round, Script
 from workbench.core.events import (
@@ -32,6 +32,7 @@ from workbench.core.settings import (
 from workbench.tui.ports import ProfileChoice, RuntimeLike
 
 TOOLS = ["get_weather", "search", "fetch"]
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,49 @@ class FakeRuntime:
     closed: bool = False
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
     """Set while a batch waits on a hanging call: the moment a test presses Esc."""
+    sinks: list[Callable[[Event], None]] = field(default_factory=list)
     _cancel: asyncio.Event = field(default_factory=asyncio.Event)
     _busy: bool = False
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _mid_turn: list[Event] = field(default_factory=list)
+    """Settings changed during a turn: the real loop yields them in the turn's stream too."""
 
     @property
     def busy(self) -> bool:
         return self._busy
 
+    def add_sink(self, sink: Callable[[Event], None]) -> None:
+        self.sinks.append(sink)
+
+    def _emit(self, event: E) -> E:
+        for sink in self.sinks:
+            sink(event)
+        return event
+
     async def run_turn(self, prompt: str) -> AsyncGenerator[Event, None]:
+        """Like the loop: every event goes to the sinks first; closed early, the cleanup of the
+        hanging batch goes to the sinks only."""
         self.prompts.append(prompt)
         self._cancel.clear()
         self._busy = True
         hang = {n for n, f in self.settings.execution.faults.items() if f.hang}
         events = self.script.add_turn(prompt, self.rounds(self.settings))
         held: list[CallFinished] = []
+
+        def cleanup(batch: BatchFinished) -> list[Event]:
+            last = events[-1]
+            assert isinstance(last, TurnFinished)
+            return [
+                *(
+                    f.model_copy(update={"status": "cancelled", "result": "cancelled"})
+                    for f in held
+                ),
+                batch.model_copy(
+                    update={"stats": batch.stats.model_copy(update={"cancelled": len(held)})}
+                ),
+                last.model_copy(update={"status": "cancelled", "text": ""}),
+            ]
+
         try:
             for event in events:
                 if isinstance(event, CallFinished) and event.tool in hang:
@@ -101,28 +131,36 @@ class FakeRuntime:
                     continue
                 if isinstance(event, BatchFinished) and held:
                     self.hanging.set()
-                    await self._cancel.wait()
-                    for finished in held:
-                        yield finished.model_copy(
-                            update={"status": "cancelled", "result": "cancelled"}
-                        )
-                    yield event.model_copy(
-                        update={"stats": event.stats.model_copy(update={"cancelled": len(held)})}
-                    )
-                    last = events[-1]
-                    assert isinstance(last, TurnFinished)
-                    yield last.model_copy(update={"status": "cancelled", "text": ""})
+                    try:
+                        while not self._cancel.is_set():
+                            await self._wait_or_mid_turn()
+                            while self._mid_turn:
+                                yield self._mid_turn.pop(0)
+                    except (asyncio.CancelledError, GeneratorExit):
+                        for late in cleanup(event):
+                            self._emit(late)
+                        raise
+                    for late in cleanup(event):
+                        yield self._emit(late)
                     return
-                yield event
+                while self._mid_turn:
+                    yield self._mid_turn.pop(0)
+                yield self._emit(event)
                 await asyncio.sleep(0)
         finally:
             self._busy = False
             self.hanging.clear()
 
+    async def _wait_or_mid_turn(self) -> None:
+        """Until Esc, or a settings change to hand over."""
+        await self._wake.wait()
+        self._wake.clear()
+
     def cancel_turn(self) -> bool:
         if not self.supports_cancel or not self._busy:
             return False
         self._cancel.set()
+        self._wake.set()
         return True
 
     def update_settings(
@@ -147,7 +185,13 @@ class FakeRuntime:
             faults=(fault,) if fault is not None else (),
         )
         self.settings, changes = self.settings.apply(change, tools=self.tool_names)
-        return SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)
+        changed = self._emit(
+            SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)
+        )
+        if self._busy:
+            self._mid_turn.append(changed)
+            self._wake.set()
+        return changed
 
     async def aclose(self) -> None:
         self.closed = True

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench.tui.commands import (
-    COMMAND_HELP,
+    COMMANDS,
     CommandError,
     ConcurrencyCommand,
     FaultCommand,
@@ -84,6 +84,6 @@ def test_is_command() -> None:
 
 
 def test_every_command_has_help() -> None:
-    for name, (usage, text) in COMMAND_HELP.items():
-        assert usage.startswith(f"/{name}")
-        assert text
+    for name, kind in COMMANDS.items():
+        assert kind.usage.startswith(f"/{name}")
+        assert kind.help

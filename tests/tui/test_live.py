@@ -7,19 +7,19 @@ from textual.widgets import Input, Markdown
 from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit, wait_for
 from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.live import LiveScreen
 from workbench.tui.widgets.chat import ChatView, ToolChip
 from workbench.tui.widgets.details import CallDetails
 from workbench.tui.widgets.timeline import Timeline
 
 
-def main_screen(app: WorkbenchApp) -> MainScreen:
+def main_screen(app: WorkbenchApp) -> LiveScreen:
     screen = app.screen
-    assert isinstance(screen, MainScreen)
+    assert isinstance(screen, LiveScreen)
     return screen
 
 
-def last_status(screen: MainScreen) -> str | None:
+def last_status(screen: LiveScreen) -> str | None:
     return screen.model.turns[-1].status
 
 
@@ -58,7 +58,9 @@ async def test_next_prompt_works_after_a_turn(app: WorkbenchApp, factory: FakeFa
         await run_turn(pilot, "one")
         await run_turn(pilot, "two")
         assert factory.runtime.prompts == ["one", "two"]
-        assert "▾ b2" in timeline_text(app) or len(main_screen(app).model.batches) == 2
+        assert [b.batch_id for b in main_screen(app).model.batches] == ["b1", "b2"]
+        text = timeline_text(app)
+        assert "── turn 2 · two" in text and "▾ b2 · 3 calls" in text
 
 
 async def test_clicking_a_chip_selects_the_call_in_timeline_and_details(app: WorkbenchApp) -> None:

@@ -8,7 +8,7 @@ from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit, wait_
 from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.help import HelpScreen
-from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.live import LiveScreen
 from workbench.tui.screens.profiles import ProfilePicker
 
 
@@ -34,7 +34,7 @@ async def test_picker_lists_every_profile_and_disables_broken_ones(
         await wait_for(app.runtime_ready)
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, LiveScreen)
         assert first.closed
         assert factory.runtime.profile.name == "other"
         assert "other" in str(screen.query_one("#status", Static).render())
@@ -70,8 +70,10 @@ async def test_help_lists_every_binding_and_command(app: WorkbenchApp) -> None:
         text = region_text(app, app.screen.query_one("VerticalScroll"))
         for expected in ("Cancel turn", "escape", "/fault TOOL", "/replay FILE", "Next call"):
             assert expected in text
+        for replay_only in ("Pause/play", "Step batch"):  # the live screen's keys only
+            assert replay_only not in text
         await pilot.press("escape")
-        assert isinstance(app.screen, MainScreen)
+        assert isinstance(app.screen, LiveScreen)
         await submit(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
 

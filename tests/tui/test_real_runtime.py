@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, Static
 
 from tests.tui.conftest import SIZE, ready, run_turn, submit, wait_for
 from workbench.config import ScriptedOptions, resolve_profile
@@ -17,8 +18,8 @@ from workbench.session import load_session
 from workbench.tools.latency import set_latency_scale
 from workbench.tui.app import create_app
 from workbench.tui.ports import RuntimeFactory, RuntimeLike
-from workbench.tui.screens.main import MainScreen
-from workbench.tui.widgets.chat import ToolChip
+from workbench.tui.screens.live import LiveScreen
+from workbench.tui.widgets.chat import ChatView, ToolChip
 
 
 @dataclass
@@ -67,7 +68,7 @@ async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Started]) ->
         await ready(pilot)
         await run_turn(pilot, "What's the weather in Paris and Rome?")
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, LiveScreen)
         assert screen.model.turns[-1].status == "completed"
         assert screen.model.batches and all(
             row.state == "ok" for b in screen.model.batches for row in b.calls
@@ -92,7 +93,7 @@ async def test_esc_cancels_a_hanging_call_and_the_session_records_it(
         await pilot.press("escape")
         await wait_for(app.turn_completed)
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, LiveScreen)
         assert screen.model.turns[-1].status == "cancelled"
         rows = [row for b in screen.model.batches for row in b.calls]
         assert rows and all(row.state == "cancelled" for row in rows)
@@ -102,3 +103,77 @@ async def test_esc_cancels_a_hanging_call_and_the_session_records_it(
     recorded = load_session(tmp_path / "session.jsonl")
     statuses = [e.status for e in recorded.events if isinstance(e, TurnFinished)]
     assert statuses == ["cancelled", "completed"]
+
+
+class CannotCancel(Runtime):
+    """A runtime whose cancel request is refused: Esc then cancels the app's worker, which closes
+    the turn's iterator mid-batch (the path a second Esc takes)."""
+
+    def cancel_turn(self) -> bool:
+        return False
+
+
+@pytest.mark.usefixtures("no_latency")
+async def test_a_forced_cancel_draws_the_loops_own_cleanup(
+    tmp_path: Path, started: list[Started]
+) -> None:
+    async def start(name: str | None) -> RuntimeLike:
+        call_started = asyncio.Event()
+
+        def watch(event: Event) -> None:
+            if isinstance(event, CallStarted):
+                call_started.set()
+
+        runtime = await CannotCancel.start(
+            resolve_profile("local"), record=tmp_path / "session.jsonl", extra_sinks=[watch]
+        )
+        started.append(Started(runtime, call_started))
+        return runtime
+
+    app = create_app(runtime_factory=start)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        fed: list[Event] = []
+        feed = screen.pane.feed
+
+        async def spy(event: Event) -> None:
+            fed.append(event)
+            await feed(event)
+
+        screen.pane.feed = spy  # type: ignore[method-assign]
+        await submit(pilot, "/fault get_weather hang")
+        await submit(pilot, "What's the weather in Paris and Rome?")
+        await wait_for(started[-1].call_started)
+        await pilot.press("escape")
+        await wait_for(app.turn_completed)
+        rows = [row for b in screen.model.batches for row in b.calls]
+        assert rows and all(row.state == "cancelled" for row in rows)
+        assert screen.model.turns[-1].status == "cancelled"
+        await run_turn(pilot, "What's the date?")
+        assert [t.status for t in screen.model.turns] == ["cancelled", "completed"]
+    # What was drawn is what the loop emitted and recorded, the cleanup included: nothing made up.
+    recorded = load_session(tmp_path / "session.jsonl").events
+    assert [e.model_dump() for e in fed] == [e.model_dump() for e in recorded]
+
+
+@pytest.mark.usefixtures("no_latency")
+async def test_a_setting_changed_during_a_turn_is_noted_once(
+    tmp_path: Path, started: list[Started]
+) -> None:
+    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await submit(pilot, "/fault get_weather hang")
+        await submit(pilot, "What's the weather in Paris?")
+        await wait_for(started[-1].call_started)
+        await submit(pilot, "/timeout 2")
+        await pilot.press("escape")
+        await wait_for(app.turn_completed)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        notes = [str(w.render()) for w in screen.query_one(ChatView).query(Static)]
+        assert sum("tool timeout 2 s" in note for note in notes) == 1
+        assert screen.query_one("#timeout", Input).value == "2s"

@@ -13,7 +13,9 @@ from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from workbench.core.events import Event
 from workbench.session import SessionRecorder
 from workbench.tui.app import WorkbenchApp, create_app
-from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.live import LiveScreen
+from workbench.tui.screens.replay import ReplayScreen
 from workbench.tui.widgets.chat import ChatView
 from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.timeline import Timeline
@@ -39,9 +41,9 @@ def session_file(tmp_path: Path) -> Path:
     return write_session(tmp_path / "session.jsonl", session_events())
 
 
-def replay_screen(app: WorkbenchApp) -> MainScreen:
+def replay_screen(app: WorkbenchApp) -> ReplayScreen:
     screen = app.screen
-    assert isinstance(screen, MainScreen) and screen.mode == "replay"
+    assert isinstance(screen, ReplayScreen)
     return screen
 
 
@@ -138,11 +140,32 @@ async def test_replay_command_opens_over_the_live_session(
         await submit(pilot, f"/replay {session_file}")
         await wait_for(app.replay_finished)
         assert len(replay_screen(app).model.batches) == 2
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = region_text(app, app.screen.query_one("VerticalScroll"))
+        assert "Pause/play" in text and "Close replay" in text
+        assert "Cancel turn" not in text and "/profile" not in text  # the replay's own help
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("q")
         await pilot.pause()
         live = app.screen
-        assert isinstance(live, MainScreen) and live.mode == "live"
+        assert isinstance(live, LiveScreen)
         assert not factory.runtime.closed
+
+
+async def test_esc_closes_a_replay_opened_over_the_live_session(
+    session_file: Path, factory: FakeFactory
+) -> None:
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await submit(pilot, f"/replay {session_file}")
+        await wait_for(app.replay_finished)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
 
 
 async def test_replay_labels_the_parallel_knob_as_the_recorded_provider_did(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from tests.tui.test_replay import write_session
 from workbench.core.events import Event
 from workbench.tui.app import WorkbenchApp, create_app
-from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.live import LiveScreen
+from workbench.tui.screens.replay import ReplayScreen
 from workbench.tui.widgets.timeline import Timeline
 
 SnapCompare = Callable[..., bool]
@@ -37,7 +38,7 @@ def feeding(
         assert isinstance(app, WorkbenchApp)
         await asyncio.wait_for(app.runtime_ready.wait(), WAIT_S)
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, LiveScreen)
         for event in events:
             await screen.feed(event)
         for input_widget in screen.query(Input):
@@ -48,7 +49,7 @@ def feeding(
             timeline.select_call(select)
             timeline.focus()
         await pilot.pause()
-        screen._tick()
+        screen.pane.redraw(busy=False)
         await pilot.pause()
 
     return run_before
@@ -77,9 +78,9 @@ def test_replay(snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.M
     async def run_before(pilot: Pilot[None]) -> None:
         await asyncio.wait_for(app.replay_finished.wait(), WAIT_S)
         screen = app.screen
-        assert isinstance(screen, MainScreen)
+        assert isinstance(screen, ReplayScreen)
         screen.query_one(Timeline).flush()
-        screen._tick()
+        screen.pane.redraw(busy=False)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,8 +1,11 @@
-"""The Textual app and the one factory the CLI and the tests use to build it."""
+"""The Textual app and the one factory the CLI and the tests use to build it.
+
+The app only picks the first screen (live, or a replay) and hands it the ports it needs; the layers
+below it are screens, then panes, then widgets (an import contract keeps them so).
+"""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,20 +16,17 @@ from workbench import gcpolicy
 from workbench.tui.ports import (
     ProfileLister,
     RuntimeFactory,
+    Signals,
     default_profile_lister,
     default_runtime_factory,
 )
-from workbench.tui.screens.main import MainScreen
-
-# What the imports above built (modules, classes, CSS parsers) lives as long as the process: frozen,
-# it is not scanned again by every later collection (~30 ms of the first frame, less per refresh).
-gcpolicy.freeze_startup()
+from workbench.tui.screens.live import LiveScreen
 
 
 class WorkbenchApp(App[None]):
     """Chat, knobs, timeline and details on one screen; live, or replaying a recorded session."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "workbench"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -48,14 +48,12 @@ class WorkbenchApp(App[None]):
         self.profile_lister = profile_lister
         self.replay_speed = replay_speed
         """Initial replay speed (None: instant)."""
-        self.runtime_ready = asyncio.Event()
-        """Set once a runtime has started (live mode)."""
-        self.turn_completed = asyncio.Event()
-        """Cleared when a turn starts, set when it ends however it ends: what tests wait on."""
-        self.replay_finished = asyncio.Event()
-        """Set when a replay has fed its last event (or failed to load)."""
-        self.replay_held = asyncio.Event()
-        """Set while a paused replay holds its next event (after a step, say)."""
+        self.signals = Signals()
+        """What tests wait on; the screens set them."""
+        self.runtime_ready = self.signals.runtime_ready
+        self.turn_completed = self.signals.turn_completed
+        self.replay_finished = self.signals.replay_finished
+        self.replay_held = self.signals.replay_held
 
     def on_unmount(self) -> None:
         gcpolicy.thaw()  # hand every object back to the collector (an embedding process goes on)
@@ -63,9 +61,21 @@ class WorkbenchApp(App[None]):
     async def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which would skip the screen's .tcss.
         if self.replay is not None:
-            await self.push_screen(MainScreen(mode="replay", replay=self.replay))
+            from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+
+            await self.push_screen(
+                ReplayScreen(self.replay, signals=self.signals, speed=self.replay_speed)
+            )
         else:
-            await self.push_screen(MainScreen(mode="live", profile=self.profile))
+            await self.push_screen(
+                LiveScreen(
+                    profile=self.profile,
+                    runtime_factory=self.runtime_factory,
+                    profile_lister=self.profile_lister,
+                    signals=self.signals,
+                    replay_speed=self.replay_speed,
+                )
+            )
 
 
 def create_app(
@@ -78,6 +88,9 @@ def create_app(
     replay_speed: float | None = 1.0,
 ) -> WorkbenchApp:
     """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests."""
+    # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
+    # frozen, it is not scanned again by every later collection (~30 ms of the first frame).
+    gcpolicy.freeze_startup()
     return WorkbenchApp(
         profile=profile,
         replay=replay,

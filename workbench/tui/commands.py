@@ -1,20 +1,27 @@
 """Slash commands typed in the prompt: parsing only, no UI and no runtime.
 
 ``parse_command("/max 4")`` returns a typed command or raises :class:`CommandError` whose message is
-shown to the user as is. The screen decides what each command does; the command palette offers the
-same commands through :data:`COMMAND_HELP`.
+shown to the user as is. What a command *does* belongs to the screen that runs it (a method marked
+``@handles(MaxCommand)`` on :class:`~workbench.tui.screens.base.SessionScreen` or a subclass); a screen
+offers exactly the commands it handles, in its help and its parser.
+
+Adding a command is one class here: a frozen dataclass deriving :class:`SlashCommand`, decorated with
+:func:`command`, with its ``name``, ``usage``, ``help`` and a ``parse`` classmethod beside its
+fields; then a ``@handles`` method on each screen that runs it. No list to extend: the parser and
+the help screen read the registry, :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import ClassVar, Self, TypeVar, get_args
 
 from workbench.core.settings import FaultPreset, FunctionCallingMode
+from workbench.tui.ports import SettingsUpdate
 
 
 class CommandError(ValueError):
@@ -22,76 +29,195 @@ class CommandError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class ProfileCommand:
-    name: str
+class ParseContext:
+    """What a parser may check against."""
+
+    tools: Sequence[str] = ()
+    """The runtime's tool names (empty: any tool name is accepted)."""
 
 
+class SlashCommand:
+    """A parsed slash command. Subclasses set the three class variables and :meth:`parse`."""
+
+    __slots__ = ()
+    name: ClassVar[str]
+    """What follows the slash: ``max`` for ``/max 4``."""
+    usage: ClassVar[str]
+    help: ClassVar[str]
+    """One line, for the help screen."""
+    nargs: ClassVar[int] = 1
+    """How many words follow the name (checked before :meth:`parse`)."""
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        raise NotImplementedError
+
+
+class KnobCommand(SlashCommand):
+    """A command that turns a live knob; the screen applies :meth:`update` to the runtime."""
+
+    __slots__ = ()
+
+    def update(self) -> SettingsUpdate:
+        raise NotImplementedError
+
+
+COMMANDS: dict[str, type[SlashCommand]] = {}
+"""Every command by name, in the order the help screen lists them."""
+
+C = TypeVar("C", bound=type[SlashCommand])
+
+
+def command(cls: C) -> C:
+    """Register a command class (the decorator on each one below)."""
+    if cls.name in COMMANDS:
+        raise ValueError(f"two slash commands named /{cls.name}")
+    COMMANDS[cls.name] = cls
+    return cls
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class ParallelCommand:
+class ProfileCommand(SlashCommand):
+    name: ClassVar[str] = "profile"
+    usage: ClassVar[str] = "/profile NAME"
+    help: ClassVar[str] = "Switch to another profile (starts a new session)"
+    profile: str
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(args[0])
+
+
+@command
+@dataclass(frozen=True, slots=True)
+class ParallelCommand(KnobCommand):
+    name: ClassVar[str] = "parallel"
+    usage: ClassVar[str] = "/parallel on|off"
+    help: ClassVar[str] = "Let the model emit several calls per response"
     on: bool
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(_on_off(args[0], cls.usage))
 
+    def update(self) -> SettingsUpdate:
+        return {"parallel": self.on}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class ModeCommand:
+class ModeCommand(KnobCommand):
+    name: ClassVar[str] = "mode"
+    usage: ClassVar[str] = "/mode auto|any|none"
+    help: ClassVar[str] = "Function-calling mode, where the provider has one"
     mode: FunctionCallingMode
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        mode = args[0].upper()
+        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
+        for choice in modes:
+            if choice == mode:
+                return cls(choice)
+        raise CommandError(f"Mode must be auto, any or none, not {args[0]!r}.")
 
+    def update(self) -> SettingsUpdate:
+        return {"function_calling_mode": self.mode}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class ConcurrencyCommand:
+class ConcurrencyCommand(KnobCommand):
+    name: ClassVar[str] = "concurrency"
+    usage: ClassVar[str] = "/concurrency on|off"
+    help: ClassVar[str] = "Run the calls of a batch concurrently"
     on: bool
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(_on_off(args[0], cls.usage))
 
+    def update(self) -> SettingsUpdate:
+        return {"concurrent": self.on}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class MaxCommand:
+class MaxCommand(KnobCommand):
+    name: ClassVar[str] = "max"
+    usage: ClassVar[str] = "/max N"
+    help: ClassVar[str] = "Cap on calls running at once"
     n: int
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(parse_max(args[0]))
 
+    def update(self) -> SettingsUpdate:
+        return {"max_concurrent": self.n}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class TimeoutCommand:
+class TimeoutCommand(KnobCommand):
+    name: ClassVar[str] = "timeout"
+    usage: ClassVar[str] = "/timeout S|off"
+    help: ClassVar[str] = "Per-call timeout in seconds"
     seconds: float | None
     """None turns the per-call timeout off."""
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(parse_timeout(args[0]))
 
+    def update(self) -> SettingsUpdate:
+        return {"timeout_s": self.seconds}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class FaultCommand:
+class FaultCommand(KnobCommand):
+    name: ClassVar[str] = "fault"
+    usage: ClassVar[str] = "/fault TOOL slow|flaky|hang|off"
+    help: ClassVar[str] = "Inject a fault into one tool"
+    nargs: ClassVar[int] = 2
     tool: str
     preset: FaultPreset
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(_tool(args[0], context.tools), _preset(args[1]))
 
+    def update(self) -> SettingsUpdate:
+        return {"fault": (self.tool, self.preset)}
+
+
+@command
 @dataclass(frozen=True, slots=True)
-class ReplayCommand:
+class ReplayCommand(SlashCommand):
+    name: ClassVar[str] = "replay"
+    usage: ClassVar[str] = "/replay FILE"
+    help: ClassVar[str] = "Replay a recorded session"
     path: Path
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(Path(args[0]).expanduser())
 
+
+@command
 @dataclass(frozen=True, slots=True)
-class HelpCommand:
-    pass
+class HelpCommand(SlashCommand):
+    name: ClassVar[str] = "help"
+    usage: ClassVar[str] = "/help"
+    help: ClassVar[str] = "Show every key binding and command"
+    nargs: ClassVar[int] = 0
 
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls()
 
-SlashCommand = (
-    ProfileCommand
-    | ParallelCommand
-    | ModeCommand
-    | ConcurrencyCommand
-    | MaxCommand
-    | TimeoutCommand
-    | FaultCommand
-    | ReplayCommand
-    | HelpCommand
-)
-
-COMMAND_HELP: dict[str, tuple[str, str]] = {
-    "profile": ("/profile NAME", "Switch to another profile (starts a new session)"),
-    "parallel": ("/parallel on|off", "Let the model emit several calls per response"),
-    "mode": ("/mode auto|any|none", "Function-calling mode, where the provider has one"),
-    "concurrency": ("/concurrency on|off", "Run the calls of a batch concurrently"),
-    "max": ("/max N", "Cap on calls running at once"),
-    "timeout": ("/timeout S|off", "Per-call timeout in seconds"),
-    "fault": ("/fault TOOL slow|flaky|hang|off", "Inject a fault into one tool"),
-    "replay": ("/replay FILE", "Replay a recorded session"),
-    "help": ("/help", "Show every key binding and command"),
-}
-"""Usage and one-line help for each command, in the order the help screen lists them."""
 
 MAX_CONCURRENT_LIMIT = 10_000
 _ON = {"on", "true", "yes", "1"}
@@ -103,8 +229,14 @@ def is_command(text: str) -> bool:
     return text.lstrip().startswith("/")
 
 
-def parse_command(text: str, *, tools: Sequence[str] = ()) -> SlashCommand:
-    """Parse one slash command. ``tools`` (the runtime's tool names) lets ``/fault`` check its tool."""
+def parse_command(
+    text: str,
+    *,
+    tools: Sequence[str] = (),
+    known: Collection[type[SlashCommand]] | None = None,
+) -> SlashCommand:
+    """Parse one slash command. ``tools`` (the runtime's tool names) lets ``/fault`` check its tool;
+    ``known`` (the commands a screen handles; default every one) names what may be typed here."""
     try:
         words = shlex.split(text.strip())
     except ValueError as exc:
@@ -112,52 +244,22 @@ def parse_command(text: str, *, tools: Sequence[str] = ()) -> SlashCommand:
     if not words or not words[0].startswith("/") or words[0] == "/":
         raise CommandError("Commands start with '/', e.g. /help.")
     name, args = words[0][1:].lower(), words[1:]
-    if name not in COMMAND_HELP:
-        close = difflib.get_close_matches(name, list(COMMAND_HELP), n=1)
+    names = [n for n, kind in COMMANDS.items() if known is None or kind in known]
+    kind = COMMANDS.get(name)
+    if kind is None:
+        close = difflib.get_close_matches(name, names, n=1)
         hint = f" Did you mean /{close[0]}?" if close else ""
         raise CommandError(f"Unknown command /{name}.{hint} Type /help for the list.")
-    usage = COMMAND_HELP[name][0]
-    match name:
-        case "help":
-            _expect(args, 0, usage)
-            return HelpCommand()
-        case "profile":
-            _expect(args, 1, usage)
-            return ProfileCommand(args[0])
-        case "parallel":
-            _expect(args, 1, usage)
-            return ParallelCommand(_on_off(args[0], usage))
-        case "concurrency":
-            _expect(args, 1, usage)
-            return ConcurrencyCommand(_on_off(args[0], usage))
-        case "mode":
-            _expect(args, 1, usage)
-            mode = args[0].upper()
-            modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
-            for choice in modes:
-                if choice == mode:
-                    return ModeCommand(choice)
-            raise CommandError(f"Mode must be auto, any or none, not {args[0]!r}.")
-        case "max":
-            _expect(args, 1, usage)
-            return MaxCommand(parse_max(args[0]))
-        case "timeout":
-            _expect(args, 1, usage)
-            return TimeoutCommand(parse_timeout(args[0]))
-        case "fault":
-            _expect(args, 2, usage)
-            return FaultCommand(_tool(args[0], tools), _preset(args[1]))
-        case "replay":
-            _expect(args, 1, usage)
-            return ReplayCommand(Path(args[0]).expanduser())
-    raise AssertionError(
-        f"unhandled command {name}"
-    )  # pragma: no cover - COMMAND_HELP is exhaustive
+    if name not in names:
+        raise CommandError(f"/{name} is not available here. Type /help for the list.")
+    if len(args) != kind.nargs:
+        raise CommandError(f"Usage: {kind.usage}")
+    return kind.parse(args, ParseContext(tools=tools))
 
 
-def _expect(args: list[str], count: int, usage: str) -> None:
-    if len(args) != count:
-        raise CommandError(f"Usage: {usage}")
+def command_help(known: Collection[type[SlashCommand]] | None = None) -> list[tuple[str, str]]:
+    """(usage, help) of each command (of ``known`` only, when given), in registry order."""
+    return [(k.usage, k.help) for k in COMMANDS.values() if known is None or k in known]
 
 
 def _on_off(word: str, usage: str) -> bool:

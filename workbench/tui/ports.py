@@ -1,16 +1,20 @@
-"""What the TUI needs from the runtime, as structural types, so tests can hand it a fake.
+"""The narrow ports between the TUI's parts, as structural types, so tests can hand in fakes.
 
-The real :class:`workbench.runtime.Runtime` satisfies :class:`RuntimeLike`; the TUI never imports the
-runtime module except in :func:`default_runtime_factory`, lazily, so vendor SDKs stay off the start path.
+What the TUI needs from the runtime (:class:`RuntimeLike`, :data:`RuntimeFactory`), from the profile
+files (:data:`ProfileLister`), and what screens and their parts need from Textual (:class:`Notify`,
+:data:`RunWorker`) and give back to whoever waits on them (:class:`Signals`). The real
+:class:`workbench.runtime.Runtime` satisfies :class:`RuntimeLike`; the TUI never imports the runtime
+module except in :func:`default_runtime_factory`, lazily, so vendor SDKs stay off the start path.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import EllipsisType
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from workbench import gcpolicy
 from workbench.core.events import Event, SettingsChanged
@@ -18,6 +22,9 @@ from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+    from textual.worker import Worker
+
     from workbench.config import Profile
     from workbench.runtime import Runtime
 
@@ -62,6 +69,11 @@ class RuntimeLike(Protocol):
         """Cancel the running turn; its iterator then yields the cleanup events and ends."""
         ...
 
+    def add_sink(self, sink: Callable[[Event], None]) -> None:
+        """Also hand every later event to ``sink``, as it happens: the cleanup of a turn whose
+        iterator was closed early reaches the sinks only."""
+        ...
+
     def update_settings(
         self,
         *,
@@ -78,6 +90,38 @@ class RuntimeLike(Protocol):
 
 RuntimeFactory = Callable[[str | None], Awaitable[RuntimeLike]]
 """Starts a runtime for a profile name or path (None: the default profile)."""
+
+
+class Notify(Protocol):
+    """A toast: ``Screen.notify`` and ``App.notify`` fit."""
+
+    def __call__(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None: ...
+
+
+RunWorker = Callable[[Coroutine[Any, Any, None], str], "Worker[None]"]
+"""Runs a coroutine as the one worker of a group (the ``str``), replacing the group's running one;
+a screen hands its parts one bound to itself, so their workers end with the screen."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What tests (and anything embedding the app) wait on instead of sleeping."""
+
+    runtime_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once a runtime has started (live)."""
+    turn_completed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Cleared when a turn starts, set when it ends however it ends."""
+    replay_finished: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a replay has fed its last event (or failed to load)."""
+    replay_held: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set while a paused replay holds its next event (after a step, say)."""
 
 
 class ProfileChoice(Protocol):

@@ -1,7 +1,12 @@
-"""F1 / ?: every key binding of the screen and its widgets, and every slash command."""
+"""F1 / ?: every key binding of the screen that opened it, and every slash command it runs.
+
+The opener hands in its bindings (by where they work) and its commands, so the help cannot drift
+from the keys, and each screen shows only what works there.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,26 +17,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from workbench.tui.commands import COMMAND_HELP
+BindingSections = Sequence[tuple[str, Sequence[BindingType]]]
+"""(where, bindings): ``("anywhere", App.BINDINGS)``, ``("timeline", Timeline.BINDINGS)`` …"""
 
 
-def bindings_table() -> Table:
-    """Built from the BINDINGS themselves, so the help cannot drift from the keys."""
-    from workbench.tui.app import WorkbenchApp
-    from workbench.tui.screens.main import MainScreen
-    from workbench.tui.widgets.chat import ToolChip
-    from workbench.tui.widgets.timeline import Timeline
-
+def bindings_table(sections: BindingSections) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     table.add_column(style="dim")
-    for where, bindings in (
-        ("anywhere", WorkbenchApp.BINDINGS),
-        ("main screen", MainScreen.BINDINGS),
-        ("timeline", Timeline.BINDINGS),
-        ("tool chip", ToolChip.BINDINGS),
-    ):
+    for where, bindings in sections:
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
@@ -42,11 +37,11 @@ def bindings_table() -> Table:
     return table
 
 
-def commands_table() -> Table:
+def commands_table(commands: Sequence[tuple[str, str]]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    for usage, text in COMMAND_HELP.values():
+    for usage, text in commands:
         table.add_row(usage, text)
     return table
 
@@ -67,10 +62,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q,question_mark", "dismiss", "Close", show=False),
     ]
 
+    def __init__(self, bindings: BindingSections, commands: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self._key_sections = bindings
+        self._commands = commands
+
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Help"
             yield Static(Text("Keys"), classes="title")
-            yield Static(bindings_table())
-            yield Static(Text("Slash commands (type in the prompt)"), classes="title")
-            yield Static(commands_table())
+            yield Static(bindings_table(self._key_sections))
+            if self._commands:
+                yield Static(Text("Slash commands (type in the prompt)"), classes="title")
+                yield Static(commands_table(self._commands))

@@ -1,0 +1,50 @@
+"""A SessionPane on its own: fed from a stream of events, several on one screen, each its own view."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+
+from tests.tui.conftest import region_text
+from tests.tui.synthetic import Script, concurrent_turn, failing_turn
+from workbench.core.events import Event
+from workbench.tui.panes.session import SessionPane
+
+
+class TwoPanes(App[None]):
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield SessionPane(replay=True, id="a")
+            yield SessionPane(replay=True, id="b")
+
+
+async def stream(events: list[Event]) -> AsyncIterator[Event]:
+    for event in events:
+        yield event
+
+
+async def test_two_panes_follow_their_own_streams() -> None:
+    app = TwoPanes()
+    async with app.run_test(size=(200, 40)) as pilot:
+        a, b = app.query_one("#a", SessionPane), app.query_one("#b", SessionPane)
+        script = Script()
+        first, second = concurrent_turn(script), failing_turn(Script())
+        workers = [a.follow(stream(first)), b.follow(stream(second))]
+        for worker in workers:
+            await worker.wait()
+        for pane in (a, b):
+            pane.redraw(busy=False)
+        await pilot.pause()
+        assert [t.prompt for t in a.model.turns] != [t.prompt for t in b.model.turns]
+        assert len(a.model.batches) == 1 and len(b.model.batches) == 1
+        assert "round trips 2" in str(a.totals.render())
+        shown_a = region_text(app, a.timeline)
+        shown_b = region_text(app, b.timeline)
+        assert "1 timeout" in shown_b and "1 timeout" not in shown_a
+        # Selecting in one pane shows the call in that pane's details only.
+        row = b.model.batches[0].calls[0]
+        assert b.timeline.select_call(row.call_id)
+        b.show_selected()
+        assert b.details.call_id == row.call_id and a.details.call_id is None

@@ -1,0 +1,235 @@
+"""One session's events drawn: chat, timeline, call details and totals, in one widget.
+
+A :class:`SessionPane` owns its view of one session: the timeline model, a session clock, and the four
+panes that show them. It knows nothing of runtimes, files or screens; it is fed core events, one at a
+time (:meth:`SessionPane.feed`) or from a stream (:meth:`SessionPane.follow`), so a live turn, a replay
+and a compare variant all draw the same way. Several can sit on one screen; each redraws itself at
+most :data:`REFRESH_HZ` times a second, and queries only its own children.
+
+Standalone, from any stream of events (live or replay)::
+
+    pane = SessionPane(replay=True, id="variant-a")
+    await container.mount(pane)
+    pane.follow(replay_events(loaded.events, ReplayController(speed=None)))
+
+What the pane shows outside itself (knobs, a status line) is the screen's: a screen that wants to
+follow the settings calls :meth:`SessionPane.feed` and looks at the same event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import Worker
+
+from workbench.core.events import (
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    CallStarted,
+    ErrorEvent,
+    Event,
+    ModelRequestStarted,
+    Notice,
+    SettingsChanged,
+    TextDelta,
+    ToolCallEmitted,
+    TurnFinished,
+    TurnStarted,
+)
+from workbench.core.timeline import TimelineModel
+from workbench.render.format import describe_changes
+from workbench.tui import format as fmt
+from workbench.tui.clock import SessionClock
+from workbench.tui.widgets.chat import ChatView, ToolChip
+from workbench.tui.widgets.details import CallDetails
+from workbench.tui.widgets.timeline import Timeline
+
+REFRESH_HZ = 20
+"""How often the timeline, details and totals redraw at most; events only mark them dirty."""
+
+
+class SessionPane(Horizontal):
+    """Chat (and whatever the screen puts under it) on the left; timeline, call, totals on the right."""
+
+    DEFAULT_CSS = """
+    SessionPane {
+        height: 1fr;
+        & > #left { width: 36%; min-width: 40; }
+        & > #right { width: 1fr; }
+        & #chat, & #timeline, & #details {
+            border: round $border-blurred;
+            border-title-color: $text-muted;
+            border-subtitle-color: $text-muted;  /* the timeline's legend, readable unfocused too */
+            &:focus-within { border: round $border; }
+        }
+        & #chat { height: 1fr; }
+        & #timeline { height: 2fr; }
+        & #details { height: 1fr; min-height: 8; }
+        & #totals { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        replay: bool = False,
+        under_chat: Iterable[Widget] = (),
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.replay = replay
+        """A recorded session: its events come at the recording's pace (nothing else differs)."""
+        self.model = TimelineModel()
+        self.clock = SessionClock()
+        """Session time for open bars; whoever feeds the pane sets its rate (0 while idle)."""
+        self.clock.rate = 0.0
+        self._under_chat = list(under_chat)
+        # Built here rather than looked up: feed() touches them for every event.
+        self.chat = ChatView(id="chat")
+        self.timeline = Timeline(self.model, self.clock.now, id="timeline")
+        self.details = CallDetails(id="details")
+        self.totals = Static("", id="totals")
+        self._details_dirty = False
+        self._totals_dirty = True
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="left"):
+            yield self.chat
+            yield from self._under_chat
+        with Vertical(id="right"):
+            yield self.timeline
+            yield self.details
+            yield self.totals
+
+    def on_mount(self) -> None:
+        self.chat.border_title = "Chat"
+        self.timeline.border_title = "Timeline"
+        self.details.border_title = "Call"
+        self.set_interval(1 / REFRESH_HZ, self._tick)
+
+    # -- events -----------------------------------------------------------------------------------
+
+    async def feed(self, event: Event) -> None:
+        """Apply one core event to the model and to every widget that shows it."""
+        self.clock.observe(event.t)
+        change = self.model.apply(event)
+        self.timeline.note(change)
+        selected = self.details.call_id
+        if selected is not None and (change.call_id == selected or selected in change.closed):
+            self._details_dirty = True
+        if change.session:
+            self._totals_dirty = True
+        chat = self.chat
+        match event:
+            case TurnStarted():
+                await chat.add_user(event.prompt)
+            case ModelRequestStarted():
+                await chat.new_response()
+            case TextDelta():
+                await chat.append_text(event.text)
+            case ToolCallEmitted() | CallQueued():
+                await chat.add_call(event.call_id, event.tool, event.args)
+            case CallStarted() | CallRetrying() | CallFinished():
+                row = self.model.call(event.call_id)
+                if row is not None:
+                    ran = row.done and row.started_t is not None
+                    chat.set_call_state(row.call_id, row.state, row.run_s if ran else None)
+            case TurnFinished():
+                for call_id in change.closed:
+                    chat.set_call_state(call_id, "cancelled")
+                await chat.end_turn()
+                if event.status != "completed":
+                    await chat.add_note(f"Turn {event.turn} {event.status}.", kind="warning")
+            case SettingsChanged():
+                changes = describe_changes(event.changes)
+                await chat.add_note(f"⚙ {changes} (from the next request or batch)")
+            case Notice():
+                await chat.add_note(event.message, kind=event.level)
+            case ErrorEvent():
+                await chat.add_note(f"{event.kind}: {event.message}", kind="error")
+                self.notify(event.message, title=event.kind, severity="error")
+            case _:
+                pass
+
+    def follow(self, events: AsyncIterable[Event], *, description: str = "session") -> Worker[None]:
+        """Feed every event of ``events`` in a worker of this pane; the clock runs meanwhile."""
+
+        async def run() -> None:
+            self.clock.rate = 1.0
+            try:
+                async for event in events:
+                    await self.feed(event)
+            finally:
+                self.clock.rate = 0.0
+                self.mark_totals()
+
+        return self.run_worker(
+            run(), group="follow", exclusive=True, exit_on_error=False, description=description
+        )
+
+    async def reset(self) -> None:
+        """A new session (another profile): empty model, timeline, transcript and details."""
+        self.model = TimelineModel()
+        self.clock.reset()
+        self.timeline.reset(self.model)
+        await self.chat.clear()
+        self.details.show(None, None, 0.0)
+        self._totals_dirty = True
+
+    async def add_note(self, text: str, *, kind: str = "info") -> None:
+        """A line in the transcript that is not an event (a welcome, why a file cannot load)."""
+        await self.chat.add_note(text, kind=kind)
+
+    def mark_totals(self) -> None:
+        self._totals_dirty = True
+
+    # -- the user's selection ---------------------------------------------------------------------
+
+    def on_timeline_call_selected(self) -> None:
+        self.show_selected()
+
+    def on_tool_chip_selected(self, event: ToolChip.Selected) -> None:
+        event.stop()
+        if self.timeline.select_call(event.call_id):
+            self.timeline.focus()
+
+    def show_selected(self) -> None:
+        """Show the call under the timeline's cursor in the details pane."""
+        row = self.timeline.selected_call()
+        batch = self.model.batch(row.batch_id) if row is not None else None
+        self.details.show(row, batch, self.clock.now())
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.redraw(busy=self.clock.rate > 0)
+
+    def redraw(self, *, busy: bool) -> None:
+        """Draw what changed since the last call; while ``busy`` the totals follow the clock."""
+        self.timeline.flush()
+        if self._details_dirty:
+            self._details_dirty = False
+            self.show_selected()
+        if self._totals_dirty or busy:
+            self._totals_dirty = False
+            self._show_totals()
+
+    def _show_totals(self) -> None:
+        totals = self.model.totals
+        failures = f" · [red]{totals.failures} failed[/]" if totals.failures else ""
+        # Most telling first: a narrow terminal cuts the end of the line. The line's size is fixed
+        # (DEFAULT_CSS), so no layout pass: this runs 20 times a second during a turn.
+        self.totals.update(
+            f"round trips {totals.round_trips} · {totals.calls} calls in {totals.batches} batches"
+            f"{failures} · model {fmt.seconds(totals.model_time_s)}"
+            f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
+            layout=False,
+        )

@@ -1,0 +1,199 @@
+"""What the live and the replay screen share: status line, knobs, one :class:`SessionPane`, footer,
+the keys every session screen has, and how a slash command finds the method that runs it.
+
+A screen runs the commands it has a method for: ``@handles(SomeCommand)`` marks it (a subclass of
+the command's class finds the same method, so ``@handles(KnobCommand)`` takes every knob). The help
+screen, the parser and the palette of a screen offer exactly those. To add a command, write its class
+in :mod:`workbench.tui.commands` and one ``@handles`` method on the screen that runs it (here, for
+every session screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from workbench.core.events import Event
+from workbench.core.timeline import TimelineModel
+from workbench.tui.commands import (
+    HelpCommand,
+    SlashCommand,
+    command_help,
+    is_command,
+    parse_command,
+)
+from workbench.tui.panes.session import SessionPane
+from workbench.tui.ports import Signals
+from workbench.tui.screens.palette import PaletteEntry, WorkbenchCommands
+from workbench.tui.widgets.chat import ToolChip
+from workbench.tui.widgets.key_footer import KeyFooter
+from workbench.tui.widgets.knobs import Knobs
+from workbench.tui.widgets.timeline import Timeline
+
+COMMON_BINDINGS: list[BindingType] = [
+    Binding("f1", "help", "Help"),
+    Binding("question_mark", "help", "Help", show=False),
+    Binding("f2", "focus('prompt')", "Prompt", show=False),
+    Binding("f3", "focus('timeline')", "Timeline", show=False),
+]
+"""The keys of every session screen."""
+
+C = TypeVar("C", bound=SlashCommand)
+S = TypeVar("S", bound="SessionScreen")
+Handler = Callable[[S, C], Awaitable[None]]
+
+
+def handles(kind: type[C]) -> Callable[[Handler[S, C]], Handler[S, C]]:
+    """Mark a screen method as what runs ``kind`` (and its subclasses) on that screen."""
+
+    def mark(method: Handler[S, C]) -> Handler[S, C]:
+        method.__dict__["handles"] = kind
+        return method
+
+    return mark
+
+
+class SessionScreen(Screen[None]):
+    """A screen that shows one session in a :class:`SessionPane` (subclassed, never used alone)."""
+
+    CSS_PATH = Path(__file__).with_name("session.tcss")
+    """Absolute: a relative path would be read beside each subclass's module."""
+    COMMANDS: ClassVar = {WorkbenchCommands}
+    BINDINGS: ClassVar[list[BindingType]] = []
+    """Each screen lists all its keys, :data:`COMMON_BINDINGS` among them, in footer order."""
+    PLACE: ClassVar[str] = "session screen"
+    """How the help screen names this screen's keys."""
+    command_handlers: ClassVar[dict[type[SlashCommand], str]] = {}
+    """Command class → name of the method that runs it here (collected from ``@handles``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[type[SlashCommand], str] = {}
+        for klass in reversed(cls.__mro__):  # a subclass's method overrides its base's
+            for attr, value in vars(klass).items():
+                kind = getattr(value, "__dict__", {}).get("handles")
+                if kind is not None:
+                    found[kind] = attr
+        cls.command_handlers = found
+
+    def __init__(self, *, signals: Signals, replay: bool) -> None:
+        super().__init__()
+        self.signals = signals
+        self.pane = SessionPane(replay=replay, under_chat=[self.compose_prompt()], id="body")
+        """The session's chat, timeline, call details and totals."""
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("workbench", id="status")
+        yield Knobs(id="knobs")
+        yield from self.compose_controls()
+        yield self.pane
+        yield KeyFooter()
+
+    def compose_controls(self) -> Iterator[Widget]:
+        """Between the knobs and the pane (the replay bar)."""
+        yield from ()
+
+    def compose_prompt(self) -> Input:
+        """Under the chat."""
+        raise NotImplementedError
+
+    @property
+    def knobs(self) -> Knobs:
+        return self.query_one("#knobs", Knobs)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#status", Static)
+
+    @property
+    def model(self) -> TimelineModel:
+        return self.pane.model
+
+    async def feed(self, event: Event) -> None:
+        """Apply one core event to the pane (and what else on the screen follows it)."""
+        await self.pane.feed(event)
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    @classmethod
+    def known_commands(cls) -> list[type[SlashCommand]]:
+        """The command classes this screen runs, ``@handles`` subclasses included."""
+        from workbench.tui.commands import COMMANDS
+
+        return [k for k in COMMANDS.values() if cls._handler_name(k) is not None]
+
+    @classmethod
+    def _handler_name(cls, kind: type[SlashCommand]) -> str | None:
+        for base in kind.__mro__:
+            name = cls.command_handlers.get(base)
+            if name is not None:
+                return name
+        return None
+
+    def parse(self, text: str) -> SlashCommand:
+        """Parse a typed command against what this screen runs (raises ``CommandError``)."""
+        return parse_command(text, tools=self.tool_names(), known=self.known_commands())
+
+    def tool_names(self) -> list[str]:
+        """The tools ``/fault`` may name (empty: any)."""
+        return []
+
+    async def run_command(self, command: SlashCommand) -> None:
+        """Do what a slash command or a palette entry asks."""
+        name = self._handler_name(type(command))
+        if name is None:
+            self.notify(f"{command.usage} is not available here.", severity="warning")
+            return
+        await getattr(self, name)(command)
+
+    def palette_entries(self) -> Iterator[PaletteEntry]:
+        """What the command palette offers on this screen: (title, help, command or action)."""
+        yield "Help: keys and commands", "Every binding and slash command", HelpCommand()
+
+    async def submit_command(self, prompt: Input) -> bool:
+        """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
+        text = prompt.value.strip()
+        if not is_command(text):
+            return False
+        from workbench.tui.commands import CommandError
+
+        try:
+            command = self.parse(text)
+        except CommandError as exc:
+            self.notify(str(exc), title="Command", severity="error")
+            return True  # the text stays in the prompt, to be fixed
+        prompt.clear()
+        await self.run_command(command)
+        return True
+
+    @handles(HelpCommand)
+    async def _help(self, command: HelpCommand) -> None:
+        self.action_help()
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from workbench.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.help_bindings(), command_help(self.known_commands())))
+
+    def help_bindings(self) -> list[tuple[str, list[BindingType]]]:
+        """Every key that works on this screen, by where it works."""
+        return [
+            ("anywhere", list(self.app.BINDINGS)),
+            (self.PLACE, list(type(self).BINDINGS)),
+            ("timeline", list(Timeline.BINDINGS)),
+            ("tool chip", list(ToolChip.BINDINGS)),
+        ]
+
+    def on_knobs_invalid(self, event: Knobs.Invalid) -> None:
+        self.notify(event.message, severity="error")

@@ -1,0 +1,369 @@
+"""The live screen: a runtime, the prompt, the knobs, and its slash commands.
+
+The runtime starts in a worker after the first paint and is replaced on a profile switch (a new
+session). The prompt stays enabled meanwhile: typing ahead is fine, sending waits for the runtime.
+Turns run in :class:`~workbench.tui.screens.turns.TurnRunner`; what a command does is a ``@handles``
+method below (see :mod:`workbench.tui.screens.base`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+from textual.worker import Worker
+
+from workbench import gcpolicy
+from workbench.core.events import Event, SettingsChanged, TurnStatus
+from workbench.session.format import SessionFileError
+from workbench.tui.commands import (
+    ConcurrencyCommand,
+    FaultCommand,
+    KnobCommand,
+    MaxCommand,
+    ModeCommand,
+    ParallelCommand,
+    ProfileCommand,
+    ReplayCommand,
+    TimeoutCommand,
+)
+from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, SettingsUpdate, Signals
+from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
+from workbench.tui.screens.palette import PaletteEntry
+from workbench.tui.screens.turns import TurnPorts, TurnRunner
+from workbench.tui.widgets.knobs import Knobs
+
+READY_PLACEHOLDER = "Ask something, or /help"
+MAX_CHOICES = (1, 2, 4, 8, 16, 64)
+TIMEOUT_CHOICES: tuple[float | None, ...] = (None, 0.5, 1.0, 5.0, 30.0)
+
+
+class LiveScreen(SessionScreen):
+    AUTO_FOCUS = "#prompt"
+    """The prompt, typeable while the runtime starts."""
+    PLACE: ClassVar[str] = "live session"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_turn", "Cancel turn"),
+        *COMMON_BINDINGS,
+    ]
+
+    def __init__(
+        self,
+        *,
+        profile: str | None,
+        runtime_factory: RuntimeFactory,
+        profile_lister: ProfileLister,
+        signals: Signals,
+        replay_speed: float | None = 1.0,
+    ) -> None:
+        super().__init__(signals=signals, replay=False)
+        self.profile_name = profile
+        self.runtime_factory = runtime_factory
+        self.profile_lister = profile_lister
+        self.replay_speed = replay_speed
+        """The speed a replay opened from here starts at."""
+        self.runtime: RuntimeLike | None = None
+        self.starting: str | None = None
+        """The profile being started, while a runtime starts."""
+        self.turns = TurnRunner(
+            TurnPorts(
+                feed=self.feed,
+                note=self._error_note,
+                notify=self.notify,
+                run_worker=self._run_worker,
+                started=self._turn_started,
+                finished=self._turn_finished,
+            )
+        )
+
+    def compose_prompt(self) -> Input:
+        return Input(id="prompt", placeholder="Starting…")
+
+    @property
+    def prompt(self) -> Input:
+        return self.query_one("#prompt", Input)
+
+    def on_mount(self) -> None:
+        self.start(self.profile_name)
+
+    async def on_unmount(self) -> None:
+        if self.runtime is not None:
+            runtime, self.runtime = self.runtime, None
+            await runtime.aclose()
+
+    async def feed(self, event: Event) -> None:
+        await self.pane.feed(event)
+        if isinstance(event, SettingsChanged):
+            self.knobs.show(event.settings)
+
+    def tool_names(self) -> list[str]:
+        return list(self.runtime.tool_names) if self.runtime is not None else []
+
+    def _run_worker(self, work: Coroutine[Any, Any, None], group: str) -> Worker[None]:
+        return self.run_worker(
+            work, group=group, exclusive=True, exit_on_error=False, description=group
+        )
+
+    # -- the runtime ------------------------------------------------------------------------------
+
+    def start(self, profile: str | None) -> None:
+        """Start (or switch to) a profile's runtime in the background, after the next paint: its
+        imports and profile files take ~100 ms of CPU that the first frame need not wait for."""
+        self.starting = profile or "the default profile"
+        self.prompt.placeholder = f"Starting {self.starting}…"
+        self.call_after_refresh(lambda: self._run_worker(self._start(profile), "runtime"))
+
+    async def _start(self, profile: str | None) -> None:
+        try:
+            await self._install(profile)
+        except asyncio.CancelledError:
+            raise  # a newer start replaced this one (the worker is exclusive) and owns the state
+        except Exception:
+            self.starting = None
+            raise
+        self.starting = None
+
+    async def _install(self, profile: str | None) -> None:
+        try:
+            runtime = await self.runtime_factory(profile)
+        except (
+            Exception
+        ) as exc:  # the runtime boundary: a bad profile or provider is shown, not fatal
+            if isinstance(exc, SessionFileError):
+                # The --record path: only the first start uses it, so a /profile starts a session
+                # recorded to the default place.
+                title = "Cannot record the session"
+                message = f"{exc}. /profile {profile or 'local'} starts one recorded to the default place."
+                hint = f"No session: /profile {profile or 'local'} starts one"
+            else:
+                title, message = "Cannot start the profile", str(exc)
+                hint = "No runtime: pick a working profile (/profile NAME)"
+            self.notify(message, title=title, severity="error", timeout=10)
+            self.prompt.placeholder = hint if self.runtime is None else READY_PLACEHOLDER
+            return
+        old, self.runtime = self.runtime, runtime
+        self.turns.watch(runtime)
+        if old is not None:
+            gcpolicy.thaw()  # the old session's objects are about to become garbage
+            await old.aclose()
+            await self.pane.reset()
+        self._show_status(runtime)
+        self.prompt.placeholder = READY_PLACEHOLDER
+        await self.knobs.configure(
+            profile_label=runtime.profile.name,
+            capabilities=runtime.capabilities,
+            tools=list(runtime.tool_names),
+            settings=runtime.settings,
+        )
+        await self.pane.add_note(_welcome(runtime))
+        self.signals.runtime_ready.set()
+
+    def _show_status(self, runtime: RuntimeLike) -> None:
+        profile = runtime.profile
+        # The scripted type's model is "scripted" again: say it once.
+        model = f" · {profile.model}" if profile.model and profile.model != profile.type else ""
+        self.status.update(
+            Text.assemble(
+                ("workbench ", "bold"),
+                ("● live ", "bold green"),
+                f"{profile.name} · {profile.type}{model}",
+                ("  session ", "dim"),
+                (_tilde(runtime.session_path), "dim"),
+            )
+        )
+
+    def switch_profile(self, name: str) -> None:
+        if self.turns.running:
+            self.notify(
+                "Wait for the turn to finish (or Esc) before switching.", severity="warning"
+            )
+            return
+        self.start(name)
+
+    async def _pick_profile(self) -> None:
+        from workbench.tui.screens.profiles import ProfilePicker
+
+        try:
+            entries = await asyncio.to_thread(self.profile_lister)
+        except Exception as exc:  # the worker boundary: listing reads user files
+            self.notify(str(exc), title="Cannot list profiles", severity="error")
+            return
+        current = self.runtime.profile.name if self.runtime is not None else None
+        choice = await self.app.push_screen_wait(ProfilePicker(entries, current=current))
+        if choice is not None and choice != current:
+            self.switch_profile(choice)
+
+    # -- turns ------------------------------------------------------------------------------------
+
+    class TurnCompleted(Message):
+        """A turn ended (completed, cancelled or failed); tests wait on this rather than sleep."""
+
+        def __init__(self, status: TurnStatus) -> None:
+            super().__init__()
+            self.status = status
+
+    def _turn_started(self) -> None:
+        self.signals.turn_completed.clear()
+        self.pane.clock.rate = 1.0
+
+    def _turn_finished(self, status: TurnStatus) -> None:
+        self.pane.clock.rate = 0.0
+        self.pane.mark_totals()
+        self.post_message(self.TurnCompleted(status))
+        self.signals.turn_completed.set()
+
+    async def _error_note(self, text: str) -> None:
+        await self.pane.add_note(text, kind="error")
+
+    @on(Input.Submitted, "#prompt")
+    async def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in the prompt: a slash command, or a message that starts a turn."""
+        prompt = event.input
+        if await self.submit_command(prompt):
+            return
+        text = prompt.value.strip()
+        if not text:
+            return
+        if self.starting is not None:
+            self.notify(
+                f"Starting {self.starting}… Send the prompt once it is ready.", severity="warning"
+            )
+            return
+        if self.runtime is None:
+            self.notify(
+                "No profile is running: pick one that works with /profile NAME (e.g. /profile local).",
+                severity="warning",
+            )
+            return
+        if self.turns.running:
+            self.notify("A turn is running: wait, or press Esc to cancel it.", severity="warning")
+            return
+        prompt.clear()
+        self.turns.start(self.runtime, text)
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    async def apply_update(self, update: SettingsUpdate) -> None:
+        """Change settings on the runtime. During a turn the change reaches the pane through the
+        turn (the runtime emits it there); otherwise it is fed here. Either way, once."""
+        if self.runtime is None:
+            self.notify("Settings cannot change before the runtime starts.", severity="warning")
+            return
+        try:
+            changed = self.runtime.update_settings(**update)
+        except ValueError as exc:
+            self.notify(str(exc), title="Setting refused", severity="error")
+            self.knobs.show(self.runtime.settings)
+            return
+        if not self.turns.tap.active:
+            await self.feed(changed)
+
+    @on(Knobs.Changed)
+    async def _knob_changed(self, event: Knobs.Changed) -> None:
+        await self.apply_update(event.update)
+
+    @on(Knobs.ProfileRequested)
+    def _profile_requested(self) -> None:
+        self.action_pick_profile()
+
+    # -- commands and keys ------------------------------------------------------------------------
+
+    @handles(KnobCommand)
+    async def _knob(self, command: KnobCommand) -> None:
+        await self.apply_update(command.update())
+
+    @handles(ProfileCommand)
+    async def _profile(self, command: ProfileCommand) -> None:
+        self.switch_profile(command.profile)
+
+    @handles(ReplayCommand)
+    async def _replay(self, command: ReplayCommand) -> None:
+        await self.open_replay(command.path)
+
+    async def open_replay(self, path: Path) -> None:
+        from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+
+        await self.app.push_screen(
+            ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
+        )
+
+    def action_cancel_turn(self) -> None:
+        """Esc: cancel the running turn."""
+        self.turns.cancel(self.runtime)
+
+    def action_pick_profile(self) -> None:
+        """Open the profile picker; the listing reads user files, so it runs in a thread."""
+        self._run_worker(self._pick_profile(), "profiles")
+
+    def palette_entries(self) -> Iterator[PaletteEntry]:
+        yield from super().palette_entries()
+        runtime = self.runtime
+        yield "Switch profile…", "Pick another profile (starts a new session)", "pick_profile"
+        yield "Cancel the running turn", "Esc", "cancel_turn"
+        if runtime is None:
+            return
+        knob = runtime.capabilities.parallel_knob or "not available"
+        for on_ in (True, False):
+            yield (
+                f"Parallel emission: {'on' if on_ else 'off'}",
+                f"Provider knob: {knob}",
+                ParallelCommand(on_),
+            )
+        if runtime.capabilities.supports_function_calling_mode:
+            for mode in ("AUTO", "ANY", "NONE"):
+                yield (
+                    f"Function-calling mode: {mode}",
+                    "From the next model request",
+                    ModeCommand(mode),
+                )
+        for on_ in (True, False):
+            yield (
+                f"Concurrency: {'on' if on_ else 'off'}",
+                "Run a batch's calls concurrently",
+                ConcurrencyCommand(on_),
+            )
+        for n in MAX_CHOICES:
+            yield f"Max concurrent tools: {n}", "Cap on calls running at once", MaxCommand(n)
+        for seconds in TIMEOUT_CHOICES:
+            label = "off" if seconds is None else f"{seconds:g}s"
+            yield (
+                f"Tool timeout: {label}",
+                "Per-call timeout, from the next batch",
+                TimeoutCommand(seconds),
+            )
+        for tool in runtime.tool_names:
+            for preset in ("slow", "flaky", "hang", "off"):
+                yield (
+                    f"Fault {tool}: {preset}",
+                    "Inject a fault into this tool",
+                    FaultCommand(tool, preset),
+                )
+
+
+def _tilde(path: Path | None) -> str:
+    """``~/.local/share/…`` rather than the whole home directory: the status line is one line."""
+    if path is None:
+        return "not recorded"
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def _welcome(runtime: RuntimeLike) -> str:
+    """What to try first, under the profile's name, in an empty transcript."""
+    profile = runtime.profile
+    return (
+        f"Profile {profile.name} ({profile.type}). Try:\n"
+        "  What's the weather in Tokyo and New York, and the time in Paris?\n"
+        '  sleep(ms=400), sleep(ms=400), fail(message="boom"), hang()\n'
+        "Then turn the knobs above (or /parallel, /concurrency, /max, /timeout, /fault) and ask again."
+        " Esc cancels a turn; F1 lists everything."
+    )
