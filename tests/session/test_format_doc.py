@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from tests.session.samples import PROFILE, session_events
+from tests.fabricate import PROFILE, session_events
 from workbench.core.events import BatchStats, TurnStats
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings, Fault, RunSettings
@@ -68,4 +68,4 @@ def test_the_plain_json_example_reads_a_real_session(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(script), str(path)], capture_output=True, text=True, check=True
     )
-    assert result.stdout == "b1: 3 calls in 0.41s, 2.7x speed-up\n"
+    assert result.stdout == "b1: 3 calls in 0.39s, 1.4x speed-up\n"

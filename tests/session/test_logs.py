@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.session.samples import session_events
+from tests.fabricate import session_events
 from workbench.logs import (
     EventLogger,
     configure_logging,
@@ -69,7 +69,7 @@ def test_event_logger_writes_batches_failures_and_errors_only(
     assert finished["tools"] == ["weather", "search", "slow_lookup"]
     assert finished["calls"] == 3
     assert finished["failures"] == 1
-    assert finished["wall_s"] == 0.41
+    assert finished["wall_s"] == 0.39
     assert records[1]["status"] == "timeout"
     assert records[4]["kind"] == "rate_limit"
     assert records[4]["level"] == "error"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.session.samples import PROFILE, session_events
+from tests.fabricate import PROFILE, session_events
 from workbench.core.events import TurnStarted
 from workbench.session import (
     SessionFileError,

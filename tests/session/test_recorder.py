@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.session.samples import PROFILE, session_events
+from tests.fabricate import PROFILE, session_events
 from workbench.core.events import CallQueued, ErrorEvent, TextDelta
 from workbench.session import (
     FORMAT_NAME,
@@ -187,7 +187,7 @@ def test_a_killed_process_leaves_a_loadable_file(tmp_path: Path) -> None:
         f"""
         import os
         from pathlib import Path
-        from tests.session.samples import PROFILE, session_events
+        from tests.fabricate import PROFILE, session_events
         from workbench.session import SessionRecorder
 
         recorder = SessionRecorder.create(Path({str(path)!r}), profile=PROFILE, max_delay_s=3600)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from tests.session.samples import session_events
+from tests.fabricate import session_events
 from workbench.core.events import BatchFinished, Event, TextDelta
 from workbench.session import ReplayController, replay_events
 

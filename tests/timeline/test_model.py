@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from tests.timeline.factory import C, batch_events, call_id, emitted_events, one_batch_turn
+from tests.fabricate import C, batch_events, call_id, emitted_events, one_batch_turn
 from workbench.core.events import (
     BatchFinished,
     CallFinished,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from tests.timeline.factory import C, batch_events, one_batch_turn
+from tests.fabricate import C, batch_events, one_batch_turn
 from workbench.core.events import (
     EVENT_ADAPTER,
     ErrorEvent,
@@ -20,8 +20,9 @@ from workbench.core.events import (
 )
 from workbench.core.settings import ExecutionSettings, Fault, RunSettings
 from workbench.core.timeline import BatchGroup, TimelineModel
-from workbench.render.batch import WAIT, render_batch
-from workbench.render.format import format_args, format_duration, format_settings
+from workbench.render.bars import WAIT
+from workbench.render.batch import render_batch
+from workbench.render.format import format_args, format_settings
 from workbench.render.printer import TerminalPrinter
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -82,7 +83,7 @@ def test_a_concurrent_turn_prints_text_the_batch_block_and_totals() -> None:
         "All sunny.\n"
         "↳ model 200 ms · no calls\n"
         "\n"
-        "2 round trips · model 0.50 s · tools 0.25 s · wall 0.75 s\n"
+        "2 round trips · model 500 ms · tools 251 ms · wall 751 ms\n"
         "  tokens 812 in / 96 out\n"
     )
 
@@ -121,7 +122,7 @@ def test_the_legend_is_printed_once_above_the_first_batch_only() -> None:
 
 def test_a_turn_that_did_not_complete_says_so() -> None:
     text = printed(one_batch_turn(TROUBLE, settings=TROUBLE_SETTINGS, status="cancelled"))
-    assert text.endswith("  tokens 812 in / 96 out · cancelled\n")
+    assert text.endswith("wall 1 s · tokens 812 in / 96 out\n  cancelled\n")
 
 
 def test_settings_notices_and_errors_print_on_their_own_lines() -> None:
@@ -208,25 +209,6 @@ def test_an_open_batch_renders_up_to_its_latest_event_without_a_clock() -> None:
         "  batch b1 · 2 calls · wall 200 ms · sum 200 ms · speedup 1.00× · peak 1",
         "    waited 200 ms · failures 0 · sequential, timeout 30 s",
     ]
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0.0, "0 ms"),
-        (0.0002, "<1 ms"),
-        (0.251, "251 ms"),
-        (0.9996, "1 s"),
-        (1.4, "1.4 s"),
-        (2.345, "2.35 s"),
-        (12.54, "12.5 s"),
-        (125, "2m 05s"),
-        (7300, "2h 01m"),
-        (-1, "0 ms"),
-    ],
-)
-def test_format_duration(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
 
 
 def test_format_args_is_short_and_unambiguous() -> None:

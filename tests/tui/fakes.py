@@ -14,7 +14,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any, TypeVar
 
-from tests.tui.synthetic import CallSpec, Round, Script
+from tests.fabricate import CallSpec, Round, Script
 from workbench.core.events import (
     BatchFinished,
     CallFinished,

@@ -18,32 +18,32 @@ from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.live import LiveScreen
 
 
+@dataclass(frozen=True, slots=True)
+class EchoCommand(SlashCommand):
+    name: ClassVar[str] = "echo"
+    usage: ClassVar[str] = "/echo WORD"
+    help: ClassVar[str] = "Say a word back"
+    word: str
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls(args[0])
+
+
 @pytest.fixture
-def echo() -> Iterator[type[SlashCommand]]:
-    @command
-    @dataclass(frozen=True, slots=True)
-    class EchoCommand(SlashCommand):
-        name: ClassVar[str] = "echo"
-        usage: ClassVar[str] = "/echo WORD"
-        help: ClassVar[str] = "Say a word back"
-        word: str
-
-        @classmethod
-        def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-            return cls(args[0])
-
-    yield EchoCommand
+def echo() -> Iterator[type[EchoCommand]]:
+    yield command(EchoCommand)  # what the decorator does when the class is written
     del COMMANDS["echo"]
 
 
 async def test_a_new_command_is_parsed_listed_and_run(
-    echo: type[SlashCommand], factory: FakeFactory
+    echo: type[EchoCommand], factory: FakeFactory
 ) -> None:
     heard: list[str] = []
 
     class EchoScreen(LiveScreen):
         @handles(echo)
-        async def _echo(self, command: SlashCommand) -> None:
+        async def _echo(self, command: EchoCommand) -> None:
             heard.append(command.word)
 
     app = create_app(runtime_factory=factory, profile_lister=fake_profiles)

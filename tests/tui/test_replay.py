@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Label
 
+from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import SIZE, ready, region_text, submit, wait_for
 from tests.tui.fakes import FakeFactory, fake_profiles
-from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from workbench.core.events import Event
 from workbench.session import SessionRecorder
 from workbench.tui.app import WorkbenchApp, create_app

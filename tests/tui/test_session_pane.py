@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 
+from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import region_text
-from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from workbench.core.events import Event
 from workbench.tui.panes.session import SessionPane
 

@@ -13,9 +13,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import SIZE, WAIT_S
 from tests.tui.fakes import FakeFactory, fake_profiles
-from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from tests.tui.test_replay import write_session
 from workbench.core.events import Event
 from workbench.tui.app import WorkbenchApp, create_app

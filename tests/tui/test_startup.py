@@ -85,6 +85,14 @@ def test_first_frame_imports_neither_markdown_nor_the_runtime() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_importing_the_app_does_no_work() -> None:
+    # Freezing the collector belongs to starting the app, not to importing it (an embedding
+    # process, a test collector or a docs build imports it too).
+    code = "import gc, workbench.tui.app; print(gc.get_freeze_count())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
 class UnrecordableFirstStart(FakeFactory):
     """The first start fails on its --record path; later ones record to the default place."""
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.style import Style
 from textual.app import App, ComposeResult
 
-from tests.tui.synthetic import CallSpec, Round, Script
+from tests.fabricate import CallSpec, Round, Script
 from workbench.core.settings import ExecutionSettings
 from workbench.core.timeline import BatchGroup, TimelineModel
+from workbench.render.bars import Axis
 from workbench.tui.widgets import timeline_rows as rows
 from workbench.tui.widgets.timeline import Timeline
 
@@ -28,18 +29,18 @@ def test_the_status_says_how_a_call_ended() -> None:
     batch = batch_of(
         CallSpec("a", {}, 0.0, 0.32),
         CallSpec("b", {}, 0.0, 0.6, status="timeout"),
-        CallSpec("c", {}, 0.0, 0.7, status="error", retries=(0.2, 0.4)),
+        CallSpec("c", {}, 0.0, 0.7, status="error", retries=((0.2, 0.3), (0.4, 0.5))),
         CallSpec("d", {}, None, 0.7, status="cancelled"),
     )
     statuses = [rows.call_status(row, 10.0, 0)[0] for row in batch.calls]
-    assert statuses == ["✓ 0.32s", "◷ timeout 0.60s", "✗ error 0.70s ×3", "⊘ not run"]
+    assert statuses == ["✓ 320 ms", "◷ timeout 600 ms", "✗ error 700 ms ×3", "⊘ not run"]
     assert all(len(text) <= rows.STATUS_WIDTH for text in statuses)
 
 
 def test_only_a_real_wait_for_a_slot_is_drawn() -> None:
     batch = batch_of(CallSpec("quick", {}, 0.002, 0.5), CallSpec("queued", {}, 0.3, 0.5))
     start, end = batch.axis()
-    axis = rows.Axis(start, end, 50)  # 10 ms a cell
+    axis = Axis(start, end, 50)  # 10 ms a cell
     quick, queued = (
         "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)) for r in batch.calls
     )
@@ -55,7 +56,7 @@ def test_the_header_puts_failures_before_timings_and_the_axis_line_the_settings(
     )
     header = "".join(s.text for s in rows.batch_header(batch, 1.0, plain))
     assert header.index("1 error") < header.index("1 timeout") < header.index("wall")
-    assert rows.settings_label(batch, 40) == "concurrent ≤2 · timeout 0.3s"
+    assert rows.settings_label(batch, 40) == "concurrent ≤2 · timeout 0.3 s"
     assert rows.settings_label(batch, 12) == "concurrent …"
 
 
@@ -102,3 +103,23 @@ def test_arguments_read_as_the_terminal_printer_writes_them() -> None:
         None,
     ):
         assert fmt.args(arguments) == format_args(arguments)
+
+
+def test_the_app_draws_a_call_as_the_terminal_does() -> None:
+    # One drawing of a call (render.bars) for both: retries, backoff and how it ended.
+    from workbench.render.batch import render_batch
+
+    batch = batch_of(
+        CallSpec("a", {}, 0.0, 0.6, status="error", retries=((0.2, 0.3), (0.4, 0.5))),
+        CallSpec("b", {}, 0.1, 0.5, status="timeout"),
+    )
+    start, end = batch.axis()
+    printed = [line.split()[1] for line in render_batch(batch, 60, False)[:2]]
+    width = len(printed[0])
+    axis = Axis(start, end, width)
+    drawn = [
+        "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)).rstrip() for r in batch.calls
+    ]
+    assert drawn == printed
+    assert "↻" in drawn[0] and "·" in drawn[0] and drawn[0].endswith("✗")
+    assert drawn[1].endswith("◷")

@@ -7,7 +7,7 @@ import sys
 
 from textual.app import App, ComposeResult
 
-from tests.tui.synthetic import CallSpec, Round, Script, concurrent_turn
+from tests.fabricate import CallSpec, Round, Script, concurrent_turn
 from workbench.core.events import CallQueued, CallStarted
 from workbench.core.timeline import TimelineModel
 from workbench.tui.widgets.timeline import Timeline
@@ -75,7 +75,7 @@ async def test_running_calls_grow_with_the_clock_and_show_a_spinner() -> None:
         await pilot.pause()
         lines = [timeline.render_line(y).text for y in range(timeline.size.height)]
         row = next(line for line in lines if "fetch url=x" in line)
-        assert "█" in row and "1.00s" in row
+        assert "█" in row and "1 s" in row
         assert "0/1 done" in "\n".join(lines)
 
 

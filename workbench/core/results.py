@@ -6,16 +6,13 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
+from workbench.core.figures import setting_seconds
+
 MAX_RESULT_CHARS = 64_000
 
 
 class JunkResultError(TypeError):
     """A tool returned something that cannot be sent to a model."""
-
-
-def seconds(value: float) -> str:
-    """``30`` → ``30 s``, ``0.5`` → ``0.5 s``: how timeouts are named in messages."""
-    return f"{value:g} s"
 
 
 def result_text(value: Any) -> str:
@@ -36,7 +33,7 @@ def result_text(value: Any) -> str:
 
 
 def timeout_text(tool: str, timeout_s: float) -> str:
-    return f"Error: tool '{tool}' timed out after {seconds(timeout_s)}"
+    return f"Error: tool '{tool}' timed out after {setting_seconds(timeout_s)}"
 
 
 def raised_text(tool: str, exc: BaseException) -> str:

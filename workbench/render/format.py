@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from workbench.core.results import seconds
+from workbench.core.figures import setting_seconds
 from workbench.core.settings import ExecutionSettings
 
 Style = Literal["bold", "dim", "green", "red", "yellow", "grey", "cyan"]
@@ -31,37 +31,6 @@ def paint(text: str, style: Style | None, color: bool) -> str:
     if not color or style is None or not text:
         return text
     return f"\x1b[{_SGR[style]}m{text}{RESET}"
-
-
-def format_duration(seconds: float) -> str:
-    """A duration for people: ``0 ms``, ``251 ms``, ``1.4 s``, ``12.5 s``, ``2m 05s``."""
-    s = max(0.0, seconds)
-    if s < 1.0:
-        ms = s * 1000.0
-        if ms == 0.0:
-            return "0 ms"
-        if ms < 0.5:
-            return "<1 ms"
-        if round(ms) < 1000:
-            return f"{round(ms)} ms"
-    if s < 10.0:
-        return f"{_trim(f'{s:.2f}')} s"
-    if s < 59.95:
-        return f"{_trim(f'{s:.1f}')} s"
-    minutes, secs = divmod(round(s), 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
-
-
-def format_seconds(seconds: float) -> str:
-    """Seconds with two decimals (``0.94 s``): session totals, where one unit reads best."""
-    return f"{max(0.0, seconds):.2f} s"
-
-
-def _trim(number: str) -> str:
-    return number.rstrip("0").rstrip(".") if "." in number else number
 
 
 def truncate(text: str, width: int) -> str:
@@ -89,11 +58,14 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def format_settings(settings: ExecutionSettings, *, eager: bool = False) -> str:
-    """How a batch ran: ``concurrent ≤10, timeout 30 s`` or ``sequential, no timeout``."""
+def format_settings(settings: ExecutionSettings, *, eager: bool = False, sep: str = ", ") -> str:
+    """How a batch ran: ``concurrent ≤10, timeout 30 s`` or ``sequential, no timeout`` (the app
+    joins the parts with ``" · "``)."""
     parts = [f"concurrent ≤{settings.max_concurrent}" if settings.concurrent else "sequential"]
     parts.append(
-        "no timeout" if settings.timeout_s is None else f"timeout {seconds(settings.timeout_s)}"
+        "no timeout"
+        if settings.timeout_s is None
+        else f"timeout {setting_seconds(settings.timeout_s)}"
     )
     if settings.retries:
         parts.append(f"retries {settings.retries}")
@@ -102,7 +74,7 @@ def format_settings(settings: ExecutionSettings, *, eager: bool = False) -> str:
         parts.append("faults on " + ", ".join(faulty))
     if eager:
         parts.append("eager")
-    return ", ".join(parts)
+    return sep.join(parts)
 
 
 def plural(count: int, word: str) -> str:
@@ -179,7 +151,7 @@ def describe_changes(changes: dict[str, Any]) -> str:
         elif value is None:
             shown = "off"
         elif key == "execution.timeout_s":
-            shown = seconds(float(value))
+            shown = setting_seconds(float(value))
         else:
             shown = str(value)
         parts.append(f"{name} {shown}")

@@ -23,13 +23,12 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
+from workbench.core.figures import duration
 from workbench.core.timeline import TimelineModel
 from workbench.render.batch import render_batch, render_legend
 from workbench.render.format import (
     Style,
     describe_changes,
-    format_duration,
-    format_seconds,
     paint,
     plural,
     wrap_pieces,
@@ -126,7 +125,7 @@ class TerminalPrinter:
     # -- what each event prints --------------------------------------------------------------------
 
     def _model_line(self, event: ModelResponseFinished) -> None:
-        parts = [f"↳ model {format_duration(event.duration_s)}"]
+        parts = [f"↳ model {duration(event.duration_s)}"]
         parts.append(plural(event.calls, "call") if event.calls else "no calls")
         span = self.model.span(event.round_trip)
         if span is not None and span.emission is not None and not span.emission.parallel:
@@ -149,9 +148,9 @@ class TerminalPrinter:
         stats = event.stats
         pieces: list[tuple[str, Style | None]] = [
             (plural(stats.round_trips, "round trip"), None),
-            (f"model {format_seconds(stats.model_time_s)}", None),
-            (f"tools {format_seconds(stats.tool_time_s)}", None),
-            (f"wall {format_seconds(stats.wall_s)}", None),
+            (f"model {duration(stats.model_time_s)}", None),
+            (f"tools {duration(stats.tool_time_s)}", None),
+            (f"wall {duration(stats.wall_s)}", None),
             (f"tokens {stats.usage.input_tokens} in / {stats.usage.output_tokens} out", None),
         ]
         if event.status != "completed":

@@ -1,27 +1,30 @@
-"""Short human formats for times, token counts and settings, shared by every widget."""
+"""Short human formats for the app's widgets: token counts, emission settings, axis ticks.
+
+Durations and a batch's settings are written as the terminal printer writes them, by the same
+functions (:func:`workbench.core.figures.duration`, :func:`workbench.render.format.format_settings`),
+so the app and ``workbench run`` show a call with the same figures.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from workbench.core.figures import duration
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
-from workbench.render.format import format_args
+from workbench.render.format import format_args, format_settings
 
-
-def seconds(value: float | None) -> str:
-    """``12ms``, ``0.41s``, ``12.3s``, ``2m05s``; ``–`` for unknown."""
-    if value is None or math.isnan(value):
-        return "–"
-    if value < 0.0995:
-        return f"{value * 1000:.0f}ms"
-    if value < 10:
-        return f"{value:.2f}s"
-    if value < 60:
-        return f"{value:.1f}s"
-    minutes, rest = divmod(round(value), 60)
-    return f"{minutes}m{rest:02d}s"
+__all__ = [
+    "args",
+    "count",
+    "duration",
+    "emission",
+    "execution",
+    "nice_step",
+    "tick_label",
+    "tokens",
+]
 
 
 def args(arguments: dict[str, Any] | None) -> str:
@@ -43,15 +46,8 @@ def count(n: int) -> str:
 
 
 def execution(settings: ExecutionSettings) -> str:
-    """What a batch ran under, in one line: ``concurrent ≤4 · timeout 30s · faults: search slow``."""
-    parts = [f"concurrent ≤{settings.max_concurrent}" if settings.concurrent else "sequential"]
-    parts.append("no timeout" if settings.timeout_s is None else f"timeout {settings.timeout_s:g}s")
-    if settings.retries:
-        parts.append(f"retries {settings.retries}")
-    active = [name for name, fault in settings.faults.items() if fault.active]
-    if active:
-        parts.append("faults: " + ", ".join(active))
-    return " · ".join(parts)
+    """What a batch ran under, in one line: ``concurrent ≤4 · timeout 30 s · faults on search``."""
+    return format_settings(settings, sep=" · ")
 
 
 def emission(settings: EmissionSettings | None) -> str:

@@ -229,7 +229,7 @@ class SessionPane(Horizontal):
         # (DEFAULT_CSS), so no layout pass: this runs 20 times a second during a turn.
         self.totals.update(
             f"round trips {totals.round_trips} · {totals.calls} calls in {totals.batches} batches"
-            f"{failures} · model {fmt.seconds(totals.model_time_s)}"
-            f" · tools {fmt.seconds(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
+            f"{failures} · model {fmt.duration(totals.model_time_s)}"
+            f" · tools {fmt.duration(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
             layout=False,
         )

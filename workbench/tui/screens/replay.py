@@ -189,7 +189,7 @@ class ReplayScreen(SessionScreen):
         self.pane.clock.rate = 0.0 if done or controller.paused or speed is None else speed
         position = f"event {controller.released:,}/{self._total:,}"
         if controller.position_t is not None:
-            position += f" · t={fmt.seconds(controller.position_t)}"
+            position += f" · t={fmt.duration(controller.position_t)}"
         if done:
             position += " · end"
         self.bar.show(speed=speed, paused=controller.paused, position=position)

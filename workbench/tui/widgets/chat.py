@@ -101,7 +101,7 @@ class ToolChip(Widget, can_focus=True):
         text.append(self.tool, style="bold")
         text.append(f"({short_args(self.args)})")
         if self.duration is not None:
-            text.append(f"  {fmt.seconds(self.duration)}", style="dim")
+            text.append(f"  {fmt.duration(self.duration)}", style="dim")
         return text
 
     def watch_state(self, old: CallState, new: CallState) -> None:

@@ -65,15 +65,15 @@ def render_call(row: CallRow, batch: BatchGroup | None, now: float) -> Renderabl
     for _ in range(4):
         times.add_column()
     times.add_row(
-        _kv("queued", fmt.seconds(row.queued_t)),
-        _kv("started", fmt.seconds(row.started_t)),
-        _kv("finished", fmt.seconds(row.finished_t)),
+        _kv("queued", fmt.duration(row.queued_t)),
+        _kv("started", fmt.duration(row.started_t)),
+        _kv("finished", fmt.duration(row.finished_t)),
         _kv("attempts", str(max(row.attempts, 1 if row.started_t is not None else 0))),
     )
     times.add_row(
-        _kv("wait", fmt.seconds(row.wait_at(now))),
-        _kv("run", fmt.seconds(row.run_at(now))),
-        _kv("retries at", ", ".join(fmt.seconds(t) for t in row.retry_ts) or "–"),
+        _kv("wait", fmt.duration(row.wait_at(now))),
+        _kv("run", fmt.duration(row.run_at(now))),
+        _kv("retries at", ", ".join(fmt.duration(t) for t in row.retry_ts) or "–"),
         Text(""),
     )
     parts: list[RenderableType] = [title, times, Text("arguments", style="bold")]

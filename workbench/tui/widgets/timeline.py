@@ -27,11 +27,13 @@ from textual.strip import Strip
 from workbench.core.events import ModelRequestStarted, ModelResponseFinished, TurnStarted
 from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
 from workbench.core.timeline_parts import MIN_AXIS_S
+from workbench.render import bars
 from workbench.tui.widgets import timeline_rows as rows
 
 SectionKind = Literal["turn", "model", "batch"]
-LEGEND = "░ waiting for a slot  █ running, then ✓ ok ✗ error ◷ timeout ⊘ cancelled"
-"""Shown on the border: the glyphs a first-time reader has to guess otherwise."""
+LEGEND = "  ".join(f"{glyph} {word}" for glyph, word, _ in bars.LEGEND)
+"""Shown on the border: the glyphs a first-time reader has to guess otherwise (the terminal
+printer's key, word for word)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -358,11 +360,11 @@ class Timeline(ScrollView, can_focus=True):
         return label_w, bar_w
 
     @staticmethod
-    def _axis(batch: BatchGroup, now: float, width: int) -> rows.Axis:
+    def _axis(batch: BatchGroup, now: float, width: int) -> bars.Axis:
         start, end = batch.axis()
         if not batch.done:
             end = max(end, now)
-        return rows.Axis(start, max(end, start + MIN_AXIS_S), width)
+        return bars.Axis(start, max(end, start + MIN_AXIS_S), width)
 
     # -- the cursor ---------------------------------------------------------------------------------
 

@@ -13,16 +13,15 @@ from rich.segment import Segment
 from rich.style import Style
 
 from workbench.core.timeline import BatchGroup, CallRow, ModelSpan, TurnInfo
-from workbench.core.timeline_parts import MIN_VISIBLE_WAIT_S
+from workbench.render.bars import Axis, Kind, call_cells
 from workbench.tui import format as fmt
 
 StyleFor = Callable[[str], Style]
 """Looks up a component style by its short name (``ok``, ``wait``, ``header`` …)."""
 
-EIGHTHS = " ▏▎▍▌▋▊▉█"
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STATUS_WIDTH = 18
-"""Room for the longest status: ``⊘ cancelled 0.19s``, ``◷ timeout 0.60s ×3``."""
+STATUS_WIDTH = 20
+"""Room for the longest status: ``⊘ cancelled 190 ms``, ``◷ timeout 600 ms ×3``."""
 MARK = {
     "emitted": "◌",
     "queued": "◌",
@@ -33,32 +32,6 @@ MARK = {
     "timeout": "◷",  # common monospace fonts lack the hourglasses (⧖ ⧗)
     "cancelled": "⊘",
 }
-
-
-class Axis:
-    """Maps session time to cells: ``start`` sits at cell 0, ``end`` at cell ``width``."""
-
-    __slots__ = ("end", "scale", "start", "width")
-
-    def __init__(self, start: float, end: float, width: int) -> None:
-        self.start = start
-        self.end = max(end, start + 1e-6)
-        self.width = max(1, width)
-        self.scale = self.width / (self.end - self.start)
-
-    def cell(self, t: float) -> float:
-        return (t - self.start) * self.scale
-
-    def span(self, t0: float, t1: float) -> tuple[int, int, int]:
-        """First cell, end cell (exclusive) and eighths filled in the last cell, clipped to the axis.
-
-        Every non-empty span gets at least one cell, so a 2 ms call is still visible.
-        """
-        c0 = min(self.width - 1, max(0, math.floor(self.cell(t0))))
-        exact = min(float(self.width), max(0.0, self.cell(t1)))
-        c1 = max(c0 + 1, math.ceil(exact))
-        eighths = round((exact - math.floor(exact)) * 8) if c1 == math.ceil(exact) else 8
-        return c0, min(c1, self.width), eighths or 8
 
 
 def call_label(row: CallRow, width: int) -> str:
@@ -73,44 +46,41 @@ def call_status(row: CallRow, now: float, frame: int) -> tuple[str, str]:
     name it is drawn in."""
     state = row.state
     if state in ("running", "retrying"):
-        text = f"{SPINNER[frame % len(SPINNER)]} {fmt.seconds(row.run_at(now))}"
+        text = f"{SPINNER[frame % len(SPINNER)]} {fmt.duration(row.run_at(now))}"
     elif state in ("queued", "emitted"):
-        text = f"◌ wait {fmt.seconds(row.wait_at(now))}"
+        text = f"◌ wait {fmt.duration(row.wait_at(now))}"
     elif row.started_t is None:
         text = f"{MARK[state]} not run" if state == "cancelled" else f"{MARK[state]} {state}"
     elif state == "ok":
-        text = f"{MARK[state]} {fmt.seconds(row.run_s)}"
+        text = f"{MARK[state]} {fmt.duration(row.run_s)}"
     else:
-        text = f"{MARK[state]} {state} {fmt.seconds(row.run_s)}"
+        text = f"{MARK[state]} {state} {fmt.duration(row.run_s)}"
     if row.attempts > 1:
         text += f" ×{row.attempts}"
     return text, _state_style(state)
 
 
+KIND_STYLE: dict[Kind, str] = {
+    "blank": "text",
+    "wait": "wait",
+    "running": "running",
+    "ok": "ok",
+    "error": "error",
+    "timeout": "timeout",
+    "cancelled": "cancelled",
+    "failed": "error",
+    "backoff": "dim",
+    "retry": "retry",
+}
+"""The component style (``timeline--…``) each kind of bar cell is drawn in."""
+
+
 def call_bar(row: CallRow, axis: Axis, now: float, style: StyleFor) -> list[Segment]:
-    """Waiting for a slot (░), then running (█) in the colour of how it ended; ↻ marks retries."""
-    width = axis.width
-    cells: list[tuple[str, str]] = [(" ", "")] * width
-    started = row.started_t
-    wait_end = started if started is not None else (row.finished_t if row.done else now)
-    if wait_end is not None and wait_end - row.queued_t >= MIN_VISIBLE_WAIT_S:
-        # Rounded, not widened to a cell like a run: a few ms of scheduling is not a wait for a slot.
-        c0 = min(width, max(0, round(axis.cell(row.queued_t))))
-        c1 = min(width, max(0, round(axis.cell(wait_end))))
-        for i in range(c0, c1):
-            cells[i] = ("░", "wait")
-    if started is not None:
-        run_end = row.finished_t if row.finished_t is not None else now
-        c0, c1, eighths = axis.span(started, run_end)
-        name = _state_style(row.state)
-        for i in range(c0, c1):
-            cells[i] = ("█", name)
-        if eighths < 8 and c1 - c0 > 1:
-            cells[c1 - 1] = (EIGHTHS[eighths], name)
-        for t in row.retry_ts:
-            cell = min(width - 1, max(0, math.floor(axis.cell(t))))
-            cells[cell] = ("↻", "retry")
-    return _runs(cells, style)
+    """The call's bar as the terminal draws it (:func:`workbench.render.bars.call_cells`), its
+    growing edge to the eighth of a cell."""
+    return _runs(
+        [(glyph, KIND_STYLE[kind]) for glyph, kind in call_cells(row, axis, now, fine=True)], style
+    )
 
 
 def axis_ticks(axis: Axis) -> list[tuple[int, str]]:
@@ -162,7 +132,7 @@ def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment
             parts.append(Segment(f" · {count} {word}{plural}", style(name)))
     parts.append(
         Segment(
-            f" · wall {fmt.seconds(wall)} · Σ {fmt.seconds(stats.sum_s)}"
+            f" · wall {fmt.duration(wall)} · Σ {fmt.duration(stats.sum_s)}"
             f" · ×{stats.speedup:.2f} · peak {stats.peak_concurrency}",
             style("text"),
         )
@@ -183,11 +153,11 @@ def span_line(span: ModelSpan, now: float, frame: int, style: StyleFor) -> list[
     parts = [Segment(f"◆ rt {span.round_trip}", style("model"))]
     if span.end_t is None:
         spin = SPINNER[frame % len(SPINNER)]
-        parts.append(Segment(f" · model {spin} {fmt.seconds(now - span.start_t)}", style("model")))
+        parts.append(Segment(f" · model {spin} {fmt.duration(now - span.start_t)}", style("model")))
         if span.calls:
             parts.append(Segment(f" · {span.calls} calls so far", style("text")))
         return parts
-    parts.append(Segment(f" · model {fmt.seconds(span.duration_s)}", style("model")))
+    parts.append(Segment(f" · model {fmt.duration(span.duration_s)}", style("model")))
     what = f"{span.calls} call{'s' if span.calls != 1 else ''}" if span.calls else "answer"
     parts.append(Segment(f" · {what} · {fmt.tokens(span.usage)}", style("text")))
     emission = fmt.emission(span.emission)
