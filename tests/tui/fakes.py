@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import EllipsisType
 from typing import Any, TypeVar
 
 from tests.fabricate import CallSpec, Round, Script
@@ -19,14 +18,13 @@ from workbench.core.events import (
     BatchFinished,
     CallFinished,
     Event,
+    Notice,
     SettingsChanged,
     TurnFinished,
 )
-from workbench.core.knobs import OFF, KnobChange
+from workbench.core.knobs import KnobChange
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
-    FaultPreset,
-    FunctionCallingMode,
     RunSettings,
 )
 from workbench.tui.ports import ProfileChoice, RuntimeLike
@@ -82,6 +80,7 @@ class FakeRuntime:
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
     """Set while a batch waits on a hanging call: the moment a test presses Esc."""
     sinks: list[Callable[[Event], None]] = field(default_factory=list)
+    start_notices: list[Notice] = field(default_factory=list)
     _cancel: asyncio.Event = field(default_factory=asyncio.Event)
     _busy: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -163,27 +162,7 @@ class FakeRuntime:
         self._wake.set()
         return True
 
-    def update_settings(
-        self,
-        *,
-        parallel: bool | None = None,
-        function_calling_mode: FunctionCallingMode | None = None,
-        concurrent: bool | None = None,
-        max_concurrent: int | None = None,
-        timeout_s: float | EllipsisType | None = ...,
-        fault: tuple[str, FaultPreset] | None = None,
-    ) -> SettingsChanged:
-        timeout: float | str | None = None
-        if not isinstance(timeout_s, EllipsisType):
-            timeout = OFF if timeout_s is None else timeout_s
-        change = KnobChange(
-            parallel=parallel,
-            function_calling_mode=function_calling_mode,
-            concurrent=concurrent,
-            max_concurrent=max_concurrent,
-            timeout_s=timeout,  # type: ignore[arg-type]
-            faults=(fault,) if fault is not None else (),
-        )
+    def apply(self, change: KnobChange) -> SettingsChanged:
         self.settings, changes = self.settings.apply(change, tools=self.tool_names)
         changed = self._emit(
             SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)

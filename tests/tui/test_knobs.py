@@ -62,7 +62,9 @@ async def test_max_concurrent_buttons_and_typing(app: WorkbenchApp, factory: Fak
         await pilot.pause()
         assert factory.runtime.settings.execution.max_concurrent == 3
         assert cap.value == "3"  # a refused value is put back, with a notification
-        assert any("between 1" in n.message for n in app._notifications)
+        assert any(
+            "max takes a whole number from 1 to 10000" in n.message for n in app._notifications
+        )
         await run_turn(pilot)
         assert "concurrent ≤3" in region_text(app, app.screen.query_one(Timeline))
 

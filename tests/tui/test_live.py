@@ -205,3 +205,18 @@ async def test_enter_on_a_chip_selects_its_call(app: WorkbenchApp) -> None:
         await pilot.pause()
         assert screen.query_one(Timeline).cursor == chip.call_id
         assert screen.query_one(CallDetails).call_id == chip.call_id
+
+
+async def test_what_went_wrong_at_start_is_in_the_transcript() -> None:
+    from tests.tui.fakes import fake_profiles
+    from workbench.core.events import Notice
+    from workbench.tui.app import create_app
+
+    problem = "tool source 'weather-mcp' did not start: connection refused"
+    factory = FakeFactory(start_notices=[Notice(t=0.0, turn=None, message=problem)])
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "'weather-mcp' did not start" in region_text(
+            app, main_screen(app).query_one(ChatView)
+        )

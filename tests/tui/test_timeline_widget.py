@@ -37,6 +37,7 @@ async def test_follows_the_newest_batch_until_the_user_scrolls_back() -> None:
         app.feed_turns(script, 5)
         await pilot.pause()
         assert timeline.follow and timeline.scroll_y == timeline.max_scroll_y > 0
+        await pilot.pause()  # the first layout's scroll_end (on_resize, after a refresh) is done
         timeline.scroll_to(y=0, animate=False, immediate=True)
         await pilot.pause()
         assert not timeline.follow

@@ -18,10 +18,10 @@ import shlex
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Self, TypeVar, get_args
+from typing import ClassVar, Self, TypeVar
 
+from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
 from workbench.core.settings import FaultPreset, FunctionCallingMode
-from workbench.tui.ports import SettingsUpdate
 
 
 class CommandError(ValueError):
@@ -54,12 +54,26 @@ class SlashCommand:
 
 
 class KnobCommand(SlashCommand):
-    """A command that turns a live knob; the screen applies :meth:`update` to the runtime."""
+    """A command that turns a live knob; the screen applies :meth:`change` to the runtime.
+
+    Its words are read by the one knob parser (:func:`workbench.core.knobs.parse_knob`), as the CLI
+    and compare read ``max=4``: ``/max 4`` is the knob ``max`` with the value ``4``.
+    """
 
     __slots__ = ()
+    knob: ClassVar[str]
+    """The knob's name in the text form (``max``, ``timeout``, ``fault``)."""
 
-    def update(self) -> SettingsUpdate:
+    def change(self) -> KnobChange:
         raise NotImplementedError
+
+    @classmethod
+    def read(cls, value: str) -> KnobChange:
+        """The knob's value as typed, through the shared parser; a bad one names the valid ones."""
+        try:
+            return parse_knob(cls.knob, value)
+        except KnobError as exc:
+            raise CommandError(f"{_sentence(str(exc))} Usage: {cls.usage}") from None
 
 
 COMMANDS: dict[str, type[SlashCommand]] = {}
@@ -97,12 +111,16 @@ class ParallelCommand(KnobCommand):
     help: ClassVar[str] = "Let the model emit several calls per response"
     on: bool
 
+    knob: ClassVar[str] = "parallel"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls(_on_off(args[0], cls.usage))
+        parallel = cls.read(args[0]).parallel
+        assert parallel is not None
+        return cls(parallel)
 
-    def update(self) -> SettingsUpdate:
-        return {"parallel": self.on}
+    def change(self) -> KnobChange:
+        return KnobChange(parallel=self.on)
 
 
 @command
@@ -113,17 +131,16 @@ class ModeCommand(KnobCommand):
     help: ClassVar[str] = "Function-calling mode, where the provider has one"
     mode: FunctionCallingMode
 
+    knob: ClassVar[str] = "mode"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        mode = args[0].upper()
-        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
-        for choice in modes:
-            if choice == mode:
-                return cls(choice)
-        raise CommandError(f"Mode must be auto, any or none, not {args[0]!r}.")
+        mode = cls.read(args[0]).function_calling_mode
+        assert mode is not None
+        return cls(mode)
 
-    def update(self) -> SettingsUpdate:
-        return {"function_calling_mode": self.mode}
+    def change(self) -> KnobChange:
+        return KnobChange(function_calling_mode=self.mode)
 
 
 @command
@@ -134,12 +151,16 @@ class ConcurrencyCommand(KnobCommand):
     help: ClassVar[str] = "Run the calls of a batch concurrently"
     on: bool
 
+    knob: ClassVar[str] = "concurrency"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls(_on_off(args[0], cls.usage))
+        concurrent = cls.read(args[0]).concurrent
+        assert concurrent is not None
+        return cls(concurrent)
 
-    def update(self) -> SettingsUpdate:
-        return {"concurrent": self.on}
+    def change(self) -> KnobChange:
+        return KnobChange(concurrent=self.on)
 
 
 @command
@@ -150,12 +171,16 @@ class MaxCommand(KnobCommand):
     help: ClassVar[str] = "Cap on calls running at once"
     n: int
 
+    knob: ClassVar[str] = "max"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls(parse_max(args[0]))
+        n = cls.read(args[0]).max_concurrent
+        assert n is not None
+        return cls(n)
 
-    def update(self) -> SettingsUpdate:
-        return {"max_concurrent": self.n}
+    def change(self) -> KnobChange:
+        return KnobChange(max_concurrent=self.n)
 
 
 @command
@@ -167,12 +192,15 @@ class TimeoutCommand(KnobCommand):
     seconds: float | None
     """None turns the per-call timeout off."""
 
+    knob: ClassVar[str] = "timeout"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls(parse_timeout(args[0]))
+        timeout = cls.read(args[0]).timeout_s
+        return cls(None if timeout == OFF or timeout is None else float(timeout))
 
-    def update(self) -> SettingsUpdate:
-        return {"timeout_s": self.seconds}
+    def change(self) -> KnobChange:
+        return KnobChange(timeout_s=OFF if self.seconds is None else self.seconds)
 
 
 @command
@@ -185,12 +213,15 @@ class FaultCommand(KnobCommand):
     tool: str
     preset: FaultPreset
 
+    knob: ClassVar[str] = "fault"
+
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls(_tool(args[0], context.tools), _preset(args[1]))
+        [(tool, preset)] = cls.read(f"{_tool(args[0], context.tools)}:{args[1]}").faults
+        return cls(tool, preset)
 
-    def update(self) -> SettingsUpdate:
-        return {"fault": (self.tool, self.preset)}
+    def change(self) -> KnobChange:
+        return KnobChange(faults=((self.tool, self.preset),))
 
 
 @command
@@ -217,11 +248,6 @@ class HelpCommand(SlashCommand):
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
         return cls()
-
-
-MAX_CONCURRENT_LIMIT = 10_000
-_ON = {"on", "true", "yes", "1"}
-_OFF = {"off", "false", "no", "0"}
 
 
 def is_command(text: str) -> bool:
@@ -262,39 +288,6 @@ def command_help(known: Collection[type[SlashCommand]] | None = None) -> list[tu
     return [(k.usage, k.help) for k in COMMANDS.values() if known is None or k in known]
 
 
-def _on_off(word: str, usage: str) -> bool:
-    lowered = word.lower()
-    if lowered in _ON:
-        return True
-    if lowered in _OFF:
-        return False
-    raise CommandError(f"Expected on or off, not {word!r}. Usage: {usage}")
-
-
-def parse_max(word: str) -> int:
-    """A cap on concurrent calls, as typed (also used by the knob)."""
-    try:
-        n = int(word)
-    except ValueError:
-        raise CommandError(f"/max needs a whole number, not {word!r}.") from None
-    if not 1 <= n <= MAX_CONCURRENT_LIMIT:
-        raise CommandError(f"/max must be between 1 and {MAX_CONCURRENT_LIMIT:,}, not {n}.")
-    return n
-
-
-def parse_timeout(word: str) -> float | None:
-    """Seconds, or None for off/none (also used by the knob)."""
-    if word.lower() in _OFF | {"none"}:
-        return None
-    try:
-        seconds = float(word.removesuffix("s"))
-    except ValueError:
-        raise CommandError(f"/timeout needs seconds (e.g. 2.5) or off, not {word!r}.") from None
-    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
-        raise CommandError(f"/timeout must be a positive number of seconds, not {word!r}.")
-    return seconds
-
-
 def _tool(name: str, tools: Sequence[str]) -> str:
     if tools and name not in tools:
         hint = _did_you_mean(name, tools)
@@ -302,14 +295,10 @@ def _tool(name: str, tools: Sequence[str]) -> str:
     return name
 
 
-def _preset(word: str) -> FaultPreset:
-    presets: tuple[FaultPreset, ...] = get_args(FaultPreset)
-    for preset in presets:
-        if preset == word.lower():
-            return preset
-    raise CommandError(f"Fault must be one of {', '.join(presets)}, not {word!r}.")
-
-
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?")) else text + "."

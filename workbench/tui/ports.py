@@ -10,16 +10,16 @@ module except in :func:`default_runtime_factory`, lazily, so vendor SDKs stay of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench import gcpolicy
-from workbench.core.events import Event, SettingsChanged
+from workbench.core.events import Event, Notice, SettingsChanged
+from workbench.core.knobs import KnobChange
 from workbench.core.provider import ProviderCapabilities
-from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+from workbench.core.settings import RunSettings
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -74,16 +74,15 @@ class RuntimeLike(Protocol):
         iterator was closed early reaches the sinks only."""
         ...
 
-    def update_settings(
-        self,
-        *,
-        parallel: bool | None = None,
-        function_calling_mode: FunctionCallingMode | None = None,
-        concurrent: bool | None = None,
-        max_concurrent: int | None = None,
-        timeout_s: float | EllipsisType | None = ...,
-        fault: tuple[str, FaultPreset] | None = None,
-    ) -> SettingsChanged: ...
+    def apply(self, change: KnobChange) -> SettingsChanged:
+        """Turn live knobs (from the next model request or batch); raises ``ValueError`` and changes
+        nothing when a value is refused."""
+        ...
+
+    @property
+    def start_notices(self) -> Sequence[Notice]:
+        """What went wrong while starting (a tool source that did not start), already recorded."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -168,14 +167,3 @@ def default_profile_lister() -> list[ProfileChoice]:
     entries: list[ProfileChoice] = []
     entries.extend(discover_profiles())
     return entries
-
-
-class SettingsUpdate(TypedDict, total=False):
-    """Keyword arguments for :meth:`RuntimeLike.update_settings`: only the knobs that changed."""
-
-    parallel: bool
-    function_calling_mode: FunctionCallingMode
-    concurrent: bool
-    max_concurrent: int
-    timeout_s: float | None
-    fault: tuple[str, FaultPreset]

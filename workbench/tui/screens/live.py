@@ -22,6 +22,7 @@ from textual.worker import Worker
 
 from workbench import gcpolicy
 from workbench.core.events import Event, SettingsChanged, TurnStatus
+from workbench.core.knobs import KnobChange
 from workbench.session.format import SessionFileError
 from workbench.tui.commands import (
     ConcurrencyCommand,
@@ -34,7 +35,7 @@ from workbench.tui.commands import (
     ReplayCommand,
     TimeoutCommand,
 )
-from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, SettingsUpdate, Signals
+from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
 from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
 from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
@@ -163,6 +164,8 @@ class LiveScreen(SessionScreen):
             settings=runtime.settings,
         )
         await self.pane.add_note(_welcome(runtime))
+        for notice in runtime.start_notices:  # a tool source that did not start, say
+            await self.feed(notice)
         self.signals.runtime_ready.set()
 
     def _show_status(self, runtime: RuntimeLike) -> None:
@@ -250,14 +253,14 @@ class LiveScreen(SessionScreen):
 
     # -- settings ---------------------------------------------------------------------------------
 
-    async def apply_update(self, update: SettingsUpdate) -> None:
-        """Change settings on the runtime. During a turn the change reaches the pane through the
-        turn (the runtime emits it there); otherwise it is fed here. Either way, once."""
+    async def apply(self, change: KnobChange) -> None:
+        """Turn knobs on the runtime. During a turn the change reaches the pane through the turn
+        (the runtime emits it there); otherwise it is fed here. Either way, once."""
         if self.runtime is None:
             self.notify("Settings cannot change before the runtime starts.", severity="warning")
             return
         try:
-            changed = self.runtime.update_settings(**update)
+            changed = self.runtime.apply(change)
         except ValueError as exc:
             self.notify(str(exc), title="Setting refused", severity="error")
             self.knobs.show(self.runtime.settings)
@@ -267,7 +270,7 @@ class LiveScreen(SessionScreen):
 
     @on(Knobs.Changed)
     async def _knob_changed(self, event: Knobs.Changed) -> None:
-        await self.apply_update(event.update)
+        await self.apply(event.change)
 
     @on(Knobs.ProfileRequested)
     def _profile_requested(self) -> None:
@@ -277,7 +280,7 @@ class LiveScreen(SessionScreen):
 
     @handles(KnobCommand)
     async def _knob(self, command: KnobCommand) -> None:
-        await self.apply_update(command.update())
+        await self.apply(command.change())
 
     @handles(ProfileCommand)
     async def _profile(self, command: ProfileCommand) -> None:

@@ -1,8 +1,9 @@
 """The live knobs: profile, parallel emission, function-calling mode, local concurrency, cap, timeout,
 and a fault switch per tool.
 
-The widget never talks to the runtime. A user change posts :class:`Knobs.Changed` with only what
-changed; the screen applies it and calls :meth:`Knobs.show` with the settings the runtime answered,
+The widget never talks to the runtime. A user change posts :class:`Knobs.Changed` with a
+:class:`~workbench.core.knobs.KnobChange` of only what changed (typed values read by the same knob
+parser as the slash commands); the screen applies it and calls :meth:`Knobs.show` with the settings the runtime answered,
 which is the one place the knobs are set (silently, so showing never echoes back as a change).
 """
 
@@ -17,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Switch
 
+from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
     EmissionSettings,
@@ -26,9 +28,9 @@ from workbench.core.settings import (
     FunctionCallingMode,
     RunSettings,
 )
-from workbench.tui.commands import MAX_CONCURRENT_LIMIT, CommandError, parse_max, parse_timeout
-from workbench.tui.ports import SettingsUpdate
 
+MAX_CONCURRENT_LIMIT = 10_000
+"""The cap's upper bound (``ExecutionSettings.max_concurrent``, ``le=10_000``): + stops there."""
 FAULT_CYCLE: tuple[FaultPreset, ...] = ("off", "slow", "flaky", "hang")
 INVERTED_KNOBS = frozenset({"disable_parallel_tool_use"})
 """Provider knobs whose ``true`` means *no* parallel calls; their switch is shown the provider's way."""
@@ -107,12 +109,12 @@ class Knobs(Vertical):
     """
 
     class Changed(Message):
-        """The user turned a knob; ``update`` holds only what changed."""
+        """The user turned a knob; ``change`` holds only what changed."""
 
-        def __init__(self, knobs: Knobs, update: SettingsUpdate) -> None:
+        def __init__(self, knobs: Knobs, change: KnobChange) -> None:
             super().__init__()
             self.knobs = knobs
-            self.update = update
+            self.change = change
 
         @property
         def control(self) -> Knobs:
@@ -225,8 +227,8 @@ class Knobs(Vertical):
 
     # -- user changes --------------------------------------------------------------------------------
 
-    def _changed(self, update: SettingsUpdate) -> None:
-        self.post_message(self.Changed(self, update))
+    def _changed(self, change: KnobChange) -> None:
+        self.post_message(self.Changed(self, change))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         # Only a real change is posted: widgets also report values set while mounting.
@@ -235,9 +237,9 @@ class Knobs(Vertical):
         if event.switch.id == "parallel":
             parallel = event.value != self._inverted
             if parallel != emission.parallel:
-                self._changed({"parallel": parallel})
+                self._changed(KnobChange(parallel=parallel))
         elif event.switch.id == "concurrent" and event.value != execution.concurrent:
-            self._changed({"concurrent": event.value})
+            self._changed(KnobChange(concurrent=event.value))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -246,13 +248,13 @@ class Knobs(Vertical):
         modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
         for mode in modes:
             if event.value == mode and mode != self._settings.emission.function_calling_mode:
-                self._changed({"function_calling_mode": mode})
+                self._changed(KnobChange(function_calling_mode=mode))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button = event.button
         if isinstance(button, FaultChip):
-            self._changed({"fault": (button.tool, button.next_preset)})
+            self._changed(KnobChange(faults=((button.tool, button.next_preset),)))
         elif button.id == "profile":
             self.post_message(self.ProfileRequested())
         elif button.id in ("max-down", "max-up"):
@@ -262,14 +264,15 @@ class Knobs(Vertical):
         # Step from what is shown, so quick presses add up before the runtime answers.
         cap_input = self.query_one("#max", Input)
         try:
-            current = parse_max(cap_input.value.strip())
-        except CommandError:
-            current = self._settings.execution.max_concurrent
+            current = parse_knob("max", cap_input.value.strip()).max_concurrent
+        except KnobError:
+            current = None
+        current = current or self._settings.execution.max_concurrent
         new = min(MAX_CONCURRENT_LIMIT, max(1, current + delta))
         if new != current:
             with self.prevent(Input.Changed):
                 cap_input.value = str(new)
-            self._changed({"max_concurrent": new})
+            self._changed(KnobChange(max_concurrent=new))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -283,13 +286,13 @@ class Knobs(Vertical):
         execution = self._settings.execution
         try:
             if input.id == "max":
-                n = parse_max(input.value.strip())
+                n = parse_knob("max", input.value.strip()).max_concurrent
                 if n != execution.max_concurrent:
-                    self._changed({"max_concurrent": n})
+                    self._changed(KnobChange(max_concurrent=n))
             elif input.id == "timeout":
-                seconds = parse_timeout(input.value.strip() or "off")
-                if seconds != execution.timeout_s:
-                    self._changed({"timeout_s": seconds})
-        except CommandError as exc:
+                timeout = parse_knob("timeout", input.value.strip() or OFF).timeout_s
+                if (None if timeout == OFF else timeout) != execution.timeout_s:
+                    self._changed(KnobChange(timeout_s=timeout))
+        except KnobError as exc:
             self.show_execution(execution)
             self.post_message(self.Invalid(str(exc)))
