@@ -140,11 +140,18 @@ class ReplayScreen(SessionScreen):
             )
         profile = loaded.header.profile
         name = profile.name or "?"
+        # As the live status line: the scripted type's model is "scripted" again, said once.
+        if not profile.model:
+            model = " · ?"
+        elif profile.model == profile.type:
+            model = ""
+        else:
+            model = f" · {profile.model}"
         self.status.update(
             Text.assemble(
                 ("workbench ", "bold"),
                 ("▶ replay ", "bold"),
-                f"{name} · {profile.type or '?'} · {profile.model or '?'}  ",
+                f"{name} · {profile.type or '?'}{model}  ",
                 (str(self.path), "dim"),
             )
         )
