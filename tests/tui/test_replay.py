@@ -191,3 +191,16 @@ async def test_replay_labels_the_parallel_knob_as_the_recorded_provider_did(tmp_
         await pilot.pause()
         label = replay_screen(app).query_one("#parallel-label", Label)
         assert "disable_parallel_tool_use" in str(label.render())
+
+
+async def test_a_replay_of_its_own_lists_only_the_keys_that_work(session_file: Path) -> None:
+    app = create_app(replay=session_file, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = region_text(app, app.screen.query_one("VerticalScroll"))
+        assert "Step batch" in text and "/help" in text
+        assert "Close replay" not in text  # nothing to close back to
+        assert "/max" not in text  # a recording's settings are not turned

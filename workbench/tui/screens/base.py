@@ -23,6 +23,8 @@ from textual.widgets import Input, Static
 from workbench.core.events import Event
 from workbench.core.timeline import TimelineModel
 from workbench.tui.commands import (
+    COMMANDS,
+    CommandError,
     HelpCommand,
     SlashCommand,
     command_help,
@@ -45,6 +47,8 @@ COMMON_BINDINGS: list[BindingType] = [
 ]
 """The keys of every session screen."""
 
+_MARK = "__slash_command__"
+"""Where :func:`handles` notes the command class on the method."""
 C = TypeVar("C", bound=SlashCommand)
 S = TypeVar("S", bound="SessionScreen")
 Handler = Callable[[S, C], Awaitable[None]]
@@ -54,7 +58,7 @@ def handles(kind: type[C]) -> Callable[[Handler[S, C]], Handler[S, C]]:
     """Mark a screen method as what runs ``kind`` (and its subclasses) on that screen."""
 
     def mark(method: Handler[S, C]) -> Handler[S, C]:
-        method.__dict__["handles"] = kind
+        method.__dict__[_MARK] = kind
         return method
 
     return mark
@@ -78,7 +82,7 @@ class SessionScreen(Screen[None]):
         found: dict[type[SlashCommand], str] = {}
         for klass in reversed(cls.__mro__):  # a subclass's method overrides its base's
             for attr, value in vars(klass).items():
-                kind = getattr(value, "__dict__", {}).get("handles")
+                kind = getattr(value, "__dict__", {}).get(_MARK)
                 if kind is not None:
                     found[kind] = attr
         cls.command_handlers = found
@@ -103,7 +107,7 @@ class SessionScreen(Screen[None]):
         yield from ()
 
     def compose_prompt(self) -> Input:
-        """Under the chat."""
+        """The prompt under the chat (built in ``__init__``: it may not use the subclass's state)."""
         raise NotImplementedError
 
     @property
@@ -127,8 +131,6 @@ class SessionScreen(Screen[None]):
     @classmethod
     def known_commands(cls) -> list[type[SlashCommand]]:
         """The command classes this screen runs, ``@handles`` subclasses included."""
-        from workbench.tui.commands import COMMANDS
-
         return [k for k in COMMANDS.values() if cls._handler_name(k) is not None]
 
     @classmethod
@@ -164,8 +166,6 @@ class SessionScreen(Screen[None]):
         text = prompt.value.strip()
         if not is_command(text):
             return False
-        from workbench.tui.commands import CommandError
-
         try:
             command = self.parse(text)
         except CommandError as exc:
@@ -188,9 +188,15 @@ class SessionScreen(Screen[None]):
 
     def help_bindings(self) -> list[tuple[str, list[BindingType]]]:
         """Every key that works on this screen, by where it works."""
+        own = [
+            binding
+            for binding in type(self).BINDINGS
+            if not isinstance(binding, Binding)
+            or self.check_action(binding.action.partition("(")[0], ()) is not False
+        ]
         return [
             ("anywhere", list(self.app.BINDINGS)),
-            (self.PLACE, list(type(self).BINDINGS)),
+            (self.PLACE, own),
             ("timeline", list(Timeline.BINDINGS)),
             ("tool chip", list(ToolChip.BINDINGS)),
         ]
