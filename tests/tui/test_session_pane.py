@@ -17,7 +17,7 @@ class TwoPanes(App[None]):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield SessionPane(replay=True, id="a")
-            yield SessionPane(replay=True, id="b")
+            yield SessionPane(replay=True, id="b", classes="-timeline-only")
 
 
 async def stream(events: list[Event]) -> AsyncIterator[Event]:
@@ -40,6 +40,8 @@ async def test_two_panes_follow_their_own_streams() -> None:
         assert [t.prompt for t in a.model.turns] != [t.prompt for t in b.model.turns]
         assert len(a.model.batches) == 1 and len(b.model.batches) == 1
         assert "round trips 2" in str(a.totals.render())
+        assert a.chat.display and a.chat.region.width > 0
+        assert b.chat.region.width == 0 and b.timeline.region.width > a.timeline.region.width
         shown_a = region_text(app, a.timeline)
         shown_b = region_text(app, b.timeline)
         assert "1 timeout" in shown_b and "1 timeout" not in shown_a

@@ -13,7 +13,8 @@ Standalone, from any stream of events (live or replay)::
     pane.follow(replay_events(loaded.events, ReplayController(speed=None)))
 
 What the pane shows outside itself (knobs, a status line) is the screen's: a screen that wants to
-follow the settings calls :meth:`SessionPane.feed` and looks at the same event.
+follow the settings calls :meth:`SessionPane.feed` and looks at the same event. Where several panes
+share a row, ``classes="-timeline-only"`` hides the chat column (the transcript is still kept).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class SessionPane(Horizontal):
         & #timeline { height: 2fr; }
         & #details { height: 1fr; min-height: 8; }
         & #totals { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
+        &.-timeline-only > #left { display: none; }
     }
     """
 
