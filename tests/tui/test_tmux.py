@@ -168,7 +168,7 @@ def test_a_prompt_in_the_real_command_draws_the_batch_and_the_answer(
     assert "peak 3" in header, header  # the three calls ran at once
     assert "◆ rt 1" in screen and "◆ rt 2" in screen  # the model's two round trips
     totals = _line_with(lines, "round trips 2")
-    assert "3 calls in 1 batches" in totals, totals
+    assert "3 calls in 1 batch " in totals, totals
     assert "^q Quit" in screen
 
     terminal.press("Escape")  # nothing to cancel: the app stays

@@ -78,7 +78,10 @@ def format_settings(settings: ExecutionSettings, *, eager: bool = False, sep: st
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    """``1 call``, ``2 calls``, ``3 batches``."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}es" if word.endswith(("s", "sh", "ch", "x")) else f"{count} {word}s"
 
 
 def wrap_pieces(

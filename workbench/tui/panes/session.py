@@ -43,7 +43,7 @@ from workbench.core.events import (
     TurnStarted,
 )
 from workbench.core.timeline import TimelineModel
-from workbench.render.format import describe_changes
+from workbench.render.format import describe_changes, plural
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
 from workbench.tui.widgets.chat import ChatView, ToolChip
@@ -230,7 +230,8 @@ class SessionPane(Horizontal):
         # Most telling first: a narrow terminal cuts the end of the line. The line's size is fixed
         # (DEFAULT_CSS), so no layout pass: this runs 20 times a second during a turn.
         self.totals.update(
-            f"round trips {totals.round_trips} · {totals.calls} calls in {totals.batches} batches"
+            f"round trips {totals.round_trips} · {plural(totals.calls, 'call')} in "
+            f"{plural(totals.batches, 'batch')}"
             f"{failures} · model {fmt.duration(totals.model_time_s)}"
             f" · tools {fmt.duration(totals.tool_time_s)} · {fmt.tokens(totals.usage)}",
             layout=False,
