@@ -1,0 +1,240 @@
+"""A session as a Chrome trace (JSON), to open in ui.perfetto.dev or chrome://tracing.
+
+One process for the session. Threads: "turns" (a slice per turn, with its batches nested), "model" (a
+slice per model round trip, with a zero-length "emit TOOL" mark where the response emitted each call),
+and tool lanes "lane 1", "lane 2", ... Each call is a slice on a lane, from queued to finished, with
+"waiting for a slot" and "running" nested in it (and "attempt N" inside "running" when it was retried).
+Lanes are assigned so calls that overlap in time never share one: Perfetto requires the slices of a
+thread to nest, and moves any that partially overlap to an overflow track. A flow arrow goes from each
+emit mark to its call.
+
+Times are whole microseconds since the session started (``t``), so nesting is exact; the wall-clock
+start is in ``otherData``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from workbench.export.spans import CallSpan, SessionSpans, cut
+
+PID = 1
+TID_TURNS = 1
+TID_MODEL = 2
+LANE_TID0 = 10
+"""Lane n is thread LANE_TID0 + n."""
+
+_CNAME = {"error": "terrible", "timeout": "bad", "cancelled": "grey", "unfinished": "yellow"}
+
+
+def _us(t: float) -> int:
+    return round(t * 1_000_000)
+
+
+def assign_lanes(intervals: list[tuple[int, int]]) -> list[int]:
+    """A lane (1, 2, ...) per interval so that intervals sharing a lane never overlap; touching
+    end-to-start is fine. Greedy by start time, lowest free lane first: the fewest lanes possible."""
+    order = sorted(range(len(intervals)), key=lambda i: intervals[i][0])
+    lanes = [0] * len(intervals)
+    busy: list[tuple[int, int]] = []  # (end, lane)
+    free: list[int] = []
+    count = 0
+    for i in order:
+        start, end = intervals[i]
+        while busy and busy[0][0] <= start:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            lane = heapq.heappop(free)
+        else:
+            count += 1
+            lane = count
+        lanes[i] = lane
+        heapq.heappush(busy, (end, lane))
+    return lanes
+
+
+def chrome_trace(spans: SessionSpans, *, include_content: bool = False) -> dict[str, Any]:
+    """The trace as one JSON-able object with ``traceEvents``."""
+    events: list[dict[str, Any]] = []
+    add = events.append
+    flow_ids: dict[tuple[str, str], int] = {}
+
+    for turn in spans.turns:
+        t_start, t_end = _us(turn.start), _us(turn.end if turn.end is not None else spans.last_t)
+        t_end = max(t_end, t_start)
+        args: dict[str, Any] = {"turn": turn.number, "status": turn.status}
+        if turn.error:
+            args["error"] = turn.error
+        if include_content:
+            args["prompt"] = cut(turn.prompt)
+        add(_x(f"turn {turn.number}", "turn", t_start, t_end - t_start, TID_TURNS, args))
+        floor = t_start
+        for batch in turn.batches:
+            b_start = max(_us(batch.start), floor)
+            b_end = min(max(_us(batch.end if batch.end is not None else spans.last_t), b_start), t_end)
+            b_start = min(b_start, b_end)
+            floor = b_end
+            b_args: dict[str, Any] = {"batch": batch.batch_id, "eager": batch.eager}
+            b_args.update(_settings_args(batch.settings))
+            if batch.stats is not None:
+                b_args.update(batch.stats)
+            add(_x(f"batch {batch.batch_id}", "batch", b_start, b_end - b_start, TID_TURNS, b_args))
+
+        for rt in turn.round_trips:
+            r_start = _us(rt.start)
+            r_end = max(_us(rt.end if rt.end is not None else spans.last_t), r_start)
+            r_args: dict[str, Any] = {
+                "round trip": rt.number,
+                "provider": rt.provider,
+                "model": rt.model,
+                "input tokens": rt.input_tokens,
+                "output tokens": rt.output_tokens,
+                "stop reason": rt.stop_reason,
+                "batch": rt.batch_id,
+                "complete": rt.complete,
+            }
+            add(_x(f"round trip {rt.number}", "model", r_start, r_end - r_start, TID_MODEL, r_args))
+        by_id = {(c.batch_id, c.call_id): c for c in turn.calls}
+        for rt in turn.round_trips:
+            r_start = _us(rt.start)
+            r_end = max(_us(rt.end if rt.end is not None else spans.last_t), r_start)
+            for call_id in rt.emitted:
+                key = (rt.batch_id or "", call_id)
+                call = by_id.get(key) or _find(turn.calls, call_id)
+                if call is None or call.emitted is None:
+                    continue
+                flow = len(flow_ids) + 1
+                flow_ids[(call.batch_id, call.call_id)] = flow
+                at = min(max(_us(call.emitted), r_start), r_end)
+                mark = _x(f"emit {call.tool}", "model", at, 0, TID_MODEL, {"call": call.call_id})
+                mark["bind_id"] = flow
+                mark["flow_out"] = True
+                add(mark)
+
+    calls = [call for turn in spans.turns for call in turn.calls]
+    bounds = [(_us(c.queued), max(_us(c.end), _us(c.queued))) for c in calls]
+    lanes = assign_lanes(bounds)
+    for call, (start, end), lane in zip(calls, bounds, lanes, strict=True):
+        _call_events(add, call, start, end, LANE_TID0 + lane, include_content, flow_ids)
+
+    meta: list[dict[str, Any]] = [
+        _meta("process_name", TID_TURNS, {"name": _process_name(spans)}),
+        _meta("process_sort_index", TID_TURNS, {"sort_index": 0}),
+        _meta("thread_name", TID_TURNS, {"name": "turns"}),
+        _meta("thread_sort_index", TID_TURNS, {"sort_index": 0}),
+        _meta("thread_name", TID_MODEL, {"name": "model"}),
+        _meta("thread_sort_index", TID_MODEL, {"sort_index": 1}),
+    ]
+    for lane in range(1, max(lanes, default=0) + 1):
+        tid = LANE_TID0 + lane
+        meta.append(_meta("thread_name", tid, {"name": f"lane {lane}"}))
+        meta.append(_meta("thread_sort_index", tid, {"sort_index": 1 + lane}))
+    return {
+        "traceEvents": meta + events,
+        "displayTimeUnit": "ms",
+        "otherData": {
+            "source": "workbench",
+            "session_id": spans.session_id,
+            "start_unix_ns": spans.start_unix_ns,
+            "times": "exact" if spans.exact_times else "approximate",
+            "problems": list(spans.problems),
+        },
+    }
+
+
+def write_chrome_trace(spans: SessionSpans, path: Path, *, include_content: bool = False) -> int:
+    """Write the trace to ``path``; returns the number of trace events. Raises ``OSError``."""
+    trace = chrome_trace(spans, include_content=include_content)
+    path.write_bytes(orjson.dumps(trace))
+    return len(trace["traceEvents"])
+
+
+def _call_events(
+    add: Any,
+    call: CallSpan,
+    start: int,
+    end: int,
+    tid: int,
+    include_content: bool,
+    flow_ids: dict[tuple[str, str], int],
+) -> None:
+    args: dict[str, Any] = {
+        "call": call.call_id,
+        "batch": call.batch_id,
+        "status": call.status,
+        "attempts": len(call.attempts),
+        "wait ms": round(call.wait_s * 1000, 3),
+        "run ms": round(call.run_s * 1000, 3),
+    }
+    if call.error is not None:
+        args["error"] = call.error
+    if call.round_trip is not None:
+        args["round trip"] = call.round_trip
+    if include_content:
+        args["arguments"] = call.args
+        if call.result is not None:
+            args["result"] = cut(call.result)
+    slice_ = _x(call.tool, "call", start, end - start, tid, args)
+    cname = _CNAME.get(call.status)
+    if cname is not None:
+        slice_["cname"] = cname
+    flow = flow_ids.get((call.batch_id, call.call_id))
+    if flow is not None:
+        slice_["bind_id"] = flow
+        slice_["flow_in"] = True
+    add(slice_)
+    if call.started is None:
+        if end > start:
+            add(_x("waiting for a slot", "wait", start, end - start, tid, None))
+        return
+    running = min(max(_us(call.started), start), end)
+    if running > start:
+        add(_x("waiting for a slot", "wait", start, running - start, tid, None))
+    add(_x("running", "run", running, end - running, tid, None))
+    if len(call.attempts) > 1:
+        floor = running
+        for attempt in call.attempts:
+            a_start = min(max(_us(attempt.start), floor), end)
+            a_end = min(max(_us(attempt.end), a_start), end)
+            floor = a_end
+            a_args = {"error": attempt.error} if attempt.error is not None else None
+            add(_x(f"attempt {attempt.number}", "attempt", a_start, a_end - a_start, tid, a_args))
+
+
+def _find(calls: list[CallSpan], call_id: str) -> CallSpan | None:
+    return next((c for c in calls if c.call_id == call_id), None)
+
+
+def _x(
+    name: str, cat: str, ts: int, dur: int, tid: int, args: dict[str, Any] | None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "ph": "X",
+        "name": name,
+        "cat": cat,
+        "ts": ts,
+        "dur": dur,
+        "pid": PID,
+        "tid": tid,
+    }
+    if args is not None:
+        event["args"] = args
+    return event
+
+
+def _meta(name: str, tid: int, args: dict[str, Any]) -> dict[str, Any]:
+    return {"ph": "M", "name": name, "pid": PID, "tid": tid, "args": args}
+
+
+def _process_name(spans: SessionSpans) -> str:
+    profile = spans.profile_name or "workbench"
+    return f"{profile} · session {spans.session_id}"
+
+
+def _settings_args(settings: dict[str, Any]) -> dict[str, Any]:
+    keys = ("concurrent", "max_concurrent", "timeout_s", "retries")
+    return {key: settings[key] for key in keys if key in settings}
