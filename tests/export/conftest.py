@@ -1,0 +1,78 @@
+"""Export fixtures: varied recorded sessions (made once per module) and a loopback OTLP receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.export.sessions import varied
+from workbench.tools.latency import set_latency_scale
+
+
+@pytest.fixture(scope="session")
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    previous = set_latency_scale(0.0)
+    try:
+        return asyncio.run(varied(tmp_path_factory.mktemp("sessions")))
+    finally:
+        set_latency_scale(previous)
+
+
+@dataclass
+class Receiver:
+    """What a loopback OTLP/HTTP collector was sent, and how it answers."""
+
+    url: str
+    status: int = 200
+    body: bytes = b""
+    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    host, port = server.server_address[:2]
+    state = Receiver(url=f"http://127.0.0.1:{port}")
+    server.state = state  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        state: Receiver = self.server.state  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(state.status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(state.body)))
+        self.end_headers()
+        self.wfile.write(state.body)
+        state.arrived.set()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def closed_port() -> str:
+    """A loopback URL nothing listens on."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
