@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from workbench.config import PROVIDER_TYPES, Profile, ProfileError, ScriptedOptions
+from workbench.config import (
+    PROVIDER_TYPES,
+    Profile,
+    ProfileError,
+    ScriptedOptions,
+    TelemetryOptions,
+)
 from workbench.core.settings import Fault
 
 
@@ -17,7 +23,7 @@ def _profile(**fields: Any) -> Profile:
 
 
 def test_every_field_is_documented() -> None:
-    for model in (Profile, ScriptedOptions):
+    for model in (Profile, ScriptedOptions, TelemetryOptions):
         undocumented = [name for name, info in model.model_fields.items() if not info.description]
         assert undocumented == [], f"{model.__name__} fields without a docstring: {undocumented}"
 

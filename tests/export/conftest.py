@@ -38,10 +38,10 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    host, port = server.server_address[:2]
+    port = server.server_address[1]
     state = Receiver(url=f"http://127.0.0.1:{port}")
     server.state = state  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, TracesData
 
 from workbench.core.events import CallFinished
@@ -61,7 +63,8 @@ def _to_base64(obj: dict[str, Any]) -> None:
             obj[key] = base64.b64encode(bytes.fromhex(value)).decode()
 
 
-def spans_of(traces: list[TracesData]) -> list[Span]:
+def spans_of(traces: Sequence[TracesData | ExportTraceServiceRequest]) -> list[Span]:
+    """Every span of file lines or of requests a collector received (the two share a shape)."""
     return [
         span
         for data in traces

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -29,9 +30,7 @@ def _thread_names(trace: dict[str, Any]) -> dict[int, str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_two_slices_on_a_thread_partially_overlap(
-    sessions: dict[str, Path], name: str
-) -> None:
+def test_no_two_slices_on_a_thread_partially_overlap(sessions: dict[str, Path], name: str) -> None:
     trace = _trace(sessions[name], include_content=True)
     assert partial_overlaps(trace) == []
 
@@ -129,7 +128,7 @@ def test_metadata_names_the_process_and_orders_threads(sessions: dict[str, Path]
     running = sorted(
         (e["ts"], e["ts"] + e["dur"]) for e in trace["traceEvents"] if e.get("cat") == "run"
     )
-    assert all(end <= start for (_, end), (start, _) in zip(running, running[1:], strict=False))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(running))
 
 
 def test_a_cancelled_turn_still_shows_every_call(sessions: dict[str, Path]) -> None:
@@ -152,7 +151,9 @@ def test_content_is_only_included_when_asked(sessions: dict[str, Path]) -> None:
     assert any("result" in c["args"] for c in calls)
 
 
-def test_the_file_opens_as_json_with_trace_events(sessions: dict[str, Path], tmp_path: Path) -> None:
+def test_the_file_opens_as_json_with_trace_events(
+    sessions: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "run.trace.json"
     count = write_chrome_trace(read_session_spans(sessions["flaky"]), out)
     loaded = json.loads(out.read_bytes())

@@ -23,7 +23,7 @@ def test_the_collector_receives_the_same_spans_as_the_file(
     assert headers["content-type"] == "application/x-protobuf"
     assert headers["authorization"] == "Basic dGVzdA=="
     request = ExportTraceServiceRequest.FromString(body)
-    got = spans_of([request])  # type: ignore[list-item]
+    got = spans_of([request])
     assert len(got) == sent
     write_otlp(spans, tmp_path / "o.jsonl")
     from_file = spans_of(traces_from_file(tmp_path / "o.jsonl"))

@@ -20,6 +20,7 @@ from workbench.config.profile import (
     Profile,
     ProviderType,
     ScriptedOptions,
+    TelemetryOptions,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ProfileError",
     "ProviderType",
     "ScriptedOptions",
+    "TelemetryOptions",
     "default_search_dirs",
     "discover_profiles",
     "load_profile_file",

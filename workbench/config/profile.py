@@ -65,6 +65,43 @@ class ScriptedOptions(BaseModel):
     """How fast the scripted model streams text and tool-call arguments, in tokens per second."""
 
 
+class TelemetryOptions(BaseModel):
+    """Live OpenTelemetry export: spans of each batch and turn sent to an OTLP/HTTP collector as the
+    run goes (Jaeger, Langfuse, Phoenix, an OpenTelemetry Collector...). Without this block, the
+    standard OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variables turn it on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    endpoint: str | None = None
+    """Base URL of the collector's OTLP/HTTP endpoint, e.g. http://localhost:4318 (/v1/traces is
+    added); null uses the OTEL_EXPORTER_OTLP_* variables, and nothing is sent when none is set."""
+    headers_env: str | None = None
+    """NAME of an environment variable holding request headers as name=value,name=value (e.g. an
+    Authorization header); never the headers themselves. Null uses OTEL_EXPORTER_OTLP_HEADERS."""
+    include_content: bool = Field(default=False, strict=True)
+    """Also send prompts, answers, tool arguments and results (cut to 4096 characters each)."""
+    enabled: bool = Field(default=True, strict=True)
+    """False turns live export off for this profile even when the OTEL variables are set."""
+
+    @field_validator("endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL, like http://localhost:4318")
+        return value
+
+    @field_validator("headers_env")
+    @classmethod
+    def _check_headers_env(cls, value: str | None) -> str | None:
+        if value is None or _ENV_NAME.match(value):
+            return value
+        raise ValueError("must be the name of an environment variable, like OTLP_HEADERS")
+
+
 class Profile(BaseModel):
     """One agent setup: which model, how it may emit tool calls, how the calls are run."""
 
@@ -136,6 +173,10 @@ class Profile(BaseModel):
 
     scripted: ScriptedOptions = Field(default_factory=ScriptedOptions)
     """Pacing of the scripted model; only used when type is scripted."""
+
+    telemetry: TelemetryOptions | None = None
+    """Live OpenTelemetry export of the session's spans (see TelemetryOptions); null: only the
+    standard OTEL_EXPORTER_OTLP_* variables turn it on."""
 
     _source_path: str | None = PrivateAttr(default=None)
     _notes: tuple[str, ...] = PrivateAttr(default=())
@@ -271,6 +312,8 @@ class Profile(BaseModel):
         data = self.model_dump(mode="json")
         if self.base_url is not None:
             data["base_url"] = redact_url(self.base_url)
+        if self.telemetry is not None and self.telemetry.endpoint is not None:
+            data["telemetry"]["endpoint"] = redact_url(self.telemetry.endpoint)
         return data
 
     def warnings(self) -> list[str]:

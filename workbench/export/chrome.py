@@ -75,7 +75,9 @@ def chrome_trace(spans: SessionSpans, *, include_content: bool = False) -> dict[
         floor = t_start
         for batch in turn.batches:
             b_start = max(_us(batch.start), floor)
-            b_end = min(max(_us(batch.end if batch.end is not None else spans.last_t), b_start), t_end)
+            b_end = min(
+                max(_us(batch.end if batch.end is not None else spans.last_t), b_start), t_end
+            )
             b_start = min(b_start, b_end)
             floor = b_end
             b_args: dict[str, Any] = {"batch": batch.batch_id, "eager": batch.eager}

@@ -37,12 +37,13 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 import workbench
+from workbench.export.endpoint import traces_url
 from workbench.export.spans import (
     UNFINISHED,
     BatchSpan,
@@ -59,7 +60,6 @@ from workbench.export.spans import (
 logging.getLogger("opentelemetry").addHandler(logging.NullHandler())
 
 SCOPE = "workbench.export"
-TRACES_PATH = "/v1/traces"
 EXPORT_CHUNK = 512
 """Spans per request when a file is POSTed."""
 
@@ -246,9 +246,10 @@ class SpanFactory:
         )
         if turn.status in ("error", "cancelled", "max_turns"):
             span.set_attribute("error.type", turn.status)
-            message = turn.error or {"cancelled": "cancelled", "max_turns": "max_turns reached"}.get(
-                turn.status, turn.status
-            )
+            message = turn.error or {
+                "cancelled": "cancelled",
+                "max_turns": "max_turns reached",
+            }.get(turn.status, turn.status)
             span.set_status(Status(StatusCode.ERROR, _one_line(message)))
         span.end(self.spans.unix_ns(turn.end if turn.end is not None else self.spans.last_t))
 
@@ -388,7 +389,7 @@ def traces_data_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
     generic JSON mapping would write them in base64)."""
     request = encode_spans(spans)
     data = TracesData(resource_spans=request.resource_spans)
-    doc = json_format.MessageToDict(data, use_integers_for_enums=True)
+    doc: dict[str, Any] = json_format.MessageToDict(data, use_integers_for_enums=True)
     for resource_spans in doc.get("resourceSpans", []):
         for scope_spans in resource_spans.get("scopeSpans", []):
             for span in scope_spans.get("spans", []):
@@ -422,29 +423,6 @@ def write_otlp(spans: SessionSpans, path: Path, *, include_content: bool = False
 
 
 # -- sending --------------------------------------------------------------------------------------
-
-
-def traces_url(endpoint: str) -> str:
-    """The OTLP/HTTP traces URL for a base endpoint (``http://host:4318``) or a full one."""
-    endpoint = endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(TRACES_PATH) else endpoint + TRACES_PATH
-
-
-def parse_headers(values: Sequence[str]) -> dict[str, str]:
-    """``["Authorization=Basic …", "x=y"]`` (or one comma-separated string, as the OTel variable) as
-    a dict. Raises ``ValueError`` naming the bad entry's key (never its value)."""
-    headers: dict[str, str] = {}
-    for value in values:
-        for part in value.split(","):
-            if not part.strip():
-                continue
-            key, sep, val = part.partition("=")
-            if not sep or not key.strip():
-                raise ValueError(
-                    f"a header must be NAME=VALUE; got one starting {part.strip()[:12]!r}"
-                )
-            headers[key.strip()] = val.strip()
-    return headers
 
 
 class _WatchedSession(requests.Session):
@@ -483,7 +461,12 @@ class _WatchedSession(requests.Session):
 
 
 class WatchedExporter(SpanExporter):
-    """The official OTLP/HTTP exporter, plus a one-line account of its failures."""
+    """The official OTLP/HTTP exporter, plus a one-line account of its failures.
+
+    ``endpoint`` None lets the exporter read the OTEL_EXPORTER_OTLP_* variables. With
+    ``stop_after_failure`` (live export), the first failure disables it: later batches are dropped
+    at once instead of each waiting for a collector that is down.
+    """
 
     def __init__(
         self,
@@ -491,6 +474,7 @@ class WatchedExporter(SpanExporter):
         headers: Mapping[str, str] | None = None,
         *,
         timeout_s: float | None = None,
+        stop_after_failure: bool = False,
     ) -> None:
         self._session = _WatchedSession()
         self._inner = OTLPSpanExporter(
@@ -500,11 +484,22 @@ class WatchedExporter(SpanExporter):
             session=self._session,
         )
         self.url: str = self._inner._endpoint
+        self.stop_after_failure = stop_after_failure
+        self.disabled = False
         self.on_failure: Callable[[str], None] | None = None
+        self.on_success: Callable[[int], None] | None = None
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        if self.disabled:
+            return SpanExportResult.FAILURE
         result = self._inner.export(spans)
-        if result is not SpanExportResult.SUCCESS and self.on_failure is not None:
+        if result is SpanExportResult.SUCCESS:
+            if self.on_success is not None:
+                self.on_success(len(spans))
+            return result
+        if self.stop_after_failure:
+            self.disabled = True
+        if self.on_failure is not None:
             self.on_failure(self.failure())
         return result
 
@@ -512,10 +507,15 @@ class WatchedExporter(SpanExporter):
         return self._session.describe(self.url)
 
     def shutdown(self) -> None:
-        self._inner.shutdown()
+        self._inner.shutdown()  # type: ignore[no-untyped-call]
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return True
+
+
+def batching(exporter: SpanExporter, *, schedule_delay_ms: float) -> SpanProcessor:
+    """The SDK's batching processor: ended spans wait in a queue that its own thread sends."""
+    return BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_ms)
 
 
 def send_otlp(

@@ -12,9 +12,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -39,33 +37,13 @@ class HeaderFacts:
 
 
 def header_facts(header: SessionHeader) -> HeaderFacts:
-    start = getattr(header, "start_unix_ns", None)
-    if callable(start):
-        ns, exact = start()
-    else:  # a header from before t0_unix_ns existed
-        extra = header.model_extra or {}
-        t0 = extra.get("t0_unix_ns")
-        if isinstance(t0, int) and not isinstance(t0, bool):
-            ns, exact = t0, True
-        else:
-            created = header.created
-            if created.tzinfo is None:
-                created = created.replace(tzinfo=UTC)
-            ns, exact = _datetime_ns(created), False
-    profile = header.profile
-    name = _f(profile, "name")
-    tools = getattr(header, "tools", None) or (header.model_extra or {}).get("tools") or []
-    kinds: dict[str, str] = {}
-    for info in tools:
-        tool_name, kind = _f(info, "name"), _f(info, "kind")
-        if isinstance(tool_name, str) and isinstance(kind, str):
-            kinds[tool_name] = kind
+    ns, exact = header.start_unix_ns()
     return HeaderFacts(
         session_id=header.session_id,
         start_unix_ns=ns,
         exact=exact,
-        profile_name=name if isinstance(name, str) else "",
-        tool_kinds=kinds,
+        profile_name=header.profile.name or "",
+        tool_kinds={info.name: info.kind for info in header.tools},
     )
 
 
@@ -79,8 +57,8 @@ def new_spans(facts: HeaderFacts) -> SessionSpans:
     )
     if not facts.exact:
         spans.problems.append(
-            "this session file does not record when its clock started (format version 1): times"
-            " are approximate, anchored at the header's 'created'"
+            "this session file does not record when its clock started (an older workbench wrote"
+            " it): times are approximate, anchored at the header's 'created'"
         )
     return spans
 
@@ -136,7 +114,9 @@ def _why(line: bytes, number: int, last: int, torn_tail: bool) -> str:
                 f"line {number}: not valid JSON (the file ends mid-line; the session was probably"
                 " interrupted) — exported what came before it"
             )
-        return f"line {number}: not valid JSON — exported what came before it; the rest is not trusted"
+        return (
+            f"line {number}: not valid JSON — exported what came before it; the rest is not trusted"
+        )
     what = "not a JSON object"
     if isinstance(raw, dict):
         try:
@@ -147,16 +127,3 @@ def _why(line: bytes, number: int, last: int, torn_tail: bool) -> str:
             loc = ".".join(str(part) for part in first["loc"][1:])
             what = f"invalid {raw.get('type')!r} event ({loc}: {first['msg']})"
     return f"line {number}: {what} — exported what came before it; the rest is not trusted"
-
-
-def _f(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
-def _datetime_ns(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

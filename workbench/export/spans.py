@@ -260,8 +260,9 @@ class SpanBuilder:
             self._batches[batch.batch_id] = batch
             turn.batches.append(batch)
         elif kind == "batch_finished":
-            batch = self._batches.pop(row["batch_id"], None)
-            if batch is not None:
+            finished = self._batches.pop(row["batch_id"], None)
+            if finished is not None:
+                batch = finished
                 batch.end = t
                 stats = row["stats"]
                 batch.stats = dict(stats) if isinstance(stats, Mapping) else stats.model_dump()

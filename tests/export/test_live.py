@@ -1,0 +1,132 @@
+"""Live export: a run sends its spans to a collector as it goes; a dead collector costs one line."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from tests.export.conftest import Receiver
+from tests.export.helpers import spans_of, traces_from_file
+from tests.export.sessions import MIXED, profile
+from workbench.config import Profile
+from workbench.export.live import LiveExport, sink_from_env
+from workbench.export.otlp import write_otlp
+from workbench.export.source import read_session_spans
+from workbench.runtime import Runtime
+
+
+async def _run_live(path: Path, live: LiveExport, prof: Profile, prompts: list[str]) -> None:
+    runtime = await Runtime.start(prof, record=path, extra_sinks=[live])
+    live.attach(runtime)
+    try:
+        for prompt in prompts:
+            async for _ in runtime.run_turn(prompt):
+                pass
+    finally:
+        await runtime.aclose()
+        live.close()
+
+
+def _received(receiver: Receiver) -> list[Span]:
+    return spans_of(
+        [ExportTraceServiceRequest.FromString(body) for _, _, body in receiver.requests]
+    )
+
+
+async def test_a_live_run_sends_the_spans_a_file_export_would_write(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    prof = profile(tool_timeout_s=0.1, tool_retries=1, tool_retry_backoff_s=0.0)
+    live = LiveExport(endpoint=receiver.url)
+    path = tmp_path / "s.jsonl"
+    await _run_live(path, live, prof, [MIXED, "get_date()"])
+    assert live.problem is None
+    got = _received(receiver)
+    write_otlp(read_session_spans(path), tmp_path / "o.jsonl")
+    expected = spans_of(traces_from_file(tmp_path / "o.jsonl"))
+    assert live.spans_sent == len(got) == len(expected)
+    key = lambda s: (s.trace_id, s.span_id, s.name, s.start_time_unix_nano, s.end_time_unix_nano)  # noqa: E731
+    assert sorted(map(key, got)) == sorted(map(key, expected))
+
+
+async def test_spans_arrive_while_the_session_goes_on(receiver: Receiver, tmp_path: Path) -> None:
+    live = LiveExport(endpoint=receiver.url)
+    runtime = await Runtime.start(profile(), record=tmp_path / "s.jsonl", extra_sinks=[live])
+    live.attach(runtime)
+    try:
+        async for _ in runtime.run_turn("get_date(), get_date()"):
+            pass
+        # the turn is over and the session still open: its spans were flushed at its end
+        assert await _wait(receiver.arrived)
+    finally:
+        await runtime.aclose()
+        live.close()
+    names = {s.name for s in _received(receiver)}
+    assert "invoke_agent workbench" in names
+
+
+async def _wait(event: threading.Event) -> bool:
+    import asyncio
+
+    return await asyncio.to_thread(event.wait, 10)
+
+
+@pytest.mark.parametrize("refuse", [True, False])
+async def test_a_collector_that_is_down_or_refuses_is_one_problem_and_the_run_goes_on(
+    receiver: Receiver, closed_port: str, tmp_path: Path, refuse: bool
+) -> None:
+    problems: list[str] = []
+    if refuse:
+        receiver.status, receiver.body = 503, b"overloaded"
+    endpoint = receiver.url if refuse else closed_port
+    live = LiveExport(endpoint=endpoint, on_problem=problems.append, timeout_s=0.5)
+    path = tmp_path / "s.jsonl"
+    await _run_live(path, live, profile(), ["get_date()", "get_date(), get_date()"])
+    assert len(problems) == 1
+    assert endpoint in problems[0]
+    assert ("503" in problems[0]) if refuse else ("cannot reach" in problems[0])
+    assert read_session_spans(path).turns[-1].status == "completed"
+
+
+def test_configuration_comes_from_the_profile_or_the_otel_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = profile()
+    assert sink_from_env(plain, environ={}) is None
+    live = sink_from_env(plain, environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"})
+    assert live is not None and live.endpoint is None  # the exporter reads the variables itself
+    configured = profile(
+        telemetry={
+            "endpoint": "http://127.0.0.1:4318",
+            "headers_env": "WB_OTLP_HEADERS",
+            "include_content": True,
+        }
+    )
+    live = sink_from_env(configured, environ={"WB_OTLP_HEADERS": "Authorization=Basic eA=="})
+    assert live is not None
+    assert live.endpoint == "http://127.0.0.1:4318"
+    assert live.headers == {"Authorization": "Basic eA=="}
+    assert live.include_content
+    with pytest.raises(ValueError, match="WB_OTLP_HEADERS"):
+        sink_from_env(configured, environ={})
+    off = profile(telemetry={"enabled": False})
+    assert sink_from_env(off, environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1"}) is None
+    assert "eA==" not in str(configured.public_dict())
+
+
+async def test_the_standard_variables_point_the_live_export(
+    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-team=blue")
+    live = sink_from_env(profile())
+    assert live is not None
+    await _run_live(tmp_path / "s.jsonl", live, profile(), ["get_date()"])
+    assert receiver.requests
+    path, headers, _ = receiver.requests[0]
+    assert path == "/v1/traces"
+    assert headers["x-team"] == "blue"
