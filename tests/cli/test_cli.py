@@ -249,8 +249,10 @@ def test_replay_of_something_that_is_not_a_session_is_exit_2(
 def test_help_and_the_core_import_no_vendor_sdk_and_no_textual() -> None:
     probe = (
         "import sys, workbench.cli, workbench.core.loop, workbench.runtime, workbench.providers.scripted;"
+        "import workbench.export.live, workbench.export.chrome, workbench.export.source;"
         "workbench.cli.build_parser().format_help();"
-        "bad = [m for m in ('openai', 'anthropic', 'google.genai', 'textual') if m in sys.modules];"
+        "bad = [m for m in ('openai', 'anthropic', 'google.genai', 'textual', 'opentelemetry',"
+        " 'google.protobuf', 'requests') if m in sys.modules];"
         "print(','.join(bad))"
     )
     result = subprocess.run(

@@ -25,6 +25,7 @@ from workbench.cli.common import (
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
+    from workbench.export.live import LiveExport
 
 _UNSET: Any = object()  # "flag not given", as distinct from "--tool-timeout off" (None)
 
@@ -128,6 +129,20 @@ _FLAG_FOR_FIELD = {
 }
 
 
+def _live_export(profile: Profile) -> LiveExport | None:
+    """Live OpenTelemetry export, when the profile or the OTEL variables ask for it; a failure is
+    one line on stderr and changes nothing else."""
+    from workbench.export.live import sink_from_env
+
+    def problem(message: str) -> None:
+        print(f"workbench: {message}", file=sys.stderr)
+
+    try:
+        return sink_from_env(profile, on_problem=problem)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _parse_fault(text: str) -> tuple[str, Any]:
     tool, sep, kind = text.partition("=")
     if not sep or kind not in {"slow", "flaky", "hang", "off"}:
@@ -147,8 +162,14 @@ async def _run_async(
     from workbench.tools.loading import ToolLoadError
 
     record = args.run_record or args.record
+    live = _live_export(profile)
     try:
-        runtime = await Runtime.start(profile, record=record, recording=not args.no_record)
+        runtime = await Runtime.start(
+            profile,
+            record=record,
+            recording=not args.no_record,
+            extra_sinks=[live] if live is not None else None,
+        )
     except ProviderError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE if exc.kind == "config" else EXIT_FAILED
@@ -156,6 +177,8 @@ async def _run_async(
         raise UsageError(str(exc)) from None
     except SessionFileError as exc:
         raise UsageError(f"{exc} (choose another --record path, or --no-record)") from None
+    if live is not None:
+        live.attach(runtime)
     freeze_startup()
     recording_failed = False
     consume = json_printer(sys.stdout) if args.json else timeline_printer(sys.stdout)
@@ -185,6 +208,8 @@ async def _run_async(
             # The run itself went on; what was written before the failure still loads.
             print(f"workbench: the session was not fully recorded: {exc}", file=sys.stderr)
             recording_failed = True
+        if live is not None:
+            await asyncio.to_thread(live.close)
     if runtime.session_path is not None and not args.json:
         print(f"session: {runtime.session_path}", file=sys.stderr)
     if interrupted():
