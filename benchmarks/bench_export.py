@@ -1,0 +1,263 @@
+"""What exporting costs: a 100,000-call session to Chrome JSON against the floor of parsing the file
+with orjson, and the OpenTelemetry export's cost per span.
+
+Run: .venv/bin/python benchmarks/bench_export.py [calls] [otlp_calls]
+
+Writes a session of ``calls`` calls (100-call batches, each emitted by a round trip, 4 running at
+once, one call in 20 failing and retried) with the real recorder, then, best of 3 runs each:
+
+- floor: read the file and ``orjson.loads`` every line (garbage collector paused, as the export does);
+- chrome: ``read_session_spans`` + ``chrome_trace`` + ``orjson.dumps`` + write; the target is <= 3x
+  the floor;
+- otlp: for a session of ``otlp_calls`` calls, SDK spans with the recorded times, then OTLP JSON
+  lines (the file format) and protobuf (what is POSTed), per span.
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import orjson
+
+from workbench.core.events import (
+    BatchFinished,
+    BatchStarted,
+    BatchStats,
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    CallStarted,
+    Event,
+    ModelRequestStarted,
+    ModelResponseFinished,
+    ToolCallEmitted,
+    TurnFinished,
+    TurnStarted,
+    TurnStats,
+)
+from workbench.core.messages import Usage
+from workbench.core.settings import EmissionSettings, ExecutionSettings
+from workbench.export.chrome import chrome_trace
+from workbench.export.source import read_session_spans
+from workbench.session.recorder import SessionRecorder
+
+PROFILE = {"name": "bench", "type": "scripted", "model": "scripted"}
+BATCH = 100
+SLOTS = 4
+
+
+def session_events(calls: int) -> list[Event]:
+    """Turns of 10 batches; each batch emitted by a round trip, its calls run 4 at a time."""
+    events: list[Event] = []
+    settings = ExecutionSettings(max_concurrent=SLOTS, retries=1)
+    usage = Usage(input_tokens=900, output_tokens=120)
+    t = 0.0
+    made = 0
+    batch_no = 0
+    round_trip = 0
+    turn = 0
+    while made < calls:
+        turn += 1
+        turn_start = t
+        events.append(TurnStarted(t=t, turn=turn, prompt="grep everything"))
+        for _ in range(10):
+            if made >= calls:
+                break
+            batch_no += 1
+            round_trip += 1
+            batch_id = f"b{batch_no}"
+            events.append(
+                ModelRequestStarted(
+                    t=t,
+                    turn=turn,
+                    round_trip=round_trip,
+                    provider="scripted",
+                    model="scripted",
+                    emission=EmissionSettings(),
+                )
+            )
+            t += 0.2
+            ids = [f"call_{made + i:07d}" for i in range(min(BATCH, calls - made))]
+            args = [
+                {"path": f"src/module_{made + i}.py", "pattern": "TODO"} for i in range(len(ids))
+            ]
+            for index, call_id in enumerate(ids):
+                events.append(
+                    ToolCallEmitted(
+                        t=t,
+                        turn=turn,
+                        batch_id=batch_id,
+                        call_id=call_id,
+                        tool="grep",
+                        args=args[index],
+                        index=index,
+                    )
+                )
+            events.append(
+                ModelResponseFinished(
+                    t=t,
+                    turn=turn,
+                    round_trip=round_trip,
+                    batch_id=batch_id,
+                    calls=len(ids),
+                    usage=usage,
+                    duration_s=0.2,
+                    stop_reason="tool_use",
+                )
+            )
+            events.append(BatchStarted(t=t, turn=turn, batch_id=batch_id, settings=settings))
+            queued = t
+            for index, call_id in enumerate(ids):
+                common = {"batch_id": batch_id, "call_id": call_id, "tool": "grep"}
+                events.append(CallQueued(t=t, index=index, args=args[index], **common))
+            slot_free = [t] * SLOTS
+            for index, call_id in enumerate(ids):
+                common = {"batch_id": batch_id, "call_id": call_id, "tool": "grep"}
+                slot = min(range(SLOTS), key=slot_free.__getitem__)
+                start = slot_free[slot]
+                events.append(CallStarted(t=start, args=args[index], **common))
+                end = start + 0.01
+                attempts = 1
+                if index % 20 == 7:
+                    events.append(
+                        CallRetrying(
+                            t=end, attempt=1, error="flaky", delay_s=0.0, args=args[index], **common
+                        )
+                    )
+                    events.append(CallStarted(t=end, attempt=2, args=args[index], **common))
+                    end += 0.01
+                    attempts = 2
+                events.append(
+                    CallFinished(
+                        t=end,
+                        status="ok",
+                        result=f"src/module_{index}.py:12: # TODO",
+                        attempts=attempts,
+                        queued_t=queued,
+                        started_t=start,
+                        finished_t=end,
+                        args=args[index],
+                        **common,
+                    )
+                )
+                slot_free[slot] = end
+            t = max(slot_free)
+            stats = BatchStats(
+                calls=len(ids),
+                wall_s=t - queued,
+                sum_s=0.01 * len(ids),
+                speedup=SLOTS,
+                peak_concurrency=SLOTS,
+                wait_s=0.0,
+                ok=len(ids),
+                errors=0,
+                timeouts=0,
+                cancelled=0,
+            )
+            events.append(BatchFinished(t=t, turn=turn, batch_id=batch_id, stats=stats))
+            made += len(ids)
+        events.append(
+            TurnFinished(
+                t=t,
+                turn=turn,
+                status="completed",
+                text="done",
+                stats=TurnStats(
+                    round_trips=10,
+                    model_time_s=2.0,
+                    tool_time_s=t - turn_start - 2.0,
+                    wall_s=t - turn_start,
+                    batches=10,
+                    calls=made,
+                    usage=usage,
+                ),
+            )
+        )
+    return events
+
+
+def best(runs: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def floor(path: Path) -> None:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        loads = orjson.loads
+        rows = [loads(line) for line in path.read_bytes().splitlines()]
+        del rows
+    finally:
+        if was:
+            gc.enable()
+
+
+def main() -> None:
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    otlp_calls = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    print(f"Python {platform.python_version()} on {platform.machine()} ({platform.system()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        session = Path(tmp) / "big.jsonl"
+        events = session_events(calls)
+        with SessionRecorder.create(session, profile=PROFILE) as recorder:
+            for event in events:
+                recorder.record(event)
+        del events
+        size = session.stat().st_size
+        lines = session.read_bytes().count(b"\n")
+        print(f"session: {calls:,} calls, {lines:,} lines, {size / 1e6:.1f} MB")
+
+        out = Path(tmp) / "big.trace.json"
+
+        def chrome() -> None:
+            trace = chrome_trace(read_session_spans(session))
+            out.write_bytes(orjson.dumps(trace))
+
+        t_floor = best(3, lambda: floor(session))
+        t_chrome = best(3, chrome)
+        print(f"orjson parse of every line (floor): {t_floor * 1000:8.0f} ms")
+        print(
+            f"to Chrome JSON (read, build, write):  {t_chrome * 1000:8.0f} ms"
+            f"  = {t_chrome / t_floor:.2f}x the floor (target <= 3x);"
+            f" {out.stat().st_size / 1e6:.1f} MB written"
+        )
+
+        from workbench.export.otlp import sdk_spans, traces_data_json
+
+        small = Path(tmp) / "small.jsonl"
+        events = session_events(otlp_calls)
+        with SessionRecorder.create(small, profile=PROFILE) as recorder:
+            for event in events:
+                recorder.record(event)
+        spans = read_session_spans(small)
+        per_turn = sdk_spans(spans)
+        count = sum(len(turn) for turn in per_turn)
+        t_sdk = best(3, lambda: sdk_spans(spans))
+        t_json = best(3, lambda: [traces_data_json(turn) for turn in per_turn])
+
+        from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+        everything = [s for turn in per_turn for s in turn]
+        t_proto = best(3, lambda: encode_spans(everything).SerializeToString())
+        print(f"OTLP: {count:,} spans ({otlp_calls:,} calls)")
+        print(f"  SDK spans with recorded times:      {t_sdk / count * 1e6:6.1f} µs per span")
+        print(f"  then to OTLP JSON (the file format): {t_json / count * 1e6:6.1f} µs per span")
+        print(f"  or to protobuf (what is POSTed):    {t_proto / count * 1e6:6.1f} µs per span")
+
+
+if __name__ == "__main__":
+    main()
