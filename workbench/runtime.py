@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from types import EllipsisType
@@ -106,6 +106,9 @@ class Runtime:
         self.sources = list(sources)
         self.start_notices: list[Notice] = []
         """What went wrong while starting (a tool source that did not start), also recorded."""
+        self.on_close: list[Callable[[], Awaitable[None]]] = []
+        """Called at the end of :meth:`aclose`, after the recorder has closed (e.g. a live trace
+        export sending its last spans)."""
         sinks: list[Callable[[Event], None]] = []
         if recorder is not None:
             sinks.append(self._record)
@@ -255,8 +258,13 @@ class Runtime:
             for tool_source in reversed(self.sources):
                 with contextlib.suppress(Exception):
                     await tool_source.aclose()
-            if self.recorder is not None:
-                self.recorder.close()
+            try:
+                if self.recorder is not None:
+                    self.recorder.close()
+            finally:
+                for closer in self.on_close:
+                    with contextlib.suppress(Exception):
+                        await closer()
 
     # -- internals -------------------------------------------------------------------------------
 

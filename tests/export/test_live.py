@@ -27,8 +27,7 @@ async def _run_live(path: Path, live: LiveExport, prof: Profile, prompts: list[s
             async for _ in runtime.run_turn(prompt):
                 pass
     finally:
-        await runtime.aclose()
-        live.close()
+        await runtime.aclose()  # closes the live export too
 
 
 def _received(receiver: Receiver) -> list[Span]:
@@ -64,7 +63,6 @@ async def test_spans_arrive_while_the_session_goes_on(receiver: Receiver, tmp_pa
         assert await _wait(receiver.arrived)
     finally:
         await runtime.aclose()
-        live.close()
     names = {s.name for s in _received(receiver)}
     assert "invoke_agent workbench" in names
 

@@ -208,8 +208,6 @@ async def _run_async(
             # The run itself went on; what was written before the failure still loads.
             print(f"workbench: the session was not fully recorded: {exc}", file=sys.stderr)
             recording_failed = True
-        if live is not None:
-            await asyncio.to_thread(live.close)
     if runtime.session_path is not None and not args.json:
         print(f"session: {runtime.session_path}", file=sys.stderr)
     if interrupted():

@@ -15,6 +15,7 @@ variables. Any command can call :func:`sink_from_env`; pass the result in ``extr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import secrets
@@ -71,7 +72,9 @@ class LiveExport:
             self._queue.put(event)
 
     def attach(self, runtime: Runtime) -> None:
-        """Start sending, with the session's id and clock (call once the runtime has started)."""
+        """Start sending, with the session's id and clock (call once the runtime has started); the
+        runtime's ``aclose()`` then sends the last spans and stops the export."""
+        runtime.on_close.append(self.aclose)
         recorder = runtime.recorder
         session_id = recorder.header.session_id if recorder is not None else secrets.token_hex(8)
         kinds = {tool.name: tool.kind for tool in runtime.registry}
@@ -115,6 +118,10 @@ class LiveExport:
             return
         self._queue.put(_STOP)
         thread.join(timeout_s)
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the event loop."""
+        await asyncio.to_thread(self.close)
 
     # -- the worker thread -----------------------------------------------------------------------
 
