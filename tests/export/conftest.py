@@ -33,6 +33,11 @@ class Receiver:
     body: bytes = b""
     requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    answer: threading.Event = field(default_factory=threading.Event)
+    """Cleared, the receiver holds every request until it is set (a collector that hangs)."""
+
+    def __post_init__(self) -> None:
+        self.answer.set()
 
 
 @pytest.fixture
@@ -56,12 +61,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        state.arrived.set()
+        state.answer.wait(30)
         self.send_response(state.status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(state.body)))
         self.end_headers()
         self.wfile.write(state.body)
-        state.arrived.set()
 
     def log_message(self, format: str, *args: object) -> None:
         pass

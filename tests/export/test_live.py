@@ -73,6 +73,35 @@ async def _wait(event: threading.Event) -> bool:
     return await asyncio.to_thread(event.wait, 10)
 
 
+async def test_a_collector_that_hangs_never_holds_up_the_run(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.answer.clear()  # the collector takes requests and does not answer
+    live = LiveExport(endpoint=receiver.url, timeout_s=20)
+    runtime = await Runtime.start(profile(), record=tmp_path / "s.jsonl", extra_sinks=[live])
+    live.attach(runtime)
+    try:
+        finished = []
+
+        async def turn(prompt: str) -> None:
+            async for event in runtime.run_turn(prompt):
+                if event.type == "turn_finished":
+                    finished.append(event)
+
+        await turn("get_date(), get_date()")
+        assert await _wait(receiver.arrived)  # the first spans are on their way, unanswered
+        await turn("get_date()")
+        await turn("get_date(), get_date()")
+        # two more turns ran while that request was still waiting for its answer
+        assert len(finished) == 3
+        assert len(receiver.requests) == 1
+    finally:
+        receiver.answer.set()
+        await runtime.aclose()
+    assert live.problem is None
+    assert {s.name for s in _received(receiver)} >= {"invoke_agent workbench"}
+
+
 @pytest.mark.parametrize("refuse", [True, False])
 async def test_a_collector_that_is_down_or_refuses_is_one_problem_and_the_run_goes_on(
     receiver: Receiver, closed_port: str, tmp_path: Path, refuse: bool
