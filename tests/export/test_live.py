@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -68,8 +69,6 @@ async def test_spans_arrive_while_the_session_goes_on(receiver: Receiver, tmp_pa
 
 
 async def _wait(event: threading.Event) -> bool:
-    import asyncio
-
     return await asyncio.to_thread(event.wait, 10)
 
 
@@ -157,3 +156,31 @@ async def test_the_standard_variables_point_the_live_export(
     path, headers, _ = receiver.requests[0]
     assert path == "/v1/traces"
     assert headers["x-team"] == "blue"
+
+
+async def test_the_app_runtime_exports_live_and_reports_a_dead_collector_on_its_loop(
+    closed_port: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.tui.ports import default_runtime_factory
+
+    profile_file = tmp_path / "fast.yaml"
+    profile_file.write_text(
+        "type: scripted\nscripted: {ttft_ms: 0, tokens_per_s: 1000000}\n"
+        f"telemetry: {{endpoint: '{closed_port}'}}\n"
+    )
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "500")
+    problems: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+
+    def on_problem(message: str) -> None:
+        problems.append((message, threading.get_ident() == loop_thread))
+
+    start = default_runtime_factory(tmp_path / "s.jsonl", on_problem=on_problem)
+    runtime = await start(str(profile_file))
+    async for _ in runtime.run_turn("get_date()"):
+        pass
+    await runtime.aclose()
+    await asyncio.sleep(0)  # the report was handed to the loop; let it run
+    assert len(problems) == 1
+    message, on_loop = problems[0]
+    assert closed_port in message and on_loop

@@ -11,6 +11,7 @@ from workbench.tui.commands import (
     COMMANDS,
     CommandError,
     ConcurrencyCommand,
+    ExportCommand,
     FaultCommand,
     HelpCommand,
     MaxCommand,
@@ -43,6 +44,8 @@ from workbench.tui.commands import (
         ("/fault search slow", FaultCommand("search", "slow")),
         ("/fault search OFF", FaultCommand("search", "off")),
         ("/replay 'my session.jsonl'", ReplayCommand(Path("my session.jsonl"))),
+        ("/export otlp", ExportCommand("otlp")),
+        ("/export Chrome", ExportCommand("chrome")),
     ],
 )
 def test_valid_commands_parse(text: str, expected: SlashCommand) -> None:
@@ -68,6 +71,7 @@ def test_valid_commands_parse(text: str, expected: SlashCommand) -> None:
         ("/help me", "Usage: /help"),
         ("/replay 'unclosed", "Cannot read"),
         ("/", "Commands start with '/'"),
+        ("/export pdf", "otlp or chrome"),
     ],
 )
 def test_bad_commands_say_what_is_wrong(text: str, message: str) -> None:

@@ -44,3 +44,16 @@ def write(
     count = write_otlp(spans, path, include_content=include_content)
     turns = sum(1 for turn in spans.turns if turn.end is not None)
     return Written(path, count, f"spans in {turns} trace{'s' if turns != 1 else ''} (OTLP JSON)")
+
+
+def export_session_file(
+    session: Path, fmt: Format, *, include_content: bool = False
+) -> tuple[Written, list[str]]:
+    """Read a session file and write it as ``fmt`` beside it; returns what was written and the notes
+    on the input (a cut-off file, approximate times). Raises ``SessionError`` or ``OSError``."""
+    from workbench.export.source import read_session_spans
+
+    spans = read_session_spans(session)
+    return write(spans, fmt, default_path(session, fmt), include_content=include_content), list(
+        spans.problems
+    )
