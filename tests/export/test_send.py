@@ -56,3 +56,13 @@ def test_an_unreachable_collector_is_named(sessions: dict[str, Path], closed_por
     with pytest.raises(ExportError, match="cannot reach the collector at") as caught:
         send_otlp(read_session_spans(sessions["flaky"]), closed_port, timeout_s=0.5)
     assert closed_port in str(caught.value)
+
+
+def test_credentials_in_the_endpoint_url_are_never_shown(
+    sessions: dict[str, Path], closed_port: str
+) -> None:
+    with_password = closed_port.replace("http://", "http://team:hunter2@")
+    with pytest.raises(ExportError) as caught:
+        send_otlp(read_session_spans(sessions["flaky"]), with_password, timeout_s=0.5)
+    assert "hunter2" not in str(caught.value)
+    assert closed_port.removeprefix("http://") in str(caught.value)

@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {out}: {reason}") from None
         print(written)
     if args.otlp_endpoint is not None:
+        from workbench.config.profile import redact_url
         from workbench.export.otlp import ExportError, send_otlp
 
         try:
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         except ExportError as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"sent {sent:,} spans to {args.otlp_endpoint}")
+        print(f"sent {sent:,} spans to {redact_url(args.otlp_endpoint)}")
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ import queue
 import secrets
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.export.endpoint import parse_headers
@@ -66,6 +67,7 @@ class LiveExport:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._session_path: Path | None = None
 
     def __call__(self, event: Event) -> None:
         if not self._closed:
@@ -76,6 +78,7 @@ class LiveExport:
         runtime's ``aclose()`` then sends the last spans and stops the export."""
         runtime.on_close.append(self.aclose)
         recorder = runtime.recorder
+        self._session_path = recorder.path if recorder is not None else None
         session_id = recorder.header.session_id if recorder is not None else secrets.token_hex(8)
         kinds = {tool.name: tool.kind for tool in runtime.registry}
         self.start(
@@ -171,10 +174,13 @@ class LiveExport:
     def _failed(self, message: str) -> None:
         if self.problem is not None:
             return
-        self.problem = (
-            f"live trace export stopped: {message}; the session file keeps every span"
-            " (send it later with workbench export SESSION --otlp-endpoint URL)"
+        later = (
+            f"; the session file keeps every span (send them later with: workbench export"
+            f" {self._session_path} --otlp-endpoint URL)"
+            if self._session_path is not None
+            else ""
         )
+        self.problem = f"live trace export stopped: {message}{later}"
         if self.on_problem is not None:
             self.on_problem(self.problem)
 

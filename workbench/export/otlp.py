@@ -43,6 +43,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 import workbench
+from workbench.config.profile import redact_url
 from workbench.export.endpoint import traces_url
 from workbench.export.spans import (
     UNFINISHED,
@@ -483,7 +484,8 @@ class WatchedExporter(SpanExporter):
             timeout=timeout_s,
             session=self._session,
         )
-        self.url: str = self._inner._endpoint
+        self.url: str = redact_url(self._inner._endpoint)
+        """Where spans go, as messages name it (without credentials in the URL)."""
         self.stop_after_failure = stop_after_failure
         self.disabled = False
         self.on_failure: Callable[[str], None] | None = None
