@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from workbench.export.spans import CallSpan, SessionSpans, cut
+from workbench.export.spans import CallSpan, SessionSpans, cut, gc_paused
 
 PID = 1
 TID_TURNS = 1
@@ -59,9 +59,14 @@ def assign_lanes(intervals: list[tuple[int, int]]) -> list[int]:
 
 def chrome_trace(spans: SessionSpans, *, include_content: bool = False) -> dict[str, Any]:
     """The trace as one JSON-able object with ``traceEvents``."""
+    with gc_paused():
+        return _chrome_trace(spans, include_content)
+
+
+def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     add = events.append
-    flow_ids: dict[tuple[str, str], int] = {}
+    round_trips: dict[tuple[int, int | None], tuple[int, int]] = {}
 
     for turn in spans.turns:
         t_start, t_end = _us(turn.start), _us(turn.end if turn.end is not None else spans.last_t)
@@ -100,28 +105,40 @@ def chrome_trace(spans: SessionSpans, *, include_content: bool = False) -> dict[
                 "complete": rt.complete,
             }
             add(_x(f"round trip {rt.number}", "model", r_start, r_end - r_start, TID_MODEL, r_args))
-        by_id = {(c.batch_id, c.call_id): c for c in turn.calls}
-        for rt in turn.round_trips:
-            r_start = _us(rt.start)
-            r_end = max(_us(rt.end if rt.end is not None else spans.last_t), r_start)
-            for call_id in rt.emitted:
-                key = (rt.batch_id or "", call_id)
-                call = by_id.get(key) or _find(turn.calls, call_id)
-                if call is None or call.emitted is None:
-                    continue
-                flow = len(flow_ids) + 1
-                flow_ids[(call.batch_id, call.call_id)] = flow
-                at = min(max(_us(call.emitted), r_start), r_end)
-                mark = _x(f"emit {call.tool}", "model", at, 0, TID_MODEL, {"call": call.call_id})
-                mark["bind_id"] = flow
-                mark["flow_out"] = True
-                add(mark)
+            round_trips[(turn.number, rt.number)] = (r_start, r_end)
 
     calls = [call for turn in spans.turns for call in turn.calls]
-    bounds = [(_us(c.queued), max(_us(c.end), _us(c.queued))) for c in calls]
+    bounds = []
+    for c in calls:
+        queued = round(c.queued * 1_000_000)
+        finished = round(c.end * 1_000_000)
+        bounds.append((queued, finished if finished > queued else queued))
     lanes = assign_lanes(bounds)
+    flow = 0
     for call, (start, end), lane in zip(calls, bounds, lanes, strict=True):
-        _call_events(add, call, start, end, LANE_TID0 + lane, include_content, flow_ids)
+        bind = None
+        emitted = call.emitted
+        rt_span = round_trips.get((call.turn, call.round_trip)) if emitted is not None else None
+        if rt_span is not None and emitted is not None:
+            # The emit mark on the model thread: the source of the flow arrow to the call.
+            flow += 1
+            bind = flow
+            at = min(max(round(emitted * 1_000_000), rt_span[0]), rt_span[1])
+            add(
+                {
+                    "ph": "X",
+                    "name": f"emit {call.tool}",
+                    "cat": "model",
+                    "ts": at,
+                    "dur": 0,
+                    "pid": PID,
+                    "tid": TID_MODEL,
+                    "args": {"call": call.call_id},
+                    "bind_id": bind,
+                    "flow_out": True,
+                }
+            )
+        _call_events(add, call, start, end, LANE_TID0 + lane, include_content, bind)
 
     meta: list[dict[str, Any]] = [
         _meta("process_name", TID_TURNS, {"name": _process_name(spans)}),
@@ -162,15 +179,22 @@ def _call_events(
     end: int,
     tid: int,
     include_content: bool,
-    flow_ids: dict[tuple[str, str], int],
+    flow: int | None,
 ) -> None:
+    # The hot path of a large export (once per call): dict literals inline, no helper calls.
+    started = call.started
+    running = end if started is None else round(started * 1_000_000)
+    if running < start:
+        running = start
+    elif running > end:
+        running = end
     args: dict[str, Any] = {
         "call": call.call_id,
         "batch": call.batch_id,
         "status": call.status,
         "attempts": len(call.attempts),
-        "wait ms": round(call.wait_s * 1000, 3),
-        "run ms": round(call.run_s * 1000, 3),
+        "wait ms": (running - start) / 1000,
+        "run ms": (end - running) / 1000,
     }
     if call.error is not None:
         args["error"] = call.error
@@ -180,23 +204,48 @@ def _call_events(
         args["arguments"] = call.args
         if call.result is not None:
             args["result"] = cut(call.result)
-    slice_ = _x(call.tool, "call", start, end - start, tid, args)
+    slice_: dict[str, Any] = {
+        "ph": "X",
+        "name": call.tool,
+        "cat": "call",
+        "ts": start,
+        "dur": end - start,
+        "pid": PID,
+        "tid": tid,
+        "args": args,
+    }
     cname = _CNAME.get(call.status)
     if cname is not None:
         slice_["cname"] = cname
-    flow = flow_ids.get((call.batch_id, call.call_id))
     if flow is not None:
         slice_["bind_id"] = flow
         slice_["flow_in"] = True
     add(slice_)
-    if call.started is None:
-        if end > start:
-            add(_x("waiting for a slot", "wait", start, end - start, tid, None))
-        return
-    running = min(max(_us(call.started), start), end)
     if running > start:
-        add(_x("waiting for a slot", "wait", start, running - start, tid, None))
-    add(_x("running", "run", running, end - running, tid, None))
+        add(
+            {
+                "ph": "X",
+                "name": "waiting for a slot",
+                "cat": "wait",
+                "ts": start,
+                "dur": running - start,
+                "pid": PID,
+                "tid": tid,
+            }
+        )
+    if started is None:
+        return
+    add(
+        {
+            "ph": "X",
+            "name": "running",
+            "cat": "run",
+            "ts": running,
+            "dur": end - running,
+            "pid": PID,
+            "tid": tid,
+        }
+    )
     if len(call.attempts) > 1:
         floor = running
         for attempt in call.attempts:
@@ -205,10 +254,6 @@ def _call_events(
             floor = a_end
             a_args = {"error": attempt.error} if attempt.error is not None else None
             add(_x(f"attempt {attempt.number}", "attempt", a_start, a_end - a_start, tid, a_args))
-
-
-def _find(calls: list[CallSpan], call_id: str) -> CallSpan | None:
-    return next((c for c in calls if c.call_id == call_id), None)
 
 
 def _x(

@@ -9,7 +9,6 @@ of an unknown (newer) type are skipped and counted.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import orjson
 from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER
-from workbench.export.spans import SessionSpans, SpanBuilder
+from workbench.export.spans import SessionSpans, SpanBuilder, gc_paused
 from workbench.session.format import SessionHeader, event_types
 from workbench.session.reader import _parse_header, _read_lines
 
@@ -76,9 +75,7 @@ def read_session_spans(path: Path) -> SessionSpans:
     loads = orjson.loads
     feed = builder.feed
     known = _KNOWN
-    was_enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of small dicts: see session.reader._gc_paused
-    try:
+    with gc_paused():
         for number in range(2, last + 1):
             line = lines[number - 1]
             try:
@@ -93,9 +90,6 @@ def read_session_spans(path: Path) -> SessionSpans:
                     continue
                 spans.problems.append(_why(line, number, last, torn_tail))
                 break
-    finally:
-        if was_enabled:
-            gc.enable()
     for kind, count in unknown.items():
         spans.problems.append(
             f"skipped {count} line{'s' if count != 1 else ''} of unknown event type {kind!r}"
