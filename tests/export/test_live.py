@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from pydantic import ValidationError
 
 from tests.export.conftest import Receiver
 from tests.export.helpers import spans_of, traces_from_file
@@ -141,6 +142,13 @@ def test_configuration_comes_from_the_profile_or_the_otel_variables(
     assert live.include_content
     with pytest.raises(ValueError, match="WB_OTLP_HEADERS"):
         sink_from_env(configured, environ={})
+    on = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1"}
+    assert sink_from_env(plain, environ={**on, "OTEL_SDK_DISABLED": "true"}) is None
+    assert sink_from_env(plain, environ={**on, "OTEL_TRACES_EXPORTER": "none"}) is None
+    with pytest.raises(ValidationError, match=r"telemetry\.endpoint"):
+        profile(telemetry={"endpoint": "localhost:4318"})
+    with pytest.raises(ValidationError, match=r"telemetry\.headers_env"):
+        profile(telemetry={"headers_env": "Authorization=Basic abc"})
     off = profile(telemetry={"enabled": False})
     assert sink_from_env(off, environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:1"}) is None
     assert "eA==" not in str(configured.public_dict())

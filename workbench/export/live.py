@@ -200,6 +200,11 @@ def sink_from_env(
     options = profile.telemetry
     if options is not None and not options.enabled:
         return None
+    # The SDK's own off switches, as any OpenTelemetry-instrumented program honours them.
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    if env.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none":
+        return None
     endpoint = options.endpoint if options is not None else None
     if endpoint is None and not any(env.get(name) for name in ENDPOINT_VARS):
         return None
