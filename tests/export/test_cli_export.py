@@ -55,6 +55,14 @@ def test_nothing_to_export_to_is_a_usage_error(
     assert "--format" in err
 
 
+def test_an_endpoint_that_is_not_a_url_is_a_usage_error(
+    sessions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["export", str(sessions["flaky"]), "--otlp-endpoint", "localhost"], capsys)
+    assert code == 2
+    assert "--otlp-endpoint" in err
+
+
 def test_an_output_that_cannot_be_written_is_named(
     sessions: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

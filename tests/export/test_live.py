@@ -194,3 +194,15 @@ async def test_the_app_runtime_exports_live_and_reports_a_dead_collector_on_its_
     assert len(problems) == 1
     message, on_loop = problems[0]
     assert closed_port in message and on_loop
+
+
+async def test_a_bad_endpoint_variable_is_one_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not a url")
+    problems: list[str] = []
+    live = sink_from_env(profile(), on_problem=problems.append)
+    assert live is not None
+    await _run_live(tmp_path / "s.jsonl", live, profile(), ["get_date()"])
+    assert len(problems) == 1
+    assert "live trace export stopped" in problems[0] and "not a usable URL" in problems[0]

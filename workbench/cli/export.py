@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, UsageError
 
@@ -76,6 +77,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if headers and args.otlp_endpoint is None:
         raise UsageError("--header only applies with --otlp-endpoint")
+    if args.otlp_endpoint is not None:
+        parts = urlsplit(args.otlp_endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(
+                "--otlp-endpoint must be an http:// or https:// URL, like http://127.0.0.1:4318"
+            )
     try:
         spans = read_session_spans(args.file)
     except SessionError as exc:

@@ -129,18 +129,21 @@ class LiveExport:
     # -- the worker thread -----------------------------------------------------------------------
 
     def _work(self, spans: SessionSpans) -> None:
-        from workbench.export.otlp import SpanFactory, WatchedExporter, batching
-
-        exporter = WatchedExporter(
-            self.endpoint, self.headers, timeout_s=self._timeout(), stop_after_failure=True
-        )
-        exporter.on_failure = self._failed
-        exporter.on_success = self._sent
-        processor = batching(exporter, schedule_delay_ms=SCHEDULE_DELAY_MS)
-        factory = SpanFactory(spans, processor, include_content=self.include_content)
-        builder = SpanBuilder(spans, on_complete=factory.emit, keep=False)
-        get = self._queue.get
+        factory = None
         try:
+            from workbench.export.otlp import SpanFactory, WatchedExporter, batching
+
+            timeout_s = self._timeout()
+            exporter = WatchedExporter(
+                self.endpoint, self.headers, timeout_s=timeout_s, stop_after_failure=True
+            )
+            exporter.on_failure = self._failed
+            exporter.on_success = self._sent
+            processor = batching(exporter, schedule_delay_ms=SCHEDULE_DELAY_MS)
+            factory = SpanFactory(spans, processor, include_content=self.include_content)
+            builder = SpanBuilder(spans, on_complete=factory.emit, keep=False)
+            flush_ms = int(timeout_s * 1000) + 1000
+            get = self._queue.get
             while True:
                 event = get()
                 if event is _STOP:
@@ -149,13 +152,15 @@ class LiveExport:
                     continue
                 builder.feed(event.__dict__)
                 if event.type in _FLUSH_ON:
-                    processor.force_flush()
+                    processor.force_flush(flush_ms)
             if not exporter.disabled:
                 builder.finish()
         except Exception as exc:  # the thread's one boundary: say so once, never take the run down
+            self._closed = True  # nothing reads the queue any more: stop filling it
             self._failed(f"internal error ({type(exc).__name__}: {exc})")
         finally:
-            factory.shutdown()
+            if factory is not None:
+                factory.shutdown()
 
     def _timeout(self) -> float:
         if self.timeout_s is not None:

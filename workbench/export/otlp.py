@@ -437,12 +437,15 @@ class _WatchedSession(requests.Session):
         self.body: str = ""
         self.failure: BaseException | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         try:
-            response = super().send(request, **kwargs)
-        except requests.RequestException as exc:
+            return super().request(method, url, *args, **kwargs)
+        except requests.RequestException as exc:  # also a URL refused before anything is sent
             self.failure, self.status = exc, None
             raise
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        response = super().send(request, **kwargs)
         self.failure = None
         self.status, self.reason = response.status_code, response.reason or ""
         text = response.text.strip()
@@ -454,10 +457,12 @@ class _WatchedSession(requests.Session):
             body = f": {self.body}" if self.body else ""
             return f"the collector at {url} answered {self.status} {self.reason}{body}"
         reason = type(self.failure).__name__ if self.failure is not None else "no answer"
-        if isinstance(self.failure, requests.ConnectionError):
-            reason = "connection refused or host unreachable"
-        elif isinstance(self.failure, requests.Timeout):
+        if isinstance(self.failure, requests.Timeout):
             reason = "timed out"
+        elif isinstance(self.failure, requests.ConnectionError):
+            reason = "connection refused or host unreachable"
+        elif isinstance(self.failure, ValueError):  # requests' URL errors are ValueErrors too
+            reason = "not a usable URL"
         return f"cannot reach the collector at {url} ({reason})"
 
 
