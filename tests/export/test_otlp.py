@@ -164,3 +164,24 @@ async def test_secrets_never_reach_the_export(
     out = tmp_path / "o.jsonl"
     write_otlp(read_session_spans(path), out, include_content=True)
     assert secret not in out.read_text()
+
+
+async def test_tools_from_a_tool_source_are_extensions(tmp_path: Path) -> None:
+    from tests.export.sessions import profile
+    from tests.runtime.test_sources import EchoTool, Source
+    from workbench.runtime import Runtime
+
+    path = tmp_path / "s.jsonl"
+    runtime = await Runtime.start(profile(), record=path, sources=[Source("remote", [EchoTool()])])
+    try:
+        async for _ in runtime.run_turn('remote__echo(text="hi"), get_date()'):
+            pass
+    finally:
+        await runtime.aclose()
+    spans = _export(path, tmp_path / "o.jsonl")
+    kinds = {
+        attrs(s)["gen_ai.tool.name"]: attrs(s)["gen_ai.tool.type"]
+        for s in spans
+        if s.name.startswith("execute_tool")
+    }
+    assert kinds == {"remote__echo": "extension", "get_date": "function"}
