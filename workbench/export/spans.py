@@ -296,6 +296,8 @@ class SpanBuilder:
         end = self.spans.last_t
         for call in self._calls.values():
             call.finished = max(end, call.queued)
+            if call.attempts:  # the attempt still running when the events stop
+                call.attempts[-1].end = max(call.finished, call.attempts[-1].start)
             self._complete(call)
         self._calls.clear()
         for batch in self._batches.values():
