@@ -185,3 +185,34 @@ async def test_tools_from_a_tool_source_are_extensions(tmp_path: Path) -> None:
         if s.name.startswith("execute_tool")
     }
     assert kinds == {"remote__echo": "extension", "get_date": "function"}
+
+
+@pytest.mark.parametrize("name", ["retries", "cancelled", "flaky", "sequential"])
+def test_the_json_is_protobufs_own_mapping_with_hex_ids(
+    sessions: dict[str, Path], name: str
+) -> None:
+    """Our field-by-field JSON equals protobuf's generic MessageToDict, ids aside (hex, not base64)."""
+    import base64
+
+    from google.protobuf import json_format
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
+
+    from workbench.export.otlp import sdk_spans, traces_data_json
+
+    for turn in sdk_spans(read_session_spans(sessions[name]), include_content=True):
+        ours = traces_data_json(turn)
+        reference = json_format.MessageToDict(
+            TracesData(resource_spans=encode_spans(turn).resource_spans),
+            use_integers_for_enums=True,
+        )
+        for rs in reference["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in [
+                    *ss["spans"],
+                    *(link for s in ss["spans"] for link in s.get("links", [])),
+                ]:
+                    for key in ("traceId", "spanId", "parentSpanId"):
+                        if key in span:
+                            span[key] = base64.b64decode(span[key]).hex()
+        assert ours == reference

@@ -28,7 +28,8 @@ cut and says how long it was."""
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Building hundreds of thousands of small objects triggers repeated full collections of a heap
-    that only grows; pausing the collector meanwhile makes an export ~1.5x faster."""
+    that only grows; pausing the collector meanwhile makes an export 1.5-2x faster
+    (benchmarks/bench_export.py)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
