@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.export.helpers import partial_overlaps
-from tests.session.samples import PROFILE, session_events
-from workbench.core.events import CallQueued, Event
+from tests.fabricate import PROFILE, session_events
+from workbench.core.events import (
+    CallFinished,
+    CallQueued,
+    CallRetrying,
+    ErrorEvent,
+    Event,
+    TurnFinished,
+)
 from workbench.export.chrome import chrome_trace
 from workbench.export.source import read_session_spans
 from workbench.export.spans import SessionSpans, SpanBuilder
@@ -23,19 +30,25 @@ def _write(path: Path, events: list[Event]) -> Path:
     return path
 
 
-def test_the_hand_written_sample_with_every_event_type(tmp_path: Path) -> None:
-    spans = read_session_spans(_write(tmp_path / "s.jsonl", session_events()))
-    assert [t.status for t in spans.turns] == ["completed", "error"]
-    assert spans.turns[1].error == "429 Too Many Requests"
-    calls = {c.call_id: c for c in spans.turns[0].calls}
-    assert calls["call_2"].status == "ok"
-    assert [(a.number, a.error) for a in calls["call_2"].attempts] == [
-        (1, "injected failure"),
-        (2, None),
-    ]
-    assert calls["call_3"].status == "timeout"
-    assert calls["call_3"].wait_s == pytest.approx(0.45 - 0.36)
-    assert all(c.round_trip == 1 for c in calls.values())
+def test_the_fabricated_session_with_every_event_type(tmp_path: Path) -> None:
+    events = session_events()
+    spans = read_session_spans(_write(tmp_path / "s.jsonl", events))
+    turns = [e for e in events if isinstance(e, TurnFinished)]
+    assert [t.status for t in spans.turns] == [t.status for t in turns]
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert spans.turns[-1].error == errors[-1].message
+    calls = {c.call_id: c for t in spans.turns for c in t.calls}
+    for finished in (e for e in events if isinstance(e, CallFinished)):
+        call = calls[finished.call_id]
+        assert (call.status, call.error, len(call.attempts)) == (
+            finished.status,
+            finished.error,
+            finished.attempts,
+        )
+        wait_until = finished.started_t if finished.started_t is not None else finished.finished_t
+        assert call.wait_s == pytest.approx(wait_until - finished.queued_t)
+        retries = [e for e in events if isinstance(e, CallRetrying) and e.call_id == call.call_id]
+        assert [a.error for a in call.attempts[:-1]] == [r.error for r in retries]
     assert partial_overlaps(chrome_trace(spans, include_content=True)) == []
 
 

@@ -177,3 +177,20 @@ async def test_a_setting_changed_during_a_turn_is_noted_once(
         notes = [str(w.render()) for w in screen.query_one(ChatView).query(Static)]
         assert sum("tool timeout 2 s" in note for note in notes) == 1
         assert screen.query_one("#timeout", Input).value == "2s"
+
+
+@pytest.mark.usefixtures("no_latency")
+async def test_export_writes_beside_the_session_and_says_where(
+    tmp_path: Path, started: list[Started]
+) -> None:
+    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await run_turn(pilot, "get_date(), get_date()")
+        for fmt, name in (("chrome", "session.trace.json"), ("otlp", "session.otlp.jsonl")):
+            await submit(pilot, f"/export {fmt}")
+            await app.screen.workers.wait_for_complete()
+            await pilot.pause()
+            target = tmp_path / name
+            assert target.exists()
+            assert any(str(target) in n.message for n in app._notifications)

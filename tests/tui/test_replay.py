@@ -204,3 +204,19 @@ async def test_a_replay_of_its_own_lists_only_the_keys_that_work(session_file: P
         assert "Step batch" in text and "/help" in text
         assert "Close replay" not in text  # nothing to close back to
         assert "/max" not in text  # a recording's settings are not turned
+
+
+async def test_a_replay_exports_its_file_from_the_palette(session_file: Path) -> None:
+    from workbench.tui.commands import ExportCommand
+
+    app = create_app(replay=session_file, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        screen = replay_screen(app)
+        assert "Export: Perfetto trace" in [entry[0] for entry in screen.palette_entries()]
+        await screen.run_command(ExportCommand("chrome"))
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        target = session_file.with_name("session.trace.json")
+        assert target.exists()
+        assert any(str(target) in n.message for n in app._notifications)

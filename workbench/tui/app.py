@@ -91,10 +91,16 @@ def create_app(
     # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
     # frozen, it is not scanned again by every later collection (~30 ms of the first frame).
     gcpolicy.freeze_startup()
-    return WorkbenchApp(
+
+    def trace_problem(message: str) -> None:  # a live trace export that stopped
+        app.notify(message, title="Trace export", severity="warning", timeout=10)
+
+    app = WorkbenchApp(
         profile=profile,
         replay=replay,
-        runtime_factory=runtime_factory or default_runtime_factory(record),
+        runtime_factory=runtime_factory
+        or default_runtime_factory(record, on_problem=trace_problem),
         profile_lister=profile_lister or default_profile_lister,
         replay_speed=replay_speed,
     )
+    return app

@@ -21,7 +21,7 @@ import shlex
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Self, TypeVar
+from typing import ClassVar, Literal, Self, TypeVar
 
 from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
 from workbench.core.settings import FaultPreset, FunctionCallingMode
@@ -251,6 +251,24 @@ class HelpCommand(SlashCommand):
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
         return cls()
+
+
+@command
+@dataclass(frozen=True, slots=True)
+class ExportCommand(SlashCommand):
+    name: ClassVar[str] = "export"
+    usage: ClassVar[str] = "/export otlp|chrome"
+    help: ClassVar[str] = "Export the session beside its file: OpenTelemetry or Perfetto"
+    format: Literal["otlp", "chrome"]
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        word = args[0].lower()
+        if word == "otlp":
+            return cls("otlp")
+        if word == "chrome":
+            return cls("chrome")
+        raise CommandError(f"/export takes otlp or chrome, not {args[0]!r}.")
 
 
 def is_command(text: str) -> bool:

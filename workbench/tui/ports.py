@@ -10,6 +10,7 @@ module except in :func:`default_runtime_factory`, lazily, so vendor SDKs stay of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from workbench.config import Profile
+    from workbench.export.live import LiveExport
     from workbench.runtime import Runtime
 
 
@@ -138,8 +140,12 @@ class ProfileChoice(Protocol):
 ProfileLister = Callable[[], list[ProfileChoice]]
 
 
-def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
-    """The real runtime; ``record`` names the file of the first session only."""
+def default_runtime_factory(
+    record: Path | None = None, *, on_problem: Callable[[str], None] | None = None
+) -> RuntimeFactory:
+    """The real runtime; ``record`` names the file of the first session only. With a profile's
+    ``telemetry:`` block or the OTEL_EXPORTER_OTLP_* variables, its spans are exported live, and
+    ``on_problem`` is told (on the event loop) if the collector is down or refuses."""
     pending_record = [record]
 
     async def start(name: str | None) -> RuntimeLike:
@@ -147,11 +153,29 @@ def default_runtime_factory(record: Path | None = None) -> RuntimeFactory:
         # so the screen keeps drawing meanwhile.
         runtime_class, profile = await asyncio.to_thread(_load_runtime, name)
         path, pending_record[0] = pending_record[0], None
-        runtime = await runtime_class.start(profile, record=path)
+        live = _live_export(profile, on_problem)
+        runtime = await runtime_class.start(
+            profile, record=path, extra_sinks=[live] if live is not None else None
+        )
+        if live is not None:
+            live.attach(runtime)
         gcpolicy.freeze_startup()
         return runtime
 
     return start
+
+
+def _live_export(profile: Profile, on_problem: Callable[[str], None] | None) -> LiveExport | None:
+    from workbench.export.live import sink_from_env
+
+    loop = asyncio.get_running_loop()
+
+    def problem(message: str) -> None:  # called from the exporter's thread
+        if on_problem is not None:
+            with contextlib.suppress(RuntimeError):  # the app has already closed its loop
+                loop.call_soon_threadsafe(on_problem, message)
+
+    return sink_from_env(profile, on_problem=problem)
 
 
 def _load_runtime(name: str | None) -> tuple[type[Runtime], Profile]:

@@ -10,9 +10,10 @@ every session screen).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,6 +26,7 @@ from workbench.core.timeline import TimelineModel
 from workbench.tui.commands import (
     COMMANDS,
     CommandError,
+    ExportCommand,
     HelpCommand,
     SlashCommand,
     command_help,
@@ -160,6 +162,16 @@ class SessionScreen(Screen[None]):
     def palette_entries(self) -> Iterator[PaletteEntry]:
         """What the command palette offers on this screen: (title, help, command or action)."""
         yield "Help: keys and commands", "Every binding and slash command", HelpCommand()
+        yield (
+            "Export: OpenTelemetry",
+            "OTLP JSON lines beside the session file",
+            ExportCommand("otlp"),
+        )
+        yield (
+            "Export: Perfetto trace",
+            "Chrome trace JSON beside the session file",
+            ExportCommand("chrome"),
+        )
 
     async def submit_command(self, prompt: Input) -> bool:
         """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
@@ -178,6 +190,37 @@ class SessionScreen(Screen[None]):
     @handles(HelpCommand)
     async def _help(self, command: HelpCommand) -> None:
         self.action_help()
+
+    def session_file(self) -> Path | None:
+        """The session file this screen shows (None: not recorded)."""
+        return None
+
+    @handles(ExportCommand)
+    async def _export(self, command: ExportCommand) -> None:
+        self.run_worker(
+            self._export_file(command.format),
+            group="export",
+            exit_on_error=False,
+            description=f"export {command.format}",
+        )
+
+    async def _export_file(self, fmt: Literal["otlp", "chrome"]) -> None:
+        """Write the session beside its file, off the event loop, and say where."""
+        from workbench.export.files import export_session_file
+        from workbench.session import SessionError
+
+        path = self.session_file()
+        if path is None:
+            self.notify("This session is not recorded: nothing to export.", severity="warning")
+            return
+        try:
+            written, problems = await asyncio.to_thread(export_session_file, path, fmt)
+        except (SessionError, OSError) as exc:  # the worker's boundary: a file problem, one line
+            self.notify(str(exc), title="Export failed", severity="error", timeout=10)
+            return
+        for problem in problems:
+            self.notify(problem, title="Export", severity="warning", timeout=10)
+        self.notify(str(written), title="Exported", timeout=10)
 
     # -- keys -------------------------------------------------------------------------------------
 

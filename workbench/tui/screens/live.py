@@ -286,6 +286,9 @@ class LiveScreen(SessionScreen):
     async def _profile(self, command: ProfileCommand) -> None:
         self.switch_profile(command.profile)
 
+    def session_file(self) -> Path | None:
+        return self.runtime.session_path if self.runtime is not None else None
+
     @handles(ReplayCommand)
     async def _replay(self, command: ReplayCommand) -> None:
         await self.open_replay(command.path)

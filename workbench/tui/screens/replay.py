@@ -81,6 +81,9 @@ class ReplayScreen(SessionScreen):
         self._total = 0
         self._done = False
 
+    def session_file(self) -> Path | None:
+        return self.path
+
     def compose_controls(self) -> Iterator[Widget]:
         yield ReplayBar(id="replay-bar")
 
