@@ -80,7 +80,7 @@ def test_schemas_name_the_arguments_a_model_must_send(
 
 def test_file_tools_are_sync_so_they_run_in_the_thread_pool(tools: dict[str, Tool]) -> None:
     sync = {t.name for t in tools.values() if not t.is_async}
-    assert sync == {"read_file", "list_files", "search_code", "run_linter"}
+    assert sync == {"read_file", "list_files", "search_code", "run_linter", "git_diff", "git_blame"}
 
 
 def test_sleep_bounds_are_in_the_schema(tools: dict[str, Tool]) -> None:

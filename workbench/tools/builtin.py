@@ -19,6 +19,7 @@ from pydantic import Field
 
 from workbench.tools.base import Tool, tool
 from workbench.tools.files import file_tools
+from workbench.tools.git import git_tools
 from workbench.tools.latency import latency_for, simulate, stable_fraction
 from workbench.tools.places import city_timezone
 from workbench.tools.workspace import Workspace
@@ -176,6 +177,8 @@ BUILTIN_TOOL_NAMES: tuple[str, ...] = (
     "list_files",
     "search_code",
     "run_linter",
+    "git_diff",
+    "git_blame",
     "sleep",
     "fail",
     "hang",
@@ -184,5 +187,6 @@ BUILTIN_TOOL_NAMES: tuple[str, ...] = (
 
 
 def builtin_tools(workspace: Path) -> list[Tool]:
-    """Every built-in tool; the file tools read only inside ``workspace``."""
-    return [*_NETWORK_LIKE, *file_tools(Workspace(workspace)), *_DEMO]
+    """Every built-in tool; the file and git tools read only inside ``workspace``."""
+    ws = Workspace(workspace)
+    return [*_NETWORK_LIKE, *file_tools(ws), *git_tools(ws), *_DEMO]

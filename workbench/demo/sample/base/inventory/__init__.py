@@ -1,0 +1,3 @@
+"""Stock and checkout for a small shop."""
+
+__version__ = "0.3.0"
