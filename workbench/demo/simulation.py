@@ -1,0 +1,150 @@
+"""The demo's simulated latencies: a model round trip and a tool call, scaled by ``--speed``.
+
+A scenario says what one round trip to the scripted model costs (about 1.5 s for a hosted model) and,
+optionally, what every tool call costs on top of its real work (git and the files are real; 150 ms is
+the seed guide's figure). With a real provider the model's own latency is used and only the tools'
+is simulated. Everything simulated is said to be, wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from workbench.compare.runner import Setup
+from workbench.compare.variants import Variant
+from workbench.config.profile import Profile
+from workbench.core.knobs import OFF
+from workbench.core.messages import ToolSpec
+from workbench.core.provider import Provider
+from workbench.core.tools import Tool, ToolKind, ToolRegistry
+from workbench.demo.scenario import Scenario
+from workbench.tools.latency import latency_scale, set_latency_scale
+
+
+class SimulatedLatencyTool:
+    """``inner`` with ``seconds`` of simulated latency before its real work (same name and schema)."""
+
+    def __init__(self, inner: Tool, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.invoke: Callable[..., Any] = self._async if inner.is_async else self._sync
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def description(self) -> str:
+        return self.inner.description
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self.inner.parameters
+
+    @property
+    def is_async(self) -> bool:
+        return self.inner.is_async
+
+    @property
+    def kind(self) -> ToolKind:
+        return self.inner.kind
+
+    @property
+    def source(self) -> str | None:
+        return self.inner.source
+
+    @property
+    def spec(self) -> ToolSpec:
+        return self.inner.spec
+
+    def validate(self, args: dict[str, Any] | None) -> dict[str, Any]:
+        return self.inner.validate(args)
+
+    def _sync(self, **kwargs: Any) -> Any:
+        # Runs in the executor's thread pool, like the tool it wraps.
+        if self.seconds > 0:
+            time.sleep(self.seconds)
+        return self.inner.invoke(**kwargs)
+
+    async def _async(self, **kwargs: Any) -> Any:
+        if self.seconds > 0:
+            await asyncio.sleep(self.seconds)
+        result: Awaitable[Any] = self.inner.invoke(**kwargs)
+        return await result
+
+
+@contextlib.contextmanager
+def simulated_tool_latency(scenario: Scenario, speed: float) -> Iterator[None]:
+    """While the demo runs: the built-in tools' own simulated latency scaled by 1/speed, or switched
+    off where the scenario gives every call a fixed latency instead. Restored afterwards."""
+    if scenario.simulated.tool_call_ms is not None:
+        scale = 0.0
+    else:
+        scale = latency_scale() / speed
+    previous = set_latency_scale(scale)
+    try:
+        yield
+    finally:
+        set_latency_scale(previous)
+
+
+def scale_variant(variant: Variant, speed: float) -> Variant:
+    """A variant's timeout scaled with the latencies it bounds, so the story stays the same."""
+    timeout = variant.change.timeout_s
+    if speed == 1 or timeout is None or timeout == OFF:
+        return variant
+    assert isinstance(timeout, float)
+    return Variant(variant.name, replace(variant.change, timeout_s=timeout / speed))
+
+
+def demo_profile(profile: Profile, scenario: Scenario, speed: float) -> Profile:
+    """The profile narrowed to the scenario's tools, with its seed and a retry backoff scaled too."""
+    overrides: dict[str, Any] = {
+        "tools": list(scenario.tools),
+        "tool_retry_backoff_s": profile.tool_retry_backoff_s / speed,
+    }
+    if scenario.seed is not None:
+        overrides["seed"] = scenario.seed
+    return profile.with_overrides(**overrides)
+
+
+def demo_setup(scenario: Scenario, speed: float, workspace: Path) -> Setup:
+    """Each variant's provider (the scripted model paced at the simulated round trip, or the profile's
+    real one) and tools (the scenario's, in ``workspace``, with the simulated per-call latency)."""
+    round_trip_s = scenario.simulated.model_round_trip_ms / 1000.0 / speed
+    tool_s = (scenario.simulated.tool_call_ms or 0.0) / 1000.0 / speed
+
+    async def setup(profile: Profile) -> tuple[Provider | None, ToolRegistry | None]:
+        from workbench.tools.loading import build_registry
+
+        provider: Provider | None = None
+        if profile.type == "scripted":
+            from workbench.providers.scripted import ScriptedProvider
+
+            # The whole round trip before the first token, then the response at once: the simulated
+            # figure is the round trip, not a guess at streaming speed.
+            provider = ScriptedProvider(
+                model=profile.model or "scripted", ttft_s=round_trip_s, tokens_per_s=0
+            )
+        base_dir = Path(profile.source_path).parent if profile.source_path else Path.cwd()
+        registry = build_registry(profile.tools, profile.tool_modules, base_dir, workspace)
+        if tool_s > 0:
+            registry = ToolRegistry(SimulatedLatencyTool(t, tool_s) for t in registry)
+        return provider, registry
+
+    return setup
+
+
+__all__ = [
+    "SimulatedLatencyTool",
+    "demo_profile",
+    "demo_setup",
+    "scale_variant",
+    "simulated_tool_latency",
+]
