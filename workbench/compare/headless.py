@@ -129,7 +129,7 @@ class HeadlessCompare:
         print("\ncancelling every variant (Ctrl-C again to stop at once)", file=self.err)
 
 
-class _interrupts:  # noqa: N801 - used as a context manager, read like a function
+class _interrupts:
     """First Ctrl-C: ``on_first`` and cancel the runner; a second: cancel the running task."""
 
     def __init__(self, runner: CompareRunner, on_first: Callable[[], None]) -> None:

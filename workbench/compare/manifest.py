@@ -83,7 +83,7 @@ def load_manifest(path: Path) -> Manifest:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: not a compare manifest (invalid JSON: {exc})") from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise ManifestError(f"{path}: not a compare manifest (no \"kind\": \"{KIND}\")")
+        raise ManifestError(f'{path}: not a compare manifest (no "kind": "{KIND}")')
     if data.get("version") != VERSION:
         raise ManifestError(f"{path}: compare manifest version {data.get('version')!r} is unknown")
     try:

@@ -183,7 +183,9 @@ def render_table(runs: Sequence[VariantRun], color: bool = False) -> list[str]:
         out.append(paint(text, style, color) if style else text)
     for run in runs:
         if run.status == "failed":
-            out.append(paint(f"  {run.name} failed: {run.error or 'no reason given'}", "red", color))
+            out.append(
+                paint(f"  {run.name} failed: {run.error or 'no reason given'}", "red", color)
+            )
         elif run.status == "cancelled":
             out.append(paint(f"  {run.name} was cancelled", "yellow", color))
         for note in run.notes:

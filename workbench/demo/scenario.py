@@ -51,17 +51,20 @@ class Scenario(BaseModel):
     seed: int | None = None
     """Seed for injected failures, so a faults scenario fails the same way every run."""
 
-    def describe_simulation(self, speed: float) -> str:
+    def describe_simulation(self, speed: float, *, scripted: bool = True) -> str:
         """The simulated latencies in words, for the output and the JSON."""
         sim = self.simulated
-        parts = [f"model round trip {sim.model_round_trip_ms:g} ms (scripted model)"]
+        if scripted:
+            parts = [f"model round trip {sim.model_round_trip_ms:g} ms (scripted model)"]
+        else:
+            parts = ["model latency real (not simulated)"]
         if sim.tool_call_ms is not None:
-            parts.append(f"{sim.tool_call_ms:g} ms per tool call")
+            parts.append(f"{sim.tool_call_ms:g} ms per tool call on top of its real work")
         else:
             parts.append("the tools' own simulated latency")
         text = "simulated: " + ", ".join(parts)
         if speed != 1:
-            text += f"; all scaled by --speed {speed:g} (÷{speed:g})"
+            text += f"; every simulated latency divided by {speed:g} (--speed {speed:g})"
         return text
 
 

@@ -26,6 +26,8 @@ from workbench.core.tools import Tool, ToolKind, ToolRegistry
 from workbench.demo.scenario import Scenario
 from workbench.tools.latency import latency_scale, set_latency_scale
 
+DEMO_MAX_TURNS = 64
+
 
 class SimulatedLatencyTool:
     """``inner`` with ``seconds`` of simulated latency before its real work (same name and schema)."""
@@ -83,10 +85,7 @@ class SimulatedLatencyTool:
 def simulated_tool_latency(scenario: Scenario, speed: float) -> Iterator[None]:
     """While the demo runs: the built-in tools' own simulated latency scaled by 1/speed, or switched
     off where the scenario gives every call a fixed latency instead. Restored afterwards."""
-    if scenario.simulated.tool_call_ms is not None:
-        scale = 0.0
-    else:
-        scale = latency_scale() / speed
+    scale = 0.0 if scenario.simulated.tool_call_ms is not None else latency_scale() / speed
     previous = set_latency_scale(scale)
     try:
         yield
@@ -104,10 +103,13 @@ def scale_variant(variant: Variant, speed: float) -> Variant:
 
 
 def demo_profile(profile: Profile, scenario: Scenario, speed: float) -> Profile:
-    """The profile narrowed to the scenario's tools, with its seed and a retry backoff scaled too."""
+    """The profile narrowed to the scenario's tools, with its seed, a retry backoff scaled too, and
+    room for the round trips the scenario needs with parallel calls off."""
     overrides: dict[str, Any] = {
         "tools": list(scenario.tools),
         "tool_retry_backoff_s": profile.tool_retry_backoff_s / speed,
+        # One call per response must be able to finish the scenario: 24 calls are 26 round trips.
+        "max_turns": max(profile.max_turns, DEMO_MAX_TURNS),
     }
     if scenario.seed is not None:
         overrides["seed"] = scenario.seed

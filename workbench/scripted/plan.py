@@ -33,6 +33,7 @@ from workbench.core.messages import (
 )
 from workbench.core.settings import EmissionSettings
 from workbench.scripted.intents import TurnPlan, natural_plan
+from workbench.scripted.review import review_plan
 from workbench.scripted.summary import clip, final_answer, help_text, join_words
 from workbench.scripted.syntax import (
     PlannedCall,
@@ -59,9 +60,9 @@ def plan_response(
     specs: dict[str, ToolSpec] = {}
     for spec in tools:
         specs.setdefault(spec.name, spec)  # registration order; the first of duplicates wins
-    plan = _plan_turn(prompt, specs)
     made = [call for m in since if isinstance(m, AssistantMessage) for call in m.tool_calls]
     results = [r for m in since if isinstance(m, ToolResultsMessage) for r in m.results]
+    plan = _plan_turn(prompt, specs, made, results)
     done = max(len(made), len(results))
     remaining = plan.steps[done:]
     mode = emission.function_calling_mode
@@ -81,11 +82,17 @@ def plan_response(
     return PlannedResponse(final_answer(results, made, plan.steps))
 
 
-def _plan_turn(prompt: str, specs: dict[str, ToolSpec]) -> TurnPlan:
-    """Every call the prompt asks for, in stages: explicit call syntax wins over plain words."""
+def _plan_turn(
+    prompt: str, specs: dict[str, ToolSpec], made: Sequence[ToolCall], results: Sequence[ToolResult]
+) -> TurnPlan:
+    """Every call the prompt asks for, in stages: explicit call syntax wins over plain words, and a
+    review plans its second stage from the diff's result."""
     explicit = explicit_stages(prompt, specs)
     if explicit is not None:
         return TurnPlan(explicit)
+    review = review_plan(prompt, specs, made, results)
+    if review is not None:
+        return review
     return natural_plan(prompt, specs)
 
 
