@@ -110,7 +110,14 @@ def execute(
     """Run the comparison headless and print it; the exit status."""
     from workbench.compare.headless import HeadlessCompare
     from workbench.compare.runner import CompareRunner
+    from workbench.core.provider import ProviderError
     from workbench.gcpolicy import freeze_startup
+    from workbench.providers.factory import resolve_api_key
+
+    try:  # a missing key would fail every variant alike: say it once, before anything runs
+        resolve_api_key(profile)
+    except ProviderError as exc:
+        raise UsageError(exc.message) from None
 
     async def main() -> int:
         runner = CompareRunner(

@@ -11,7 +11,9 @@ from workbench.cli.common import EXIT_OK, UsageError, speed, timeline_printer
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     replay = sub.add_parser("replay", help="replay a recorded session")
-    replay.add_argument("file", type=Path, help="a session .jsonl file")
+    replay.add_argument(
+        "file", type=Path, help="a session .jsonl file, or a compare manifest (compare.json)"
+    )
     replay.add_argument("--headless", action="store_true", help="print the timeline instead")
     replay.add_argument(
         "--speed", default="1", help="1, 2, 10 or instant (the app's starting speed)"
@@ -20,7 +22,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.compare.manifest import looks_like_manifest
     from workbench.session import SessionFormatError, load_session
+
+    if looks_like_manifest(args.file):
+        return _replay_comparison(args)
 
     pace = speed(args.speed)
     try:
@@ -37,4 +43,36 @@ def run(args: argparse.Namespace) -> int:
     printer = timeline_printer(sys.stdout)
     for event in session.events:
         printer(event)
+    return EXIT_OK
+
+
+def _replay_comparison(args: argparse.Namespace) -> int:
+    """A compare manifest: the variants side by side in the app, or each timeline then the table."""
+    from workbench.compare.manifest import ManifestError, load_manifest
+    from workbench.compare.replay import replay_variants
+    from workbench.compare.report import describe_variant, render_table, verdict
+    from workbench.render.printer import TerminalPrinter
+
+    pace = speed(args.speed)
+    try:
+        manifest = load_manifest(args.file)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
+    del pace  # the app's compare screen replays at a pace; the terminal prints it all at once
+    replayed = replay_variants(manifest)
+    out = sys.stdout
+    print(f"› {manifest.prompt}", file=out)
+    print(f"comparison of {len(replayed)} variants, replayed from {args.file}", file=out)
+    for item in replayed:
+        for problem in item.problems:
+            print(f"workbench: {problem}", file=sys.stderr)
+        print(f"\n━━ {describe_variant(item.run)} ━━", file=out)
+        printer = TerminalPrinter(out, echo_prompt=False)
+        for event in item.events:
+            printer.handle(event)
+    runs = [item.run for item in replayed]
+    print("", file=out)
+    print("\n".join(render_table(runs)), file=out)
+    print("", file=out)
+    print(verdict(runs), file=out)
     return EXIT_OK

@@ -113,6 +113,7 @@ class CompareRunner:
         """Called when a variant's status changes (running, then completed/failed/cancelled)."""
         self._runtimes: dict[int, Runtime] = {}
         self._cancelled = False
+        self._stopped: set[int] = set()
 
     @property
     def baseline(self) -> VariantRun:
@@ -134,8 +135,13 @@ class CompareRunner:
     def cancel(self) -> None:
         """Cancel every running variant (each call still gets a result); pending ones never start."""
         self._cancelled = True
-        for runtime in list(self._runtimes.values()):
-            runtime.cancel_turn()
+        for index, runtime in list(self._runtimes.items()):
+            self._stop(index, runtime)
+
+    def _stop(self, index: int, runtime: Runtime) -> None:
+        # Once only: cancelling a turn again while it drains would interrupt the drain itself.
+        if index not in self._stopped and runtime.cancel_turn():
+            self._stopped.add(index)
 
     # -- one variant -------------------------------------------------------------------------------
 
@@ -208,11 +214,9 @@ class CompareRunner:
 
     async def _turn(self, run: VariantRun, runtime: Runtime) -> None:
         status = "error"
-        asked_to_stop = False
         async for event in runtime.run_turn(self.prompt):
-            if self._cancelled and not asked_to_stop:  # cancel() came before the turn had begun
-                runtime.cancel_turn()
-                asked_to_stop = True
+            if self._cancelled:  # cancel() may have come before this turn had begun
+                self._stop(run.index, runtime)
             self._event(run, event)
             if isinstance(event, TurnFinished):
                 status = event.status
