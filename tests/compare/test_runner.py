@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from workbench.compare.report import comparison_dict, verdict
 from workbench.compare.runner import CompareRunner, VariantRun
