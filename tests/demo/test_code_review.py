@@ -13,6 +13,7 @@ from workbench.compare.variants import parse_variants
 from workbench.config.discovery import resolve_profile
 from workbench.core.messages import (
     AssistantMessage,
+    Message,
     ToolCall,
     ToolResult,
     ToolResultsMessage,
@@ -68,7 +69,7 @@ def test_the_second_batch_comes_from_the_diff_result(tmp_path: Path) -> None:
             {"path": "docs/beta.md", "status": "A"},
         ]
     }
-    history = [
+    history: list[Message] = [
         UserMessage(content=prompt),
         AssistantMessage(text="", tool_calls=[ToolCall(id="c1", name="git_diff", arguments={})]),
         ToolResultsMessage(
@@ -91,7 +92,7 @@ def test_the_second_batch_comes_from_the_diff_result(tmp_path: Path) -> None:
 def test_a_plain_text_diff_result_works_too(tmp_path: Path) -> None:
     prompt = "Review this branch against develop"
     patch = "diff --git a/x.py b/x.py\n+1\ndiff --git a/y.py b/y.py\n-2\n"
-    history = [
+    history: list[Message] = [
         UserMessage(content=prompt),
         AssistantMessage(text="", tool_calls=[ToolCall(id="d", name="git_diff", arguments={})]),
         ToolResultsMessage(results=[ToolResult(call_id="d", name="", status="ok", content=patch)]),
@@ -105,7 +106,7 @@ def test_a_plain_text_diff_result_works_too(tmp_path: Path) -> None:
 
 def test_a_failed_diff_ends_with_the_error(tmp_path: Path) -> None:
     prompt = load_scenario("code-review").prompt
-    history = [
+    history: list[Message] = [
         UserMessage(content=prompt),
         AssistantMessage(text="", tool_calls=[ToolCall(id="c", name="git_diff", arguments={})]),
         ToolResultsMessage(
