@@ -189,6 +189,10 @@ class CompareRunner:
         try:
             if self._setup is not None:
                 provider, registry = await self._setup(self.profile)
+            if registry is None:  # the profile's tools, their schemas built off the event loop
+                from workbench.runtime import build_tools
+
+                registry = await asyncio.to_thread(build_tools, self.profile)
             runtime = await Runtime.start(
                 self.profile, record=path, provider=provider, registry=registry
             )

@@ -30,8 +30,8 @@ class Simulated(BaseModel):
     model_round_trip_ms: float = Field(ge=0)
     """What one round trip to the scripted model takes (a real model's own latency is used as is)."""
     tool_call_ms: float | None = Field(default=None, ge=0)
-    """Every tool call takes this long on top of its real work, in place of the built-in tools' own
-    simulated latency; None keeps the tools' own latency."""
+    """Every tool call takes at least this long, its real work included, in place of the built-in
+    tools' own simulated latency; None keeps the tools' own latency."""
 
 
 class Scenario(BaseModel):
@@ -59,7 +59,7 @@ class Scenario(BaseModel):
         else:
             parts = ["model latency real (not simulated)"]
         if sim.tool_call_ms is not None:
-            parts.append(f"{sim.tool_call_ms:g} ms per tool call on top of its real work")
+            parts.append(f"{sim.tool_call_ms:g} ms per tool call, its real work included")
         else:
             parts.append("the tools' own simulated latency")
         text = "simulated: " + ", ".join(parts)

@@ -1,8 +1,8 @@
 """The demo's simulated latencies: a model round trip and a tool call, scaled by ``--speed``.
 
 A scenario says what one round trip to the scripted model costs (about 1.5 s for a hosted model) and,
-optionally, what every tool call costs on top of its real work (git and the files are real; 150 ms is
-the seed guide's figure). With a real provider the model's own latency is used and only the tools'
+optionally, what every tool call costs (git and the files are real, and their work counts towards the
+figure: a call takes its real work, then simulated latency for the rest; 150 ms is the seed guide's). With a real provider the model's own latency is used and only the tools'
 is simulated. Everything simulated is said to be, wherever it is shown.
 """
 
@@ -30,7 +30,8 @@ DEMO_MAX_TURNS = 64
 
 
 class SimulatedLatencyTool:
-    """``inner`` with ``seconds`` of simulated latency before its real work (same name and schema)."""
+    """``inner`` taking at least ``seconds``: its real work, then simulated latency for the rest (same
+    name and schema). A cancelled or timed-out call stops at once, as the real one would."""
 
     def __init__(self, inner: Tool, seconds: float) -> None:
         self.inner = inner
@@ -69,16 +70,25 @@ class SimulatedLatencyTool:
         return self.inner.validate(args)
 
     def _sync(self, **kwargs: Any) -> Any:
-        # Runs in the executor's thread pool, like the tool it wraps.
-        if self.seconds > 0:
-            time.sleep(self.seconds)
-        return self.inner.invoke(**kwargs)
+        # Runs in the executor's thread pool, like the tool it wraps. The real work first, then
+        # the rest of the simulated latency: a call takes its figure, real work included.
+        started = time.monotonic()
+        try:
+            return self.inner.invoke(**kwargs)
+        finally:
+            rest = self.seconds - (time.monotonic() - started)
+            if rest > 0:
+                time.sleep(rest)
 
     async def _async(self, **kwargs: Any) -> Any:
-        if self.seconds > 0:
-            await asyncio.sleep(self.seconds)
-        result: Awaitable[Any] = self.inner.invoke(**kwargs)
-        return await result
+        started = time.monotonic()
+        try:
+            result: Awaitable[Any] = self.inner.invoke(**kwargs)
+            return await result
+        finally:
+            rest = self.seconds - (time.monotonic() - started)
+            if rest > 0:
+                await asyncio.sleep(rest)
 
 
 @contextlib.contextmanager
@@ -135,7 +145,10 @@ def demo_setup(scenario: Scenario, speed: float, workspace: Path) -> Setup:
                 model=profile.model or "scripted", ttft_s=round_trip_s, tokens_per_s=0
             )
         base_dir = Path(profile.source_path).parent if profile.source_path else Path.cwd()
-        registry = build_registry(profile.tools, profile.tool_modules, base_dir, workspace)
+        # Building the tools' schemas takes milliseconds of CPU: off the loop, like the provider's.
+        registry = await asyncio.to_thread(
+            build_registry, profile.tools, profile.tool_modules, base_dir, workspace
+        )
         if tool_s > 0:
             registry = ToolRegistry(SimulatedLatencyTool(t, tool_s) for t in registry)
         return provider, registry
