@@ -33,7 +33,7 @@ from workbench.core.messages import (
 )
 from workbench.core.settings import EmissionSettings
 from workbench.scripted.intents import TurnPlan, natural_plan
-from workbench.scripted.review import review_plan
+from workbench.scripted.review import review_answer, review_plan
 from workbench.scripted.summary import clip, final_answer, help_text, join_words
 from workbench.scripted.syntax import (
     PlannedCall,
@@ -79,6 +79,8 @@ def plan_response(
         return PlannedResponse(text, [forced])
     if done == 0:
         return PlannedResponse(help_text(prompt, plan.unavailable, specs))
+    if (review := review_answer(prompt, specs, made, results)) is not None:
+        return PlannedResponse(review)
     return PlannedResponse(final_answer(results, made, plan.steps))
 
 

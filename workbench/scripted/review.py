@@ -84,4 +84,86 @@ def changed_files(result: ToolResult) -> list[str]:
     return list(dict.fromkeys(m[2] for m in _DIFF_HEADER.finditer(str(text))))
 
 
-__all__ = ["PER_FILE_TOOLS", "changed_files", "review_plan"]
+def review_answer(
+    prompt: str,
+    specs: dict[str, ToolSpec],
+    made: Sequence[ToolCall],
+    results: Sequence[ToolResult],
+) -> str | None:
+    """The review's summary once every call has its result: what changed, what the linter found,
+    who wrote the changed files; None when this is not a review."""
+    if "git_diff" not in specs or not _REVIEW.search(prompt):
+        return None
+    diff = _diff_result(made, results)
+    if diff is None or diff.is_error:
+        return None  # the generic answer reports the failed call
+    data = _json(diff.content)
+    files = changed_files(diff)
+    names = {call.id: call.name for call in made}
+    findings: list[str] = []
+    authors: dict[str, int] = {}
+    failed = 0
+    for result in results:
+        name = names.get(result.call_id, result.name)
+        if result.is_error:
+            failed += 1
+            continue
+        body = _json(result.content)
+        if not isinstance(body, dict):
+            continue
+        if name == "run_linter":
+            for issue in body.get("details") or []:
+                if isinstance(issue, dict):
+                    findings.append(
+                        f"{body.get('path')}:{issue.get('line')} {issue.get('code')} "
+                        f"{issue.get('message')}"
+                    )
+        elif name == "git_blame":
+            for commit in body.get("commits") or []:
+                if isinstance(commit, dict) and commit.get("author"):
+                    author = str(commit["author"])
+                    authors[author] = authors.get(author, 0) + int(commit.get("lines") or 0)
+    head = data.get("head") if isinstance(data, dict) else None
+    base = data.get("base") if isinstance(data, dict) else _base(prompt)
+    added = sum(int(f.get("added") or 0) for f in _files(data))
+    deleted = sum(int(f.get("deleted") or 0) for f in _files(data))
+    lines = [
+        f"Reviewed {len(files)} changed file{'s' if len(files) != 1 else ''}"
+        + (f" on {head}" if head else "")
+        + f" against {base}"
+        + (f" (+{added} −{deleted} lines)" if added or deleted else "")
+        + f": {', '.join(files)}."
+        if files
+        else "The diff names no changed files."
+    ]
+    if findings:
+        lines.append(f"The linter found {len(findings)} thing(s) to fix:")
+        lines.extend(f"- {finding}" for finding in findings[:20])
+    elif files:
+        lines.append("The linter found nothing to fix.")
+    if authors:
+        ranked = sorted(authors.items(), key=lambda item: -item[1])
+        lines.append(
+            "Current lines of these files by author: "
+            + ", ".join(f"{author} {count}" for author, count in ranked)
+            + "."
+        )
+    if failed:
+        lines.append(f"{failed} call(s) failed, so this review is incomplete.")
+    return "\n".join(lines)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _files(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, dict) and isinstance(data.get("files"), list):
+        return [f for f in data["files"] if isinstance(f, dict)]
+    return []
+
+
+__all__ = ["PER_FILE_TOOLS", "changed_files", "review_answer", "review_plan"]
