@@ -126,3 +126,28 @@ def test_a_failed_diff_ends_with_the_error(tmp_path: Path) -> None:
     answer = plan_response("", history, _specs(tmp_path), EmissionSettings())
     assert answer.calls == []
     assert "not a repo" in answer.text
+
+
+async def test_through_the_emulator_and_the_real_sdk(tmp_path: Path) -> None:
+    """The same plan when the scripted model answers over the wire (openai-chat, the real SDK)."""
+    from workbench.emulator.server import EmulatorServer
+
+    server = EmulatorServer(chunk_delay_s=0.0)
+    await server.start()
+    try:
+        profile = resolve_profile("openai-chat").with_overrides(
+            base_url=server.base_urls["openai-chat"], api_key_env=None
+        )
+        scenario = load_scenario("code-review")
+        variants = parse_variants(scenario.variants)
+        with prepare_demo(scenario, profile, variants, SPEED) as demo:
+            assert "model latency real" in demo.preface[-1]
+            runner = CompareRunner(
+                demo.profile, scenario.prompt, demo.variants, setup=demo.setup, session_dir=tmp_path
+            )
+            runs = await runner.run()
+    finally:
+        await server.stop()
+    assert [r.status for r in runs] == ["completed"] * 3
+    assert [r.fold.figures.round_trips for r in runs] == [26, 3, 3]
+    assert [r.fold.figures.calls for r in runs] == [25, 25, 25]
