@@ -67,13 +67,14 @@ def test_three_tools_headless_says_what_is_simulated(
 def test_faults_every_call_gets_one_result_and_the_timeout_bounds_the_batch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = demo(["faults", "--headless", "--json"], tmp_path, capsys)
+    # At speed 10 the timeout is 200 ms against 20 ms calls: far enough apart on a busy machine.
+    code, out, _ = demo(["faults", "--headless", "--json"], tmp_path, capsys, speed="10")
     summary = json.loads(out)
     assert code == 0, summary
     for variant in summary["variants"]:
         assert variant["calls"] == 7
         assert variant["failures"] >= 2  # the hang timed out and fail() failed
-        assert variant["settings"]["timeout_s"] == pytest.approx(2 / 1000)
+        assert variant["settings"]["timeout_s"] == pytest.approx(2 / 10)
         events = load_session(tmp_path / "cmp" / variant["session"]).events
         finished = [e for e in events if e.type == "call_finished"]
         assert len(finished) == 7 == len({e.call_id for e in finished})
