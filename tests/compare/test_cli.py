@@ -121,3 +121,48 @@ def test_a_failing_variant_exits_1_and_says_why(
     for written in tmp_path.iterdir():  # the key never reaches a session or the manifest
         assert "sk-test-not-a-real-key" not in written.read_text()
     assert "sk-test-not-a-real-key" not in out
+
+
+def test_ctrl_c_cancels_every_variant_and_still_prints_the_table(
+    fast_profile_path: Path, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from workbench.session import load_session
+
+    record = tmp_path / "cmp"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "compare", "--profile", str(fast_profile_path),
+         "--variant", "a:max=1", "--variant", "b:max=2", "--record-dir", str(record),
+         "sleep(ms=5), hang()"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        # Another process, printing nothing until the variants end: its session files are the only
+        # sign that both variants have a call running.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            files = sorted(record.glob("*.jsonl"))
+            if len(files) == 2 and all(b'"call_started"' in f.read_bytes() for f in files):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the variants never started a call")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "cancelling every variant" in err
+    assert "a was cancelled" in out and "b was cancelled" in out
+    for session in sorted(record.glob("*.jsonl")):
+        events = load_session(session).events
+        queued = [e.call_id for e in events if e.type == "call_queued"]
+        finished = [e.call_id for e in events if e.type == "call_finished"]
+        assert sorted(queued) == sorted(finished) and len(queued) == 2
+    assert (record / "compare.json").is_file()
