@@ -68,13 +68,34 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         if args.json:
             raise UsageError("--json prints the comparison: use it with --headless")
-        from workbench.cli.app import run_app
-
-        args.demo = scenario.name
-        args.demo_speed = args.speed
-        args.profile = args.cmp_profile or getattr(args, "profile", None)
-        return run_app(args)
+        return _app(args, scenario)
     return _headless(args, scenario)
+
+
+def _app(args: argparse.Namespace, scenario: Any) -> int:
+    from workbench.cli.compare import parse_variant_args, profile_for
+    from workbench.compare.requests import LiveCompare
+    from workbench.demo.scenario import scenario_needs_git
+    from workbench.tools.git import GIT_MISSING, git_available
+
+    profile = profile_for(args)
+    variants = parse_variant_args(scenario.variants)
+    if scenario_needs_git(scenario) and not git_available():  # said before the screen opens
+        print(f"workbench: the {scenario.name} demo builds a real git repository, and "
+              f"{GIT_MISSING}", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
+    from workbench.tui.app import create_app
+
+    request = LiveCompare(
+        profile=profile,
+        prompt=scenario.prompt,
+        variants=variants,
+        scenario=scenario.name,
+        speed=args.speed,
+        session_dir=args.record_dir,
+    )
+    create_app(compare=request).run()
+    return EXIT_OK
 
 
 def _headless(args: argparse.Namespace, scenario: Any) -> int:

@@ -58,7 +58,12 @@ def _replay_comparison(args: argparse.Namespace) -> int:
         manifest = load_manifest(args.file)
     except ManifestError as exc:
         raise UsageError(str(exc)) from None
-    del pace  # the app's compare screen replays at a pace; the terminal prints it all at once
+    if not args.headless:
+        from workbench.compare.requests import ReplayCompare
+        from workbench.tui.app import create_app
+
+        create_app(compare=ReplayCompare(args.file, speed=pace)).run()
+        return EXIT_OK
     replayed = replay_variants(manifest)
     out = sys.stdout
     print(f"› {manifest.prompt}", file=out)

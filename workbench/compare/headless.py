@@ -24,6 +24,11 @@ from workbench.render.format import paint
 from workbench.render.printer import TerminalPrinter, color_default, width_default
 
 
+def summary_for(runner: CompareRunner, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The comparison's JSON object (and the manifest's body) for a runner that has run."""
+    return comparison_dict(runner.prompt, runner.profile.name, runner.runs, **(extra or {}))
+
+
 class HeadlessCompare:
     """Wires a :class:`CompareRunner`'s hooks to per-variant printers; :meth:`run` returns the exit
     status (0 all completed, 1 one did not, 130 interrupted)."""
@@ -105,7 +110,7 @@ class HeadlessCompare:
             except asyncio.CancelledError:
                 if not stop():
                     raise
-        summary = comparison_dict(runner.prompt, runner.profile.name, runner.runs, **self.extra)
+        summary = summary_for(runner, self.extra)
         manifest = None
         try:
             manifest = write_manifest(runner.session_dir, summary)

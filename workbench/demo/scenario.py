@@ -68,6 +68,10 @@ class Scenario(BaseModel):
         return text
 
 
+def scenario_needs_git(scenario: Scenario) -> bool:
+    return scenario.repository == "sample"
+
+
 def scenario_names() -> list[str]:
     return sorted(
         entry.name.removesuffix(".yaml") for entry in _DIR.iterdir() if entry.name.endswith(".yaml")
@@ -100,4 +104,5 @@ __all__ = [
     "all_scenarios",
     "load_scenario",
     "scenario_names",
+    "scenario_needs_git",
 ]

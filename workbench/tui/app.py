@@ -7,7 +7,7 @@ below it are screens, then panes, then widgets (an import contract keeps them so
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -21,6 +21,9 @@ from workbench.tui.ports import (
     default_runtime_factory,
 )
 from workbench.tui.screens.live import LiveScreen
+
+if TYPE_CHECKING:
+    from workbench.compare.requests import LiveCompare, ReplayCompare
 
 
 class WorkbenchApp(App[None]):
@@ -40,8 +43,11 @@ class WorkbenchApp(App[None]):
         runtime_factory: RuntimeFactory,
         profile_lister: ProfileLister,
         replay_speed: float | None = 1.0,
+        compare: LiveCompare | ReplayCompare | None = None,
     ) -> None:
         super().__init__()
+        self.compare = compare
+        """Open on a comparison (``workbench demo``, ``workbench replay MANIFEST``) instead."""
         self.profile = profile
         self.replay = replay
         self.runtime_factory = runtime_factory
@@ -60,7 +66,11 @@ class WorkbenchApp(App[None]):
 
     async def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which would skip the screen's .tcss.
-        if self.replay is not None:
+        if self.compare is not None:
+            from workbench.tui.screens.compare import CompareScreen  # a live start skips it
+
+            await self.push_screen(CompareScreen(self.compare, closable=False))
+        elif self.replay is not None:
             from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
 
             await self.push_screen(
@@ -86,6 +96,7 @@ def create_app(
     runtime_factory: RuntimeFactory | None = None,
     profile_lister: ProfileLister | None = None,
     replay_speed: float | None = 1.0,
+    compare: LiveCompare | ReplayCompare | None = None,
 ) -> WorkbenchApp:
     """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests."""
     # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
@@ -102,5 +113,6 @@ def create_app(
         or default_runtime_factory(record, on_problem=trace_problem),
         profile_lister=profile_lister or default_profile_lister,
         replay_speed=replay_speed,
+        compare=compare,
     )
     return app

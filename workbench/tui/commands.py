@@ -49,7 +49,7 @@ class SlashCommand:
     help: ClassVar[str]
     """One line, for the help screen."""
     nargs: ClassVar[int] = 1
-    """How many words follow the name (checked before :meth:`parse`)."""
+    """How many words follow the name (checked before :meth:`parse`); -1: any number."""
 
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
@@ -242,6 +242,42 @@ class ReplayCommand(SlashCommand):
 
 @command
 @dataclass(frozen=True, slots=True)
+class CompareCommand(SlashCommand):
+    name: ClassVar[str] = "compare"
+    usage: ClassVar[str] = "/compare [--variant NAME:knob=value,…]… [PROMPT]"
+    help: ClassVar[str] = "Run the last prompt (or PROMPT) under several settings, side by side"
+    nargs: ClassVar[int] = -1
+    prompt: str = ""
+    """Empty: the last prompt of the session."""
+    variants: tuple[str, ...] = ()
+    """Variant specs; empty: the default three."""
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        from workbench.compare.variants import parse_variants
+        from workbench.core.knobs import KnobError
+
+        specs: list[str] = []
+        words: list[str] = []
+        rest = list(args)
+        while rest:
+            word = rest.pop(0)
+            if word in ("--variant", "-v"):
+                if not rest:
+                    raise CommandError(f"--variant needs NAME:knob=value. Usage: {cls.usage}")
+                specs.append(rest.pop(0))
+            else:
+                words.append(word)
+        if specs:
+            try:
+                parse_variants(specs)
+            except KnobError as exc:
+                raise CommandError(str(exc)) from None
+        return cls(" ".join(words), tuple(specs))
+
+
+@command
+@dataclass(frozen=True, slots=True)
 class HelpCommand(SlashCommand):
     name: ClassVar[str] = "help"
     usage: ClassVar[str] = "/help"
@@ -299,7 +335,7 @@ def parse_command(
         raise CommandError(f"Unknown command /{name}.{hint} Type /help for the list.")
     if name not in names:
         raise CommandError(f"/{name} is not available here. Type /help for the list.")
-    if len(args) != kind.nargs:
+    if kind.nargs >= 0 and len(args) != kind.nargs:
         raise CommandError(f"Usage: {kind.usage}")
     return kind.parse(args, ParseContext(tools=tools))
 

@@ -25,6 +25,7 @@ from workbench.core.events import Event, SettingsChanged, TurnStatus
 from workbench.core.knobs import KnobChange
 from workbench.session.format import SessionFileError
 from workbench.tui.commands import (
+    CompareCommand,
     ConcurrencyCommand,
     FaultCommand,
     KnobCommand,
@@ -300,6 +301,32 @@ class LiveScreen(SessionScreen):
             ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
         )
 
+    @handles(CompareCommand)
+    async def _compare(self, command: CompareCommand) -> None:
+        await self.open_compare(command.prompt, command.variants)
+
+    async def open_compare(self, prompt: str = "", specs: tuple[str, ...] = ()) -> None:
+        """The compare screen over this one: ``prompt`` (or the last one) under the variants."""
+        from workbench.compare.requests import LiveCompare
+        from workbench.compare.variants import DEFAULT_VARIANTS, parse_variants
+        from workbench.config.profile import Profile
+        from workbench.tui.screens.compare import CompareScreen  # a live start skips it
+
+        turns = self.pane.model.turns
+        text = prompt or (turns[-1].prompt if turns else "")
+        if not text:
+            self.notify("Nothing to compare yet: send a prompt, or /compare PROMPT.")
+            return
+        if self.turns.running:
+            self.notify("A turn is running: wait, or press Esc to cancel it.", severity="warning")
+            return
+        profile = self.runtime.profile if self.runtime is not None else None
+        if not isinstance(profile, Profile):
+            self.notify("Compare needs a running profile.", severity="warning")
+            return
+        variants = parse_variants(specs or DEFAULT_VARIANTS)
+        await self.app.push_screen(CompareScreen(LiveCompare(profile, text, variants)))
+
     def action_cancel_turn(self) -> None:
         """Esc: cancel the running turn."""
         self.turns.cancel(self.runtime)
@@ -313,6 +340,11 @@ class LiveScreen(SessionScreen):
         runtime = self.runtime
         yield "Switch profile…", "Pick another profile (starts a new session)", "pick_profile"
         yield "Cancel the running turn", "Esc", "cancel_turn"
+        yield (
+            "Compare the last prompt under three settings",
+            "sequential, parallel emission and parallel, side by side (/compare)",
+            CompareCommand(),
+        )
         if runtime is None:
             return
         knob = runtime.capabilities.parallel_knob or "not available"

@@ -1,0 +1,294 @@
+"""The compare screen: one :class:`SessionPane` per variant side by side, all live, a summary above.
+
+Live, a :class:`~workbench.compare.runner.CompareRunner` runs the variants (each its own runtime,
+provider and session) and every variant's events go to its own pane; the summary strip fills in as
+variants finish and the verdict comes at the end. Esc cancels every variant (each call still gets a
+result). Replayed from a compare manifest, each pane follows its recorded session and the strip shows
+the figures folded again from those sessions. A worker runs it all; this is the one broad catch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from workbench.compare.report import describe_variant, table_rows, verdict
+from workbench.compare.requests import LiveCompare, ReplayCompare
+from workbench.compare.runner import CompareRunner, VariantRun
+from workbench.core.events import CallStarted, Event
+from workbench.tui.panes.session import SessionPane
+from workbench.tui.widgets.key_footer import KeyFooter
+
+COLUMNS = (
+    "variant",
+    "status",
+    "wall",
+    "trips",
+    "model",
+    "tools",
+    "tok in",
+    "tok out",
+    "calls",
+    "batches",
+    "peak",
+    "waited",
+    "fail",
+    "speedup",
+    "saved",
+)
+
+
+class CompareScreen(Screen[None]):
+    CSS_PATH = Path(__file__).with_name("compare.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_all", "Cancel all"),
+        Binding("q", "close", "Close"),
+    ]
+
+    def __init__(self, source: LiveCompare | ReplayCompare, *, closable: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.closable = closable
+        """Whether q closes the screen (opened over a live session) or quits (opened on its own)."""
+        self.runner: CompareRunner | None = None
+        self.runs: list[VariantRun] = []
+        self.finished = asyncio.Event()
+        """Set when every variant has ended (or the replay has drawn everything)."""
+        self.call_started = asyncio.Event()
+        """Set when a first call starts in any variant (what tests wait on before Esc)."""
+        self.verdict_text = ""
+        self._queues: list[asyncio.Queue[Event | None]] = []
+        self._names, self._titles = self._variant_titles()
+        self._demo_exit: contextlib.ExitStack | None = None
+
+    def _variant_titles(self) -> tuple[list[str], list[str]]:
+        if isinstance(self.source, LiveCompare):
+            names = [v.name for v in self.source.variants]
+            titles = [
+                f"{v.name} · {v.knobs or 'the profile’s settings'}" for v in self.source.variants
+            ]
+            return names, titles
+        from workbench.compare.manifest import load_manifest
+
+        manifest = load_manifest(self.source.manifest)  # a small JSON file
+        names = [v.name for v in manifest.variants]
+        titles = [
+            f"{v.name} · {(v.data.get('settings') or {}).get('knobs') or 'the profile’s settings'}"
+            for v in manifest.variants
+        ]
+        return names, titles
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        source = self.source
+        if isinstance(source, LiveCompare):
+            head = f"compare · {source.profile.name} · {source.prompt}"
+            if source.scenario:
+                head = f"demo {source.scenario} · {source.prompt}"
+        else:
+            head = f"▶ replay of a comparison · {source.manifest}"
+        yield Static(head, id="compare-status")
+        yield Static("", id="simulated")
+        table: DataTable[str] = DataTable(id="summary", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("The verdict comes when every variant has finished.", id="verdict")
+        with Horizontal(id="panes"):
+            for index, title in enumerate(self._titles):
+                with Vertical(classes="variant", id=f"variant-{index}"):
+                    yield Static(title, classes="variant-title")
+                    yield SessionPane(replay=isinstance(source, ReplayCompare), id=f"pane-{index}")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#summary", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        for name in self._names:
+            table.add_row(name, "pending", *([""] * (len(COLUMNS) - 2)), key=name)
+        self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
+
+    def pane(self, index: int) -> SessionPane:
+        return self.query_one(f"#pane-{index}", SessionPane)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            if isinstance(self.source, LiveCompare):
+                await self._run_live(self.source)
+            else:
+                await self._run_replay(self.source)
+        except Exception as exc:  # the worker boundary: say it, never crash the app
+            self.notify(f"{type(exc).__name__}: {exc}", title="Compare failed", severity="error")
+            self.query_one("#verdict", Static).update(f"[red]The comparison stopped: {exc}[/]")
+        finally:
+            self.finished.set()
+
+    async def _run_live(self, source: LiveCompare) -> None:
+        profile, variants, setup = source.profile, source.variants, None
+        if source.scenario is not None:
+            from workbench.demo.scenario import load_scenario
+            from workbench.demo.session import DemoUnavailable, prepare_demo
+
+            scenario = load_scenario(source.scenario)
+            stack = contextlib.ExitStack()
+            try:  # building the repository runs git: in a thread, the screen keeps drawing
+                demo = await asyncio.to_thread(
+                    stack.enter_context,
+                    prepare_demo(scenario, profile, variants, source.speed),
+                )
+            except DemoUnavailable as exc:
+                self.query_one("#verdict", Static).update(f"[red]{exc}[/]")
+                self.notify(str(exc), title="Demo unavailable", severity="error", timeout=15)
+                return
+            self._demo_exit = stack
+            profile, variants, setup = demo.profile, demo.variants, demo.setup
+            self.query_one("#simulated", Static).update(" · ".join(demo.preface[1:]))
+        self._queues = [asyncio.Queue() for _ in variants]
+        runner = CompareRunner(
+            profile,
+            source.prompt,
+            variants,
+            setup=setup,
+            session_dir=source.session_dir,
+            on_event=self._on_event,
+            on_status=self._on_status,
+        )
+        self.runner = runner
+        self.runs = runner.runs
+        for index, queue in enumerate(self._queues):
+            self.pane(index).follow(_drain(queue), description=f"variant {index + 1}")
+        try:
+            await runner.run()
+        finally:
+            for queue in self._queues:
+                queue.put_nowait(None)
+            await self._close_demo()
+        self._show_summary(final=True)
+        from workbench.compare.headless import summary_for
+        from workbench.compare.manifest import write_manifest
+
+        summary = summary_for(runner, self._demo_extra())
+        path = await asyncio.to_thread(write_manifest, runner.session_dir, summary)
+        self.query_one("#compare-status", Static).update(
+            f"compare · {profile.name} · {source.prompt}  [dim]{path}[/]"
+        )
+
+    def _demo_extra(self) -> dict[str, object]:
+        source = self.source
+        if not isinstance(source, LiveCompare) or source.scenario is None:
+            return {}
+        from workbench.demo.scenario import load_scenario
+        from workbench.demo.session import simulated_dict
+
+        scenario = load_scenario(source.scenario)
+        return {
+            "scenario": scenario.name,
+            "simulated": simulated_dict(
+                scenario, source.speed, scripted=source.profile.type == "scripted"
+            ),
+        }
+
+    async def _close_demo(self) -> None:
+        stack, self._demo_exit = self._demo_exit, None
+        if stack is not None:
+            await asyncio.to_thread(stack.close)
+
+    async def _run_replay(self, source: ReplayCompare) -> None:
+        from workbench.compare.manifest import load_manifest
+        from workbench.compare.replay import replay_variants
+        from workbench.session import ReplayController, replay_events
+
+        manifest = await asyncio.to_thread(load_manifest, source.manifest)
+        replayed = await asyncio.to_thread(replay_variants, manifest)
+        self.runs = [item.run for item in replayed]
+        for item in replayed:
+            for problem in item.problems:
+                self.notify(problem, title="Session file problem", severity="warning")
+        workers = [
+            self.pane(i).follow(
+                replay_events(item.events, ReplayController(speed=source.speed)),
+                description=f"replay of variant {i + 1}",
+            )
+            for i, item in enumerate(replayed)
+        ]
+        for worker in workers:
+            await worker.wait()
+        self._show_summary(final=True)
+
+    # -- what the runner reports ------------------------------------------------------------------
+
+    def _on_event(self, run: VariantRun, event: Event) -> None:
+        self._queues[run.index].put_nowait(event)
+        if isinstance(event, CallStarted):
+            self.call_started.set()
+
+    def _on_status(self, run: VariantRun) -> None:
+        column = self.query_one(f"#variant-{run.index}", Vertical)
+        for status in ("running", "completed", "failed", "cancelled"):
+            column.set_class(run.status == status, f"-{status}")
+        title = describe_variant(run)
+        if run.status != "running":
+            title += f" · {run.status}"
+        if run.status == "failed" and run.error:
+            title += f": {run.error}"
+        column.query_one(".variant-title", Static).update(title)
+        if run.done:
+            self._queues[run.index].put_nowait(None)
+        self._show_summary(final=False)
+
+    def _show_summary(self, *, final: bool) -> None:
+        runs = self.runs
+        if not runs:
+            return
+        table = self.query_one("#summary", DataTable)
+        rows = table_rows(runs)
+        for run, row in zip(runs, rows, strict=True):
+            cells = [row[0], run.status, *row[1:]] if run.done else [row[0], run.status]
+            cells += [""] * (len(COLUMNS) - len(cells))
+            for column, value in zip(COLUMNS, cells, strict=True):
+                table.update_cell(run.name, column, value)
+        if final or all(run.done for run in runs):
+            self.verdict_text = verdict(runs)
+            self.query_one("#verdict", Static).update(f"[b]{self.verdict_text}[/]")
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def action_cancel_all(self) -> None:
+        """Esc: cancel every variant; each call still gets its result."""
+        if self.runner is not None and not self.finished.is_set():
+            self.runner.cancel()
+            self.notify("Cancelling every variant…")
+        elif self.finished.is_set() and self.closable:
+            self.dismiss()
+
+    def action_close(self) -> None:
+        if self.runner is not None and not self.finished.is_set():
+            self.runner.cancel()
+        if self.closable:
+            self.dismiss()
+        else:
+            self.app.exit()
+
+    async def on_unmount(self) -> None:
+        if self.runner is not None and not self.finished.is_set():
+            self.runner.cancel()
+        await self._close_demo()
+
+
+async def _drain(queue: asyncio.Queue[Event | None]) -> AsyncIterator[Event]:
+    while (event := await queue.get()) is not None:
+        yield event
+
+
+__all__ = ["CompareScreen", "LiveCompare", "ReplayCompare"]
