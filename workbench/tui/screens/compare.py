@@ -257,7 +257,7 @@ class CompareScreen(Screen[None]):
             cells = [row[0], run.status, *row[1:]] if run.done else [row[0], run.status]
             cells += [""] * (len(COLUMNS) - len(cells))
             for column, value in zip(COLUMNS, cells, strict=True):
-                table.update_cell(run.name, column, value)
+                table.update_cell(run.name, column, value, update_width=True)
         if final or all(run.done for run in runs):
             self.verdict_text = verdict(runs)
             self.query_one("#verdict", Static).update(f"[b]{self.verdict_text}[/]")
