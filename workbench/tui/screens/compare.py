@@ -234,15 +234,16 @@ class CompareScreen(Screen[None]):
             self.call_started.set()
 
     def _on_status(self, run: VariantRun) -> None:
-        column = self.query_one(f"#variant-{run.index}", Vertical)
+        # The class goes on the title only: restyling the whole column would walk its pane too.
+        label = self.query_one(f"#variant-{run.index} > .variant-title", Static)
         for status in ("running", "completed", "failed", "cancelled"):
-            column.set_class(run.status == status, f"-{status}")
+            label.set_class(run.status == status, f"-{status}")
         title = describe_variant(run)
         if run.status != "running":
             title += f" · {run.status}"
         if run.status == "failed" and run.error:
             title += f": {run.error}"
-        column.query_one(".variant-title", Static).update(title)
+        label.update(title)
         if run.done:
             self._queues[run.index].put_nowait(None)
         self._show_summary(final=False)

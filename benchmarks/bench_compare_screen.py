@@ -1,0 +1,98 @@
+"""The compare screen with four code-review variants live: what one pane's refresh costs.
+
+Run: .venv/bin/python benchmarks/bench_compare_screen.py [speed]   (default 4: ~11 s)
+
+Opens the app headless at 200x50 on the code-review demo under four variants at once and times every
+SessionPane redraw (the timeline's lines, the totals) while they run, and the event loop's longest
+stall beside it (a 1 ms ticker), with the idle loop's own longest stall measured first in the same
+run. The timeline's own target is 5 ms of CPU per refresh (benchmarks/bench_timeline.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_compare import idle_floor  # same directory
+from bench_executor import ticker
+from textual.geometry import Region
+from textual.strip import Strip
+
+from workbench.compare.requests import LiveCompare
+from workbench.compare.variants import parse_variants
+from workbench.config.discovery import resolve_profile
+from workbench.demo.scenario import load_scenario
+from workbench.tui.app import create_app
+from workbench.tui.panes.session import SessionPane
+from workbench.tui.screens.compare import CompareScreen
+from workbench.tui.widgets.timeline import Timeline
+
+VARIANTS = [
+    "sequential:parallel=off,concurrency=off",
+    "parallel-emission:parallel=on,concurrency=off",
+    "cap4:parallel=on,max=4",
+    "parallel:parallel=on,concurrency=on",
+]
+
+
+async def main(speed: float) -> None:
+    print(
+        f"python {platform.python_version()} on {platform.machine()}; code-review, 4 panes, speed {speed:g}"
+    )
+    timings: list[float] = []
+    original = SessionPane.redraw
+
+    def timed(self: SessionPane, *, busy: bool) -> None:
+        start = time.thread_time()
+        original(self, busy=busy)
+        timings.append(time.thread_time() - start)
+
+    SessionPane.redraw = timed  # type: ignore[method-assign]
+    paints: list[float] = []
+    render_lines = Timeline.render_lines
+
+    def timed_paint(self: Timeline, crop: Region) -> list[Strip]:
+        start = time.thread_time()
+        lines = render_lines(self, crop)
+        paints.append(time.thread_time() - start)
+        return lines
+
+    Timeline.render_lines = timed_paint  # type: ignore[method-assign]
+    scenario = load_scenario("code-review")
+    request = LiveCompare(
+        resolve_profile("local"),
+        scenario.prompt,
+        parse_variants(VARIANTS),
+        scenario="code-review",
+        speed=speed,
+    )
+    floor = await idle_floor(3.0)
+    app = create_app(compare=request)
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        gaps: list[float] = []
+        stop = asyncio.Event()
+        tick = asyncio.create_task(ticker(gaps, stop))
+        await screen.finished.wait()
+        stop.set()
+        await tick
+        await pilot.pause()
+    for label, values in (("pane redraw (flush)", timings), ("timeline paint", paints)):
+        ms = sorted(t * 1000 for t in values)
+        print(f"  {label}: {len(ms)} times, CPU median {statistics.median(ms):.2f} ms, p99 "
+              f"{ms[int(len(ms) * 0.99)]:.2f} ms, max {ms[-1]:.2f} ms")  # fmt: skip
+    print("  (the timeline's own target: 5 ms of CPU per refresh)")
+    print(
+        f"  longest loop stall {max(gaps) * 1000:.1f} ms; idle floor in this run {floor * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main(float(sys.argv[1]) if len(sys.argv) > 1 else 4.0))
