@@ -63,7 +63,7 @@ async def main(speed: float) -> None:
         paints.append(time.thread_time() - start)
         return lines
 
-    Timeline.render_lines = timed_paint  # type: ignore[method-assign]
+    Timeline.render_lines = timed_paint  # type: ignore[method-assign,assignment]
     scenario = load_scenario("code-review")
     request = LiveCompare(
         resolve_profile("local"),
