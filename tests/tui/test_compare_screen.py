@@ -175,3 +175,20 @@ async def test_the_demo_opens_on_the_compare_screen_and_says_what_is_simulated(
         assert status_cells(screen) == ["completed"] * 3
         assert [r.fold.figures.round_trips for r in screen.runs] == [26, 3, 3]
         assert screen.verdict_text.startswith("parallel: ")
+
+
+async def test_brackets_in_a_prompt_are_text_not_markup(fast: Profile, tmp_path: Path) -> None:
+    request = LiveCompare(
+        fast,
+        'fail(message="[bold]x[/] [/oops]")',
+        parse_variants(["a:max=1", "b:max=2"]),
+        session_dir=tmp_path,
+    )
+    app = create_app(compare=request)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await asyncio.wait_for(screen.finished.wait(), WAIT_S)
+        await pilot.pause()
+        assert "[/oops]" in str(screen.query_one("#compare-status", Static).render())
+        assert status_cells(screen) == ["completed", "completed"]

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar
 
+from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -97,15 +99,15 @@ class CompareScreen(Screen[None]):
                 head = f"demo {source.scenario} · {source.prompt}"
         else:
             head = f"▶ replay of a comparison · {source.manifest}"
-        yield Static(head, id="compare-status")
-        yield Static("", id="simulated")
+        yield Static(head, id="compare-status", markup=False)
+        yield Static("", id="simulated", markup=False)
         table: DataTable[str] = DataTable(id="summary", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("The verdict comes when every variant has finished.", id="verdict")
         with Horizontal(id="panes"):
             for index, title in enumerate(self._titles):
                 with Vertical(classes="variant", id=f"variant-{index}"):
-                    yield Static(title, classes="variant-title")
+                    yield Static(title, classes="variant-title", markup=False)
                     yield SessionPane(replay=isinstance(source, ReplayCompare), id=f"pane-{index}")
         yield KeyFooter()
 
@@ -130,7 +132,9 @@ class CompareScreen(Screen[None]):
                 await self._run_replay(self.source)
         except Exception as exc:  # the worker boundary: say it, never crash the app
             self.notify(f"{type(exc).__name__}: {exc}", title="Compare failed", severity="error")
-            self.query_one("#verdict", Static).update(f"[red]The comparison stopped: {exc}[/]")
+            self.query_one("#verdict", Static).update(
+                f"[red]The comparison stopped: {escape(str(exc))}[/]"
+            )
         finally:
             self.finished.set()
 
@@ -148,7 +152,7 @@ class CompareScreen(Screen[None]):
                     prepare_demo(scenario, profile, variants, source.speed),
                 )
             except DemoUnavailable as exc:
-                self.query_one("#verdict", Static).update(f"[red]{exc}[/]")
+                self.query_one("#verdict", Static).update(f"[red]{escape(str(exc))}[/]")
                 self.notify(str(exc), title="Demo unavailable", severity="error", timeout=15)
                 return
             self._demo_exit = stack
@@ -181,7 +185,7 @@ class CompareScreen(Screen[None]):
         summary = summary_for(runner, self._demo_extra())
         path = await asyncio.to_thread(write_manifest, runner.session_dir, summary)
         self.query_one("#compare-status", Static).update(
-            f"compare · {profile.name} · {source.prompt}  [dim]{path}[/]"
+            Text.assemble(f"compare · {profile.name} · {source.prompt}  ", (str(path), "dim"))
         )
 
     def _demo_extra(self) -> dict[str, object]:
@@ -261,7 +265,10 @@ class CompareScreen(Screen[None]):
                 table.update_cell(run.name, column, value, update_width=True)
         if final or all(run.done for run in runs):
             self.verdict_text = verdict(runs)
-            self.query_one("#verdict", Static).update(f"[b]{self.verdict_text}[/]")
+            lines = [f"[b]{escape(self.verdict_text)}[/]"]
+            for run in runs:  # where a provider lacks a knob, the variant says so
+                lines.extend(f"[dim]{escape(run.name)}: {escape(note)}[/]" for note in run.notes)
+            self.query_one("#verdict", Static).update("\n".join(lines))
 
     # -- keys -------------------------------------------------------------------------------------
 
