@@ -104,7 +104,7 @@ class HeadlessCompare:
             )
             self.out.write("\n".join(head) + "\n\n")
             self.out.flush()
-        with _interrupts(runner, self._interrupt) as stop:
+        with _Interrupts(runner, self._interrupt) as stop:
             try:
                 await runner.run()
             except asyncio.CancelledError:
@@ -134,7 +134,7 @@ class HeadlessCompare:
         print("\ncancelling every variant (Ctrl-C again to stop at once)", file=self.err)
 
 
-class _interrupts:
+class _Interrupts:
     """First Ctrl-C: ``on_first`` and cancel the runner; a second: cancel the running task."""
 
     def __init__(self, runner: CompareRunner, on_first: Callable[[], None]) -> None:
