@@ -94,14 +94,18 @@ async def test_cancel_mid_compare_gives_every_call_a_result(
     fast_profile: Profile, tmp_path: Path
 ) -> None:
     started = asyncio.Event()
+    hanging: set[str] = set()
 
     def on_event(run: VariantRun, event: Event) -> None:
-        if isinstance(event, CallStarted) and event.tool == "hang":
-            started.set()
+        # Cancel once both variants are inside their batch, so each has its three calls to end.
+        if isinstance(event, CallStarted) and event.tool == "sleep":
+            hanging.add(run.name)
+            if len(hanging) == 2:
+                started.set()
 
     variants = parse_variants(["a:max=1", "b:max=4"])
     runner = CompareRunner(
-        fast_profile, "sleep(ms=10), hang(), hang()", variants, session_dir=tmp_path
+        fast_profile, "sleep(ms=200), hang(), hang()", variants, session_dir=tmp_path
     )
     runner.on_event = on_event
     task = asyncio.create_task(runner.run())

@@ -69,13 +69,13 @@ async def test_esc_cancels_every_variant_and_each_call_gets_a_result(
     fast: Profile, tmp_path: Path
 ) -> None:
     request = LiveCompare(
-        fast, "sleep(ms=5), hang()", parse_variants(["a:max=1", "b:max=2"]), session_dir=tmp_path
+        fast, "sleep(ms=300), hang()", parse_variants(["a:max=1", "b:max=2"]), session_dir=tmp_path
     )
     app = create_app(compare=request)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        await asyncio.wait_for(screen.call_started.wait(), WAIT_S)
+        await asyncio.wait_for(screen.all_started.wait(), WAIT_S)
         await pilot.press("escape")
         await asyncio.wait_for(screen.finished.wait(), WAIT_S)
         await pilot.pause()

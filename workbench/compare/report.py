@@ -11,7 +11,8 @@ from typing import Any
 
 from workbench.compare.figures import Figures
 from workbench.compare.runner import VariantRun
-from workbench.render.format import Style, format_duration, paint
+from workbench.core.figures import duration
+from workbench.render.format import Style, paint
 
 JSON_KEYS = (
     "name",
@@ -145,16 +146,16 @@ def table_rows(runs: Sequence[VariantRun]) -> list[list[str]]:
         rows.append(
             [
                 run.name,
-                format_duration(f.wall_s),
+                duration(f.wall_s),
                 str(f.round_trips),
-                format_duration(f.model_time_s),
-                format_duration(f.tool_time_s),
+                duration(f.model_time_s),
+                duration(f.tool_time_s),
                 f"{f.input_tokens:,}",
                 f"{f.output_tokens:,}",
                 str(f.calls),
                 str(f.batches),
                 str(f.peak_concurrency),
-                format_duration(f.slot_wait_s),
+                duration(f.slot_wait_s),
                 str(f.failures),
                 ratio_text,
                 saved_text,

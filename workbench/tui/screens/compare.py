@@ -65,8 +65,9 @@ class CompareScreen(Screen[None]):
         self.runs: list[VariantRun] = []
         self.finished = asyncio.Event()
         """Set when every variant has ended (or the replay has drawn everything)."""
-        self.call_started = asyncio.Event()
-        """Set when a first call starts in any variant (what tests wait on before Esc)."""
+        self.all_started = asyncio.Event()
+        """Set once every variant has a call started (what tests wait on before pressing Esc)."""
+        self._started: set[int] = set()
         self.verdict_text = ""
         self._queues: list[asyncio.Queue[Event | None]] = []
         self._names, self._titles = self._variant_titles()
@@ -108,7 +109,11 @@ class CompareScreen(Screen[None]):
             for index, title in enumerate(self._titles):
                 with Vertical(classes="variant", id=f"variant-{index}"):
                     yield Static(title, classes="variant-title", markup=False)
-                    yield SessionPane(replay=isinstance(source, ReplayCompare), id=f"pane-{index}")
+                    yield SessionPane(
+                        replay=isinstance(source, ReplayCompare),
+                        id=f"pane-{index}",
+                        classes="-timeline-only",
+                    )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -234,8 +239,10 @@ class CompareScreen(Screen[None]):
 
     def _on_event(self, run: VariantRun, event: Event) -> None:
         self._queues[run.index].put_nowait(event)
-        if isinstance(event, CallStarted):
-            self.call_started.set()
+        if isinstance(event, CallStarted) and run.index not in self._started:
+            self._started.add(run.index)
+            if len(self._started) == len(self._queues):
+                self.all_started.set()
 
     def _on_status(self, run: VariantRun) -> None:
         # The class goes on the title only: restyling the whole column would walk its pane too.
