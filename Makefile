@@ -40,6 +40,7 @@ bench: install
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_providers.py
 	$(PY) benchmarks/bench_compare.py
+	$(PY) benchmarks/bench_compare_screen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
