@@ -39,3 +39,29 @@ async def test_the_key_never_reaches_the_session_or_the_log(
     log = current_log_file()
     assert log is not None
     assert SECRET not in log.read_text()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8765", "http://localhost:11434/v1", "http://[::1]:8000/v1"],
+)
+def test_a_server_on_this_machine_needs_no_key(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.config import resolve_profile
+    from workbench.providers.factory import NO_KEY_PLACEHOLDER, resolve_api_key
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    profile = resolve_profile("anthropic").with_overrides(base_url=base_url)
+    assert resolve_api_key(profile) == NO_KEY_PLACEHOLDER
+
+
+def test_a_remote_server_still_needs_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.config import resolve_profile
+    from workbench.core.provider import ProviderError
+    from workbench.providers.factory import resolve_api_key
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    profile = resolve_profile("anthropic").with_overrides(base_url="https://example.test/v1")
+    with pytest.raises(ProviderError, match="ANTHROPIC_API_KEY is not set"):
+        resolve_api_key(profile)
