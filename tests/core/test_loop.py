@@ -305,3 +305,31 @@ async def test_a_thousand_calls_at_once_leave_the_event_loop_turns_for_others() 
     await task
     assert consumed > 3000
     assert turns_for_others >= 2 * (1000 // 64), "both the dispatch and the consumer yield"
+
+
+@tool
+async def stubborn() -> str:
+    """Takes a moment to stop when cancelled, as a tool closing a connection does."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        await asyncio.sleep(0.05)
+        raise
+    return "never"
+
+
+async def test_cancelling_again_while_a_cancel_cleans_up_still_ends_the_turn() -> None:
+    provider = FakeProvider([response("", call("a", "stubborn"), call("b", word="y"))])
+    loop = AgentLoop(provider, ToolRegistry([echo, stubborn]))
+    events: list[Event] = []
+    async for event in loop.run("go"):
+        events.append(event)
+        if isinstance(event, CallFinished) and event.call_id == "b":
+            assert loop.cancel()
+            await asyncio.sleep(0.01)  # the cleanup is now waiting for the stubborn call
+            assert loop.cancel(), "still cancelling: a second Esc is not an error"
+    finished = [e for e in events if isinstance(e, TurnFinished)]
+    assert len(finished) == 1 and finished[0].status == "cancelled"
+    statuses = {e.call_id: e.status for e in events if isinstance(e, CallFinished)}
+    assert statuses == {"a": "cancelled", "b": "ok"}
+    assert not loop.cancel(), "nothing is running any more"

@@ -116,6 +116,7 @@ class AgentLoop:
         self._queue: asyncio.Queue[Event | None] | None = None
         self._executor = ToolExecutor(registry, emit=self._emit, clock=self.clock)
         self._driver: asyncio.Task[None] | None = None
+        self._cancelled_driver: asyncio.Task[None] | None = None
         self._turn = 0
         self._round_trip = 0
         self._batch_seq = 0
@@ -191,10 +192,16 @@ class AgentLoop:
             self._queue = None
 
     def cancel(self) -> bool:
-        """Cancel the running turn; the iterator then yields the cleanup and ``turn_finished``."""
-        if self._driver is None or self._driver.done():
+        """Cancel the running turn; the iterator then yields the cleanup and ``turn_finished``.
+
+        Asking again while the turn is already being cancelled does nothing more: a second
+        cancellation would interrupt the cleanup itself, and calls would lose their results."""
+        driver = self._driver
+        if driver is None or driver.done():
             return False
-        self._driver.cancel()
+        if driver is not self._cancelled_driver:
+            self._cancelled_driver = driver
+            driver.cancel()
         return True
 
     async def aclose(self) -> None:
