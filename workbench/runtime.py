@@ -16,6 +16,7 @@ from types import EllipsisType
 from typing import Any
 
 from workbench.config.profile import Profile
+from workbench.core.capabilities import refuse_change
 from workbench.core.clock import Clock
 from workbench.core.events import Event, Notice, SettingsChanged
 from workbench.core.knobs import OFF, KnobChange
@@ -217,6 +218,13 @@ class Runtime:
         Raises ``ValueError`` (a pydantic ``ValidationError`` for out-of-range values) and changes
         nothing when a value is refused.
         """
+        refusal = refuse_change(
+            self.profile.provider_row,
+            change,
+            thinking=self.profile.thinking_budget_tokens is not None,
+        )
+        if refusal is not None:
+            raise ValueError(refusal)
         new, changes = self.loop.settings.apply(change, tools=self.registry.names)
         return self.loop.update_settings(new, changes, source=source)
 

@@ -47,6 +47,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emit.add_argument(
         "--parallel-emission", dest="parallel", action="store_true", help="allow several calls"
     )
+    strict = run.add_mutually_exclusive_group()
+    strict.add_argument(
+        "--strict-tools",
+        dest="strict_tools",
+        action="store_true",
+        default=None,
+        help="send tool schemas in strict form (OpenAI APIs; see workbench providers)",
+    )
+    strict.add_argument(
+        "--no-strict-tools", dest="strict_tools", action="store_false", help="non-strict schemas"
+    )
     run.add_argument(
         "--sequential", action="store_true", help="execute the calls of a batch one at a time"
     )
@@ -109,8 +120,10 @@ def profile_for_run(args: argparse.Namespace) -> Profile:
         overrides["tool_retries"] = args.retries
     if getattr(args, "function_calling_mode", None):
         overrides["function_calling_mode"] = args.function_calling_mode
+    if getattr(args, "strict_tools", None) is not None:
+        overrides["strict_tools"] = args.strict_tools
     if getattr(args, "parallel", None) is not None:
-        overrides.update(profile.parallel_overrides(args.parallel))
+        overrides.update(parallel_overrides(profile, args.parallel))
     if not overrides:
         return profile
     try:
@@ -120,12 +133,31 @@ def profile_for_run(args: argparse.Namespace) -> Profile:
         raise UsageError(f"{flag}: {exc.message}" if flag else str(exc)) from None
 
 
+def parallel_overrides(profile: Profile, parallel: bool) -> dict[str, Any]:
+    """The profile field that is this provider's parallel switch, set for ``parallel``; nothing
+    where the switch is emulated (Gemini: the runtime applies it live). A rejected switch is a
+    usage error with the capability table's reason."""
+    row = profile.provider_row
+    if row.refusal("parallel") is not None:
+        if not parallel:
+            raise UsageError(f"--no-parallel-emission: {row.refusal('parallel')}")
+        return {}  # parallel is what this endpoint does anyway
+    match row.profile_field:
+        case "disable_parallel_tool_use":
+            return {"disable_parallel_tool_use": not parallel}
+        case None:
+            return {}
+        case field:
+            return {field: parallel}
+
+
 _FLAG_FOR_FIELD = {
     "max_concurrent_tools": "--max-concurrent",
     "tool_timeout_s": "--tool-timeout",
     "tool_retries": "--retries",
     "base_url": "--base-url",
     "model": "--model",
+    "strict_tools": "--strict-tools",
 }
 
 
@@ -185,7 +217,7 @@ async def _run_async(
     try:
         for notice in runtime.start_notices:
             consume(notice)
-        if args.parallel is not None and not profile.has_parallel_switch:
+        if args.parallel is not None and profile.provider_row.profile_field is None:
             runtime.apply(KnobChange(parallel=args.parallel), source="cli")
         for tool, kind in faults:
             try:

@@ -9,7 +9,7 @@ vendor-flavoured knobs onto the neutral core settings.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, get_args
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
@@ -20,19 +20,30 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from workbench.config.explain import explain_overrides
+from workbench.core.capabilities import (
+    PROVIDER_TYPES,
+    Endpoint,
+    ProviderRow,
+    ProviderType,
+    infer_endpoint,
+    row_for,
+    strict_parallel_note,
+)
 from workbench.core.settings import (
     EmissionSettings,
     ExecutionSettings,
     Fault,
     FunctionCallingMode,
     RunSettings,
+    StrictParallel,
 )
 
-ProviderType = Literal["scripted", "openai-responses", "openai-chat", "anthropic", "gemini"]
-PROVIDER_TYPES: tuple[ProviderType, ...] = get_args(ProviderType)
+__all__ = ["PROVIDER_TYPES", "Profile", "ProviderType", "ScriptedOptions", "redact_url"]
+
 
 DEFAULT_API_KEY_ENV: dict[str, str | None] = {
     "scripted": None,
@@ -119,6 +130,10 @@ class Profile(BaseModel):
     """The model id sent to the provider (e.g. gpt-5-mini); the scripted type needs none."""
     base_url: str | None = None
     """Endpoint of an OpenAI-compatible or self-hosted server; None uses the vendor's default."""
+    endpoint: Endpoint | None = None
+    """Who serves this API, when it matters for what the knobs do: openai, ollama, vllm, groq,
+    openrouter or compatible for openai-chat; anthropic, bedrock or vertex for Claude. Null infers
+    it from base_url. ``workbench providers`` shows what each knob does on each."""
     api_key_env: str | None = Field(default="", validate_default=True)
     """NAME of the environment variable holding the API key (never the key itself). Defaults per
     type (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY); null for servers that need no key, in
@@ -131,6 +146,15 @@ class Profile(BaseModel):
     """Claude's inverse switch: true limits the model to one tool call per response."""
     function_calling_mode: FunctionCallingMode = "AUTO"
     """Gemini's calling intent: AUTO (model decides), ANY (must call a tool), NONE (no calls)."""
+    strict_tools: bool = Field(default=False, strict=True)
+    """Send every tool's schema in strict form (OpenAI's ``strict: true``: every property required,
+    optional ones nullable, no additional properties), so the model's arguments always fit it."""
+    strict_parallel: StrictParallel = "warn"
+    """What happens with strict_tools and parallel emission both on, which OpenAI says may not hold
+    together: warn (send both and say so) or serialize (send parallel_tool_calls: false)."""
+    thinking_budget_tokens: int | None = Field(default=None, ge=1024, strict=True)
+    """Claude's extended thinking: the token budget for it, or null for none. A forced tool
+    choice (function_calling_mode ANY) is refused while thinking is on."""
     eager_dispatch: bool = Field(default=True, strict=True)
     """Start a call as soon as its arguments are complete while the model still streams, where the
     protocol allows it."""
@@ -220,6 +244,23 @@ class Profile(BaseModel):
             )
         raise ValueError("must be the name of an environment variable, like OPENAI_API_KEY")
 
+    @model_validator(mode="after")
+    def _check_provider_rules(self) -> Profile:
+        if self.endpoint is not None:
+            row_for(self.type, self.endpoint)  # ValueError names the endpoints that serve the type
+        if self.thinking_budget_tokens is not None:
+            if self.thinking_budget_tokens >= self.max_tokens:
+                raise ValueError(
+                    f"thinking_budget_tokens ({self.thinking_budget_tokens}) must be less than "
+                    f"max_tokens ({self.max_tokens})"
+                )
+            if self.type == "anthropic" and self.function_calling_mode == "ANY":
+                raise ValueError(
+                    "function_calling_mode ANY is refused with extended thinking on: Claude "
+                    "answers 'Thinking may not be enabled when tool_choice forces tool use'"
+                )
+        return self
+
     @field_validator("function_calling_mode", mode="before")
     @classmethod
     def _upper_mode(cls, value: Any) -> Any:
@@ -248,24 +289,16 @@ class Profile(BaseModel):
                 return openai_switch and claude_switch
 
     @property
-    def has_parallel_switch(self) -> bool:
-        """Whether the provider's API has a parallel-emission switch a profile field maps onto
-        (Gemini has none: the runtime asks for one call per response in its instruction instead)."""
-        return self.type != "gemini"
-
-    def parallel_overrides(self, parallel: bool) -> dict[str, Any]:
-        """The profile fields that turn parallel emission on or off for this provider's API."""
-        match self.type:
-            case "anthropic":
-                return {"disable_parallel_tool_use": not parallel}
-            case "gemini":
-                return {}
-            case _:
-                return {"parallel_tool_calls": parallel}
+    def provider_row(self) -> ProviderRow:
+        """What each knob does for this profile's provider and endpoint (the capability table)."""
+        return row_for(self.type, self.endpoint or infer_endpoint(self.type, self.base_url))
 
     def emission_settings(self) -> EmissionSettings:
         return EmissionSettings(
-            parallel=self.emits_parallel, function_calling_mode=self.function_calling_mode
+            parallel=self.emits_parallel,
+            function_calling_mode=self.function_calling_mode,
+            strict=self.strict_tools and self.provider_row.sends("strict"),
+            strict_parallel=self.strict_parallel,
         )
 
     def execution_settings(self) -> ExecutionSettings:
@@ -319,38 +352,8 @@ class Profile(BaseModel):
     def warnings(self) -> list[str]:
         """Plain-word notes on knobs that do not apply to this provider, and loader notes."""
         notes = list(self._notes)
+        notes += self._provider_notes()
         kind = self.type
-        if self.disable_parallel_tool_use is not None and kind in (
-            "openai-responses",
-            "openai-chat",
-        ):
-            notes.append(
-                f"disable_parallel_tool_use is Claude's switch and does nothing on {kind}; "
-                "use parallel_tool_calls: false to get one call per response."
-            )
-        if self.parallel_tool_calls is not None and kind == "anthropic":
-            notes.append(
-                "parallel_tool_calls is OpenAI's switch and does nothing on anthropic; "
-                "use disable_parallel_tool_use: true to get one call per response."
-            )
-        if kind == "gemini":
-            for knob in ("parallel_tool_calls", "disable_parallel_tool_use"):
-                if getattr(self, knob) is not None:
-                    notes.append(
-                        f"Gemini has no parallel-call switch; {knob} is ignored and the model may "
-                        "always return several calls. Use concurrent_tool_execution: false or "
-                        "max_concurrent_tools: 1 to run them one at a time."
-                    )
-        if (
-            kind == "scripted"
-            and self.parallel_tool_calls is not None
-            and self.disable_parallel_tool_use is not None
-            and self.parallel_tool_calls == self.disable_parallel_tool_use
-        ):
-            notes.append(
-                "parallel_tool_calls and disable_parallel_tool_use disagree; the scripted model "
-                "emits one call per response when either asks for it."
-            )
         if kind == "scripted":
             for knob in ("base_url", "api_key_env"):
                 if getattr(self, knob) is not None:
@@ -371,6 +374,72 @@ class Profile(BaseModel):
                 if name not in self.tools:
                     notes.append(f"faults names '{name}', which is not in tools, so it never runs.")
         return notes
+
+    def _provider_notes(self) -> list[str]:
+        """What the capability table says about the knobs this profile sets."""
+        notes: list[str] = []
+        row = self.provider_row
+        kind = self.type
+        parallel = row.rule("parallel")
+        own = row.profile_field
+        for knob, owner in (
+            ("parallel_tool_calls", "OpenAI"),
+            ("disable_parallel_tool_use", "Claude"),
+        ):
+            if getattr(self, knob) is None or knob == own or kind == "scripted":
+                continue
+            if own is None:
+                notes.append(
+                    f"Gemini has no parallel-call switch; {knob} is ignored and the model may "
+                    "always return several calls. Use concurrent_tool_execution: false or "
+                    "max_concurrent_tools: 1 to run them one at a time."
+                )
+            else:
+                off = "false" if own == "parallel_tool_calls" else "true"
+                notes.append(
+                    f"{knob} is {owner}'s switch and does nothing on {kind}; "
+                    f"use {own}: {off} to get one call per response."
+                )
+        if (
+            kind == "scripted"
+            and self.parallel_tool_calls is not None
+            and self.disable_parallel_tool_use is not None
+            and self.parallel_tool_calls == self.disable_parallel_tool_use
+        ):
+            notes.append(
+                "parallel_tool_calls and disable_parallel_tool_use disagree; the scripted model "
+                "emits one call per response when either asks for it."
+            )
+        if (
+            own is not None
+            and getattr(self, own) is not None
+            and not self.emits_parallel
+            and parallel.support in ("ignored", "rejected")
+        ):
+            notes.append(
+                f"{own} is {parallel.support} on {row.title}: {_sentence(parallel.reason)}"
+            )
+        if self.strict_tools:
+            strict = row.rule("strict")
+            if strict.support != "honoured":
+                notes.append(f"strict_tools is ignored on {row.title}: {_sentence(strict.reason)}")
+            elif self.emits_parallel:
+                notes.append(strict_parallel_note(self.strict_parallel))
+        elif "strict_parallel" in self.model_fields_set:
+            notes.append("strict_parallel has no effect while strict_tools is false.")
+        if self.thinking_budget_tokens is not None and kind != "anthropic":
+            notes.append(f"thinking_budget_tokens is Claude's setting and does nothing on {kind}.")
+        if self.function_calling_mode != "AUTO":
+            mode = row.rule("mode")
+            if mode.support != "honoured":
+                notes.append(
+                    f"function_calling_mode is ignored on {row.title}: {_sentence(mode.reason)}"
+                )
+        return notes
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else f"{text}."
 
 
 def redact_url(url: str) -> str:

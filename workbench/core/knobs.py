@@ -5,7 +5,7 @@ The slash commands (``/max 4``), the CLI (``--variant "cap2:max=2"``) and compar
 new settings. The text form is ``knob=value`` pairs joined by commas::
 
     parallel=on|off  concurrency=on|off  max=N  timeout=S|off  mode=AUTO|ANY|NONE  retries=N
-    fault=TOOL:slow|flaky|hang|off
+    strict=on|off  fault=TOOL:slow|flaky|hang|off
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ KNOBS: Final[dict[str, str]] = {
     "timeout": "seconds (more than 0) or off",
     "mode": "AUTO|ANY|NONE",
     "retries": "a whole number from 0 to 10",
+    "strict": "on|off",
     "fault": "TOOL:slow|flaky|hang|off",
 }
 """Every knob of the text form, with the values it takes (for error messages and help)."""
@@ -50,6 +51,8 @@ class KnobChange:
     timeout_s: float | Literal["off"] | None = None
     """Per-call timeout in seconds, or :data:`OFF` for none."""
     retries: int | None = None
+    strict: bool | None = None
+    """Strict tool schemas (``strict_tools``), where the provider takes them."""
     faults: tuple[tuple[str, FaultPreset], ...] = field(default=())
     """(tool, preset) pairs; ``off`` removes the tool's fault."""
 
@@ -67,6 +70,7 @@ class KnobChange:
             max_concurrent=_pick(other.max_concurrent, self.max_concurrent),
             timeout_s=_pick(other.timeout_s, self.timeout_s),
             retries=_pick(other.retries, self.retries),
+            strict=_pick(other.strict, self.strict),
             faults=self.faults + other.faults,
         )
 
@@ -87,6 +91,8 @@ class KnobChange:
             parts.append(f"mode={self.function_calling_mode}")
         if self.retries is not None:
             parts.append(f"retries={self.retries}")
+        if self.strict is not None:
+            parts.append(f"strict={_onoff(self.strict)}")
         parts.extend(f"fault={tool}:{preset}" for tool, preset in self.faults)
         return ",".join(parts)
 
@@ -141,6 +147,8 @@ def parse_knob(name: str, value: str) -> KnobChange:
                 return KnobChange(function_calling_mode=mode)  # type: ignore[arg-type]
             case "retries":
                 return KnobChange(retries=_int(value, 0, 10))
+            case "strict":
+                return KnobChange(strict=_on_off(value))
             case _:  # fault
                 tool, sep, preset = value.partition(":")
                 if not sep or not tool or preset.lower() not in get_args(FaultPreset):

@@ -364,11 +364,11 @@ class AgentLoop:
                     match item:
                         case TextChunk(text=text):
                             self._emit(TextDelta(t=now(), turn=turn, text=text))
-                        case CallReady(call=call):
+                        case CallReady(call=call, eager=eager):
                             if not self.eager_dispatch:
                                 continue
                             if batch is None:
-                                batch = self._open_batch(turn, eager=True)
+                                batch = self._open_batch(turn, eager=eager)
                             self._announce(turn, batch, call, index)
                             index += 1
                             batch.submit(call)

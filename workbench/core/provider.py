@@ -35,6 +35,9 @@ class CallReady:
     """A call whose arguments are complete; the loop may start it while the stream goes on."""
 
     call: ToolCall
+    eager: bool = True
+    """False when the call is announced at the response's end (Chat Completions' finish_reason),
+    so its batch is not marked as started eagerly."""
 
 
 @dataclass(frozen=True, slots=True)

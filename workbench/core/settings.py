@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 FunctionCallingMode = Literal["AUTO", "ANY", "NONE"]
 FaultPreset = Literal["slow", "flaky", "hang", "off"]
+StrictParallel = Literal["warn", "serialize"]
 
 
 class EmissionSettings(BaseModel):
@@ -28,6 +29,20 @@ class EmissionSettings(BaseModel):
     """Whether the model may emit several tool calls in one response (each provider has its own knob)."""
     function_calling_mode: FunctionCallingMode = "AUTO"
     """AUTO: the model decides; ANY: at least one call; NONE: no calls."""
+    strict: bool = False
+    """Tool schemas are sent in strict form (``strict_tools``; only where the API takes it)."""
+    strict_parallel: StrictParallel = "warn"
+    """With strict and parallel both on: ``warn`` sends both, ``serialize`` sends parallel off."""
+
+    @property
+    def serialized(self) -> bool:
+        """Whether strict schemas turn parallel emission off on the wire (strict_parallel: serialize)."""
+        return self.strict and self.parallel and self.strict_parallel == "serialize"
+
+    @property
+    def wire_parallel(self) -> bool:
+        """The parallel switch as sent: off when strict_parallel serializes."""
+        return self.parallel and not self.serialized
 
 
 class Fault(BaseModel):
@@ -120,6 +135,8 @@ class RunSettings(BaseModel):
             emission["parallel"] = change.parallel
         if change.function_calling_mode is not None:
             emission["function_calling_mode"] = change.function_calling_mode
+        if change.strict is not None:
+            emission["strict"] = change.strict
         if change.concurrent is not None:
             execution["concurrent"] = change.concurrent
         if change.max_concurrent is not None:

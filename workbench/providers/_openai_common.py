@@ -6,12 +6,15 @@ Only ``openai_chat`` and ``openai_responses`` import this module (it imports the
 from __future__ import annotations
 
 import json
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from workbench.core.capabilities import ProviderRow, strict_parallel_note
 from workbench.core.messages import ToolCall
 from workbench.core.provider import ModelRequest, ProviderError
 from workbench.core.settings import FunctionCallingMode
+from workbench.core.strict import StrictSchemaError, strict_arguments_back, to_strict
 from workbench.providers._shared import parse_call as parse_call
 
 try:
@@ -61,7 +64,45 @@ def is_openai(base_url: str) -> bool:
     return urlsplit(base_url).hostname == OPENAI_HOST
 
 
-def preflight(request: ModelRequest, *, base_url: str, knob: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class ToolSchemas:
+    """The tools' schemas as one request sends them: strict where asked for and possible."""
+
+    schemas: dict[str, dict[str, Any]]
+    """Per tool, the schema sent."""
+    strict: frozenset[str]
+    """The tools sent with ``strict: true``."""
+    problems: tuple[str, ...]
+    """One line per tool that could not be made strict and is sent non-strict."""
+
+    @classmethod
+    def of(cls, request: ModelRequest) -> ToolSchemas:
+        schemas: dict[str, dict[str, Any]] = {}
+        strict: set[str] = set()
+        problems: list[str] = []
+        for spec in request.tools:
+            schemas[spec.name] = spec.parameters
+            if not request.emission.strict:
+                continue
+            try:
+                schemas[spec.name] = to_strict(spec.parameters)
+            except StrictSchemaError as exc:
+                problems.append(f"tool '{spec.name}' is sent non-strict: {exc}")
+                continue
+            strict.add(spec.name)
+        return cls(schemas, frozenset(strict), tuple(problems))
+
+    def arguments_back(self, request: ModelRequest, call: ToolCall) -> ToolCall:
+        """``call`` with the nulls strict mode made for optional properties removed again."""
+        if call.name not in self.strict or call.arguments is None:
+            return call
+        original = next(s.parameters for s in request.tools if s.name == call.name)
+        return call.model_copy(
+            update={"arguments": strict_arguments_back(original, call.arguments)}
+        )
+
+
+def preflight(request: ModelRequest, *, row: ProviderRow, knob: str) -> list[str]:
     """Plain-word warnings about knob combinations, shared by Chat Completions and Responses."""
     emission = request.emission
     warnings: list[str] = []
@@ -79,10 +120,17 @@ def preflight(request: ModelRequest, *, base_url: str, knob: str) -> list[str]:
             f"function_calling_mode NONE sends tool_choice 'none': no tools are called, so {knob}=false "
             "changes nothing"
         )
-    if not emission.parallel and not is_openai(base_url):
-        host = urlsplit(base_url).netloc or base_url
-        warnings.append(
-            f"{knob}=false is sent to {host}, but OpenAI-compatible servers may ignore it; "
-            "workbench runs whatever calls come back"
-        )
+    parallel = row.rule("parallel")
+    if not emission.wire_parallel and parallel.support == "ignored":
+        warnings.append(f"{knob}=false on {row.title}: {parallel.reason}")
+    mode = row.rule("mode")
+    if emission.function_calling_mode != "AUTO" and mode.support == "ignored":
+        warnings.append(f"function_calling_mode on {row.title}: {mode.reason}")
+    if emission.strict:
+        strict = row.rule("strict")
+        if strict.support == "ignored":
+            warnings.append(f"strict schemas on {row.title}: {strict.reason}")
+        if emission.parallel:
+            warnings.append(strict_parallel_note(emission.strict_parallel))
+        warnings.extend(ToolSchemas.of(request).problems)
     return warnings

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from workbench.core.capabilities import Endpoint, infer_endpoint, row_for
 from workbench.core.messages import (
     AssistantMessage,
     Message,
@@ -78,11 +79,15 @@ class AnthropicProvider:
         api_key: str,
         base_url: str | None = None,
         eager_dispatch: bool = True,
+        endpoint: Endpoint | None = None,
+        thinking_budget_tokens: int | None = None,
         max_retries: int = 2,
         timeout_s: float = 120.0,
     ) -> None:
         self._model = model
         self._base_url = base_url
+        self._row = row_for("anthropic", endpoint or infer_endpoint("anthropic", base_url))
+        self._thinking = thinking_budget_tokens
         self._eager = eager_dispatch
         self._max_retries = max_retries
         self._timeout_s = timeout_s
@@ -103,15 +108,7 @@ class AnthropicProvider:
 
     @property
     def capabilities(self) -> ProviderCapabilities:
-        return ProviderCapabilities(
-            parallel_knob="tool_choice.disable_parallel_tool_use",
-            parallel_note=(
-                "Claude's disable_parallel_tool_use: with parallel off Claude emits at most one tool "
-                "call per response (exactly one when the mode is ANY)."
-            ),
-            eager_dispatch=self._eager,
-            supports_function_calling_mode=True,
-        )
+        return self._row.capabilities(eager_dispatch=self._eager)
 
     def preflight(self, request: ModelRequest) -> list[str]:
         warnings: list[str] = []
@@ -126,7 +123,25 @@ class AnthropicProvider:
                 "With mode ANY and parallel off, Claude must call exactly one tool in every response: "
                 "it cannot answer in plain text until the mode changes."
             )
+        refusal = self._row.refusal("parallel")
+        if refusal is not None and not request.emission.parallel and request.tools:
+            warnings.append(f"Parallel off is not sent: {refusal}.")
+        if request.emission.strict:
+            warnings.append(f"Strict schemas are not sent: {self._row.rule('strict').reason}.")
         return warnings + mode_without_tools(request)
+
+    def _refusal(self, request: ModelRequest) -> str | None:
+        """What the API would refuse with a 400, checked before the request is sent."""
+        if (
+            self._thinking is not None
+            and request.tools
+            and request.emission.function_calling_mode == "ANY"
+        ):
+            return (
+                "mode ANY is refused while extended thinking is on: Claude answers "
+                "'Thinking may not be enabled when tool_choice forces tool use'"
+            )
+        return None
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -135,9 +150,16 @@ class AnthropicProvider:
         kwargs: dict[str, Any] = {}
         if request.system:
             kwargs["system"] = request.system
+        refusal = self._refusal(request)
+        if refusal is not None:
+            raise self._error("bad_request", refusal)
         if request.tools:
             kwargs["tools"] = [_tool_param(spec) for spec in request.tools]
-            kwargs["tool_choice"] = tool_choice(request.emission)
+            kwargs["tool_choice"] = tool_choice(
+                request.emission, parallel_switch=self._row.sends("parallel")
+            )
+        if self._thinking is not None:
+            kwargs["thinking"] = {"type": "enabled", "budget_tokens": self._thinking}
         state = _StreamState()
         try:
             async with await self._client.messages.create(
@@ -232,13 +254,18 @@ class AnthropicProvider:
         )
 
 
-def tool_choice(emission: EmissionSettings) -> ToolChoiceParam:
-    """The ``tool_choice`` for the emission knobs (``none`` takes no parallel switch)."""
+def tool_choice(emission: EmissionSettings, *, parallel_switch: bool = True) -> ToolChoiceParam:
+    """The ``tool_choice`` for the emission knobs. ``none`` takes no parallel switch, and neither
+    does an endpoint that rejects the key (Claude on Bedrock and Vertex: ``parallel_switch`` False)."""
     disable = not emission.parallel
     match emission.function_calling_mode:
         case "AUTO":
+            if not parallel_switch:
+                return {"type": "auto"}
             return {"type": "auto", "disable_parallel_tool_use": disable}
         case "ANY":
+            if not parallel_switch:
+                return {"type": "any"}
             return {"type": "any", "disable_parallel_tool_use": disable}
         case "NONE":
             return {"type": "none"}

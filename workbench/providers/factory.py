@@ -81,10 +81,15 @@ def build_provider(profile: Profile) -> Provider:
             provider=profile.type,
         ) from exc
     cls: Any = getattr(module, class_name)
+    extra: dict[str, Any] = {}
+    if profile.type == "anthropic":
+        extra["thinking_budget_tokens"] = profile.thinking_budget_tokens
     provider: Provider = cls(
         model=profile.model,
         api_key=api_key,
         base_url=profile.base_url,
         eager_dispatch=profile.eager_dispatch,
+        endpoint=profile.provider_row.endpoint,
+        **extra,
     )
     return provider

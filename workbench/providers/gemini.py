@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.capabilities import Endpoint, row_for
 from workbench.core.messages import (
     AssistantMessage,
     Message,
@@ -66,11 +67,13 @@ class GeminiProvider:
         api_key: str,
         base_url: str | None = None,
         eager_dispatch: bool = True,
+        endpoint: Endpoint | None = None,
         max_retries: int = 2,
         timeout_s: float = 120.0,
         retry_initial_delay_s: float = 0.5,
     ) -> None:
         self._model = model
+        self._row = row_for("gemini", endpoint)
         self._base_url = base_url
         self._eager = eager_dispatch
         self._max_retries = max_retries
@@ -103,15 +106,7 @@ class GeminiProvider:
 
     @property
     def capabilities(self) -> ProviderCapabilities:
-        return ProviderCapabilities(
-            parallel_knob=None,
-            parallel_note=(
-                "Gemini has no switch for parallel function calls; with parallel off, workbench asks "
-                "for one call per response in the system instruction"
-            ),
-            eager_dispatch=self._eager,
-            supports_function_calling_mode=True,
-        )
+        return self._row.capabilities(eager_dispatch=self._eager)
 
     def preflight(self, request: ModelRequest) -> list[str]:
         warnings: list[str] = []

@@ -1,16 +1,21 @@
 """OpenAI Chat Completions adapter (also for OpenAI-compatible servers: Ollama, vLLM, Groq…).
 
 Streams with the official async client and assembles tool calls itself, per ``index`` with the first
-``id``/``name`` winning, because fragments of different calls may interleave. For the same reason calls
-are dispatched only when ``finish_reason`` arrives, never mid-stream (no eager dispatch).
+``id``/``name`` winning, because fragments of different calls may interleave. Eager dispatch follows
+the one rule that is safe when they do: a call starts once a later index has begun *and* its arguments
+so far parse as a whole JSON object (any further fragment would make them invalid, so they cannot
+change). Every other call starts at ``finish_reason``. A server that sends more for a call after all
+is refused with a stream error rather than run with arguments that differ from the recorded ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core.capabilities import Endpoint, infer_endpoint, row_for
 from workbench.core.messages import (
     AssistantMessage,
     Message,
@@ -24,11 +29,13 @@ from workbench.core.provider import (
     CallReady,
     ModelRequest,
     ProviderCapabilities,
+    ProviderError,
     ProviderEvent,
     ResponseComplete,
     TextChunk,
 )
 from workbench.providers._openai_common import (
+    ToolSchemas,
     echo_arguments,
     make_client,
     parse_call,
@@ -36,16 +43,6 @@ from workbench.providers._openai_common import (
     tool_choice,
 )
 from workbench.providers._openai_errors import ERRORS, ErrorContext, map_error
-
-CAPABILITIES = ProviderCapabilities(
-    parallel_knob="parallel_tool_calls",
-    parallel_note=(
-        "Chat Completions may interleave the arguments of several calls, so calls start when "
-        "the response ends"
-    ),
-    eager_dispatch=False,
-    supports_function_calling_mode=True,
-)
 
 
 class OpenAIChatProvider:
@@ -58,6 +55,7 @@ class OpenAIChatProvider:
         api_key: str,
         base_url: str | None = None,
         eager_dispatch: bool = True,
+        endpoint: Endpoint | None = None,
         max_retries: int = 2,
         timeout_s: float = 120.0,
     ) -> None:
@@ -66,8 +64,8 @@ class OpenAIChatProvider:
             api_key=api_key, base_url=base_url, max_retries=max_retries, timeout_s=timeout_s
         )
         self._base_url = str(self._client.base_url).rstrip("/")
-        # Eager dispatch is not safe on this protocol; the flag is accepted for a uniform signature.
-        del eager_dispatch
+        self._row = row_for("openai-chat", endpoint or infer_endpoint("openai-chat", base_url))
+        self._eager = eager_dispatch
         self._errors = ErrorContext(
             provider=self.name,
             model=model,
@@ -86,34 +84,38 @@ class OpenAIChatProvider:
 
     @property
     def capabilities(self) -> ProviderCapabilities:
-        return CAPABILITIES
+        return self._row.capabilities(eager_dispatch=self._eager)
 
     def preflight(self, request: ModelRequest) -> list[str]:
-        return preflight(request, base_url=self._base_url, knob="parallel_tool_calls")
+        return preflight(request, row=self._row, knob="parallel_tool_calls")
 
     async def aclose(self) -> None:
         await self._client.close()
 
-    def params(self, request: ModelRequest) -> dict[str, Any]:
+    def params(self, request: ModelRequest, schemas: ToolSchemas | None = None) -> dict[str, Any]:
         """The request body (without ``stream``), as sent to ``chat.completions.create``."""
         params: dict[str, Any] = {
             "model": self._model,
             "messages": to_chat_messages(request.system, request.messages),
             "stream_options": {"include_usage": True},
-            "max_completion_tokens": request.max_tokens,
+            self._row.token_limit: request.max_tokens,
         }
         if request.tools:
-            params["tools"] = [_tool(spec) for spec in request.tools]
+            schemas = schemas or ToolSchemas.of(request)
+            params["tools"] = [_tool(spec, schemas) for spec in request.tools]
             params["tool_choice"] = tool_choice(request.emission.function_calling_mode)
-            params["parallel_tool_calls"] = request.emission.parallel
+            params["parallel_tool_calls"] = request.emission.wire_parallel
         return params
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
-        state = _Assembly()
+        schemas = ToolSchemas.of(request)
+        state = _Assembly(
+            eager=self._eager, back=lambda call: schemas.arguments_back(request, call)
+        )
         streaming = False
         try:
             async with await self._client.chat.completions.create(
-                **self.params(request), stream=True
+                **self.params(request, schemas), stream=True
             ) as chunks:
                 streaming = True
                 async for chunk in chunks:
@@ -121,19 +123,26 @@ class OpenAIChatProvider:
                         yield event
         except ERRORS as exc:
             raise map_error(exc, self._errors, streaming=streaming) from exc
+        except _Regrown as exc:
+            raise ProviderError(
+                "stream",
+                f"{self._base_url} sent more arguments for call {exc.call_id} after they had formed "
+                "a whole JSON object and the call had started: the stream is invalid",
+                provider=self.name,
+            ) from None
         for event in state.finish():
             yield event
 
 
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": spec.name,
-            "description": spec.description,
-            "parameters": spec.parameters,
-        },
+def _tool(spec: ToolSpec, schemas: ToolSchemas) -> dict[str, Any]:
+    function: dict[str, Any] = {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": schemas.schemas[spec.name],
     }
+    if spec.name in schemas.strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}
 
 
 def to_chat_messages(system: str, messages: list[Message]) -> list[dict[str, Any]]:
@@ -170,16 +179,32 @@ class _Partial:
     id: str | None = None
     name: str | None = None
     arguments: str = ""
+    started: bool = False
+    """Announced early (eager dispatch): its arguments may not change any more."""
+
+
+class _Regrown(Exception):
+    """A call that started eagerly got more arguments: the server broke the rule it relies on."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(call_id)
+        self.call_id = call_id
 
 
 class _Assembly:
     """Assembles one streamed completion: text, calls per index, finish reason and usage."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, eager: bool = False, back: Callable[[ToolCall], ToolCall] | None = None
+    ) -> None:
         self.text: list[str] = []
         self.calls: dict[int, _Partial] = {}
         self.finish_reason: str | None = None
         self.usage = Usage()
+        self.eager_started = 0
+        """How many calls started before the response ended."""
+        self._eager = eager
+        self._back = back or (lambda call: call)
         self._announced = False
 
     def feed(self, chunk: Any) -> list[ProviderEvent]:
@@ -199,14 +224,14 @@ class _Assembly:
                     self.text.append(delta.content)
                     events.append(TextChunk(delta.content))
                 for fragment in delta.tool_calls or []:
-                    self._add(fragment)
+                    events.extend(self._add(fragment))
             finish_reason = getattr(choice, "finish_reason", None)
             if finish_reason is not None:
                 self.finish_reason = finish_reason
                 events.extend(self._announce())
         return events
 
-    def _add(self, fragment: Any) -> None:
+    def _add(self, fragment: Any) -> list[ProviderEvent]:
         index = getattr(fragment, "index", None)
         if index is None:
             # Some compatible servers omit the index: a new id starts a new call.
@@ -217,24 +242,42 @@ class _Assembly:
                 index = len(self.calls)
             else:
                 index = max(self.calls)
+        opened = index not in self.calls
         partial = self.calls.setdefault(index, _Partial())
         partial.id = partial.id or fragment.id
         function = fragment.function
         if function is not None:
             partial.name = partial.name or function.name
-            partial.arguments += function.arguments or ""
+            more = function.arguments or ""
+            if partial.started and more.strip():
+                raise _Regrown(partial.id or f"call_{index}")
+            partial.arguments += more
+        if not (opened and self._eager):
+            return []
+        # A later index has begun: an earlier call whose arguments are already a whole JSON
+        # object cannot change (any more text would make it invalid JSON), so it starts now.
+        ready: list[ProviderEvent] = []
+        for k, earlier in sorted(self.calls.items()):
+            if k >= index or earlier.started or not _whole_object(earlier.arguments):
+                continue
+            earlier.started = True
+            self.eager_started += 1
+            ready.append(CallReady(self._call(k, earlier)))
+        return ready
+
+    def _call(self, index: int, partial: _Partial) -> ToolCall:
+        return self._back(
+            parse_call(partial.id or f"call_{index}", partial.name or "", partial.arguments)
+        )
 
     def tool_calls(self) -> list[ToolCall]:
-        return [
-            parse_call(p.id or f"call_{k}", p.name or "", p.arguments)
-            for k, p in sorted(self.calls.items())
-        ]
+        return [self._call(k, p) for k, p in sorted(self.calls.items())]
 
     def _announce(self) -> list[ProviderEvent]:
         if self._announced:
             return []
         self._announced = True
-        return [CallReady(call) for call in self.tool_calls()]
+        return [CallReady(self._call(k, p)) for k, p in sorted(self.calls.items()) if not p.started]
 
     def finish(self) -> list[ProviderEvent]:
         """The last events: calls not yet announced (a stream without finish_reason), then the end."""
@@ -242,3 +285,14 @@ class _Assembly:
         message = AssistantMessage(text="".join(self.text), tool_calls=calls)
         stop = self.finish_reason or ("tool_calls" if calls else "stop")
         return [*self._announce(), ResponseComplete(message, self.usage, stop)]
+
+
+def _whole_object(text: str) -> bool:
+    """Whether ``text`` is already a complete JSON object (so no fragment can extend it)."""
+    stripped = text.strip()
+    if not stripped.startswith("{") or not stripped.endswith("}"):
+        return False
+    try:
+        return isinstance(json.loads(stripped), dict)
+    except ValueError:
+        return False

@@ -1,9 +1,10 @@
-"""OpenAI Responses API adapter, stateless: the full input is sent on every request.
+"""OpenAI Responses API adapter, stateless: the full input is sent on every request (``store: false``).
 
 Each ``function_call`` output item is complete at ``response.output_item.done``, so calls are
 dispatched there while the response still streams (eager dispatch). The history goes back as input
-items: user messages, assistant text, the ``function_call`` items echoed, then their
-``function_call_output`` items.
+items: user messages, the response's reasoning items echoed as they came (encrypted, asked for with
+``include: ["reasoning.encrypted_content"]``: a reasoning model needs them to go on without server
+state), assistant text, the ``function_call`` items echoed, then their ``function_call_output`` items.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from workbench.core.capabilities import Endpoint, infer_endpoint, row_for
 from workbench.core.messages import (
     AssistantMessage,
     Message,
@@ -30,6 +32,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.providers._openai_common import (
+    ToolSchemas,
     echo_arguments,
     is_openai,
     make_client,
@@ -50,6 +53,7 @@ class OpenAIResponsesProvider:
         api_key: str,
         base_url: str | None = None,
         eager_dispatch: bool = True,
+        endpoint: Endpoint | None = None,
         max_retries: int = 2,
         timeout_s: float = 120.0,
     ) -> None:
@@ -66,11 +70,10 @@ class OpenAIResponsesProvider:
             attempts=max_retries + 1,
             timeout_s=timeout_s,
         )
-        self._capabilities = ProviderCapabilities(
-            parallel_knob="parallel_tool_calls",
-            eager_dispatch=eager_dispatch,
-            supports_function_calling_mode=True,
+        self._row = row_for(
+            "openai-responses", endpoint or infer_endpoint("openai-responses", base_url)
         )
+        self._capabilities = self._row.capabilities(eager_dispatch=eager_dispatch)
 
     @property
     def name(self) -> str:
@@ -85,35 +88,40 @@ class OpenAIResponsesProvider:
         return self._capabilities
 
     def preflight(self, request: ModelRequest) -> list[str]:
-        return preflight(request, base_url=self._base_url, knob="parallel_tool_calls")
+        return preflight(request, row=self._row, knob="parallel_tool_calls")
 
     async def aclose(self) -> None:
         await self._client.close()
 
-    def params(self, request: ModelRequest) -> dict[str, Any]:
+    def params(self, request: ModelRequest, schemas: ToolSchemas | None = None) -> dict[str, Any]:
         """The request body (without ``stream``), as sent to ``responses.create``."""
         params: dict[str, Any] = {
             "model": self._model,
             "input": to_input_items(request.messages),
             "max_output_tokens": request.max_tokens,
+            "store": False,
+            "include": ["reasoning.encrypted_content"],
         }
         if request.system:
             params["instructions"] = request.system
         if request.tools:
-            params["tools"] = [_tool(spec) for spec in request.tools]
+            schemas = schemas or ToolSchemas.of(request)
+            params["tools"] = [_tool(spec, schemas) for spec in request.tools]
             params["tool_choice"] = tool_choice(request.emission.function_calling_mode)
-            params["parallel_tool_calls"] = request.emission.parallel
+            params["parallel_tool_calls"] = request.emission.wire_parallel
         return params
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ProviderEvent]:
+        schemas = ToolSchemas.of(request)
         text: list[str] = []
         calls: list[ToolCall] = []
+        reasoning: list[dict[str, Any]] = []
         streaming = False
         final: Any = None
         try:
             # ``async with`` closes the stream even when an error event ends it early.
             async with await self._client.responses.create(
-                **self.params(request), stream=True
+                **self.params(request, schemas), stream=True
             ) as events:
                 streaming = True
                 async for event in events:
@@ -121,9 +129,13 @@ class OpenAIResponsesProvider:
                         case "response.output_text.delta":
                             text.append(event.delta)
                             yield TextChunk(event.delta)
+                        case "response.output_item.done" if event.item.type == "reasoning":
+                            reasoning.append(_reasoning_item(event.item))
                         case "response.output_item.done" if event.item.type == "function_call":
                             item = event.item
-                            call = parse_call(item.call_id, item.name, item.arguments)
+                            call = schemas.arguments_back(
+                                request, parse_call(item.call_id, item.name, item.arguments)
+                            )
                             calls.append(call)
                             if self._eager:
                                 yield CallReady(call)
@@ -148,12 +160,23 @@ class OpenAIResponsesProvider:
                 provider=self.name,
             )
         for call in _missed_calls(final, calls):
+            call = schemas.arguments_back(request, call)
             # A server that lists a call only in the final output: announce it now.
             calls.append(call)
             if self._eager:
                 yield CallReady(call)
+        if not reasoning:
+            reasoning = [
+                _reasoning_item(item)
+                for item in getattr(final, "output", None) or []
+                if getattr(item, "type", None) == "reasoning"
+            ]
         yield ResponseComplete(
-            AssistantMessage(text="".join(text), tool_calls=calls),
+            AssistantMessage(
+                text="".join(text),
+                tool_calls=calls,
+                provider_data={"reasoning": reasoning} if reasoning else None,
+            ),
             _usage(final),
             _stop_reason(final, calls),
         )
@@ -172,14 +195,21 @@ class OpenAIResponsesProvider:
         )
 
 
-def _tool(spec: ToolSpec) -> dict[str, Any]:
+def _tool(spec: ToolSpec, schemas: ToolSchemas) -> dict[str, Any]:
     return {
         "type": "function",
         "name": spec.name,
         "description": spec.description,
-        "parameters": spec.parameters,
-        "strict": False,
+        "parameters": schemas.schemas[spec.name],
+        "strict": spec.name in schemas.strict,
     }
+
+
+def _reasoning_item(item: Any) -> dict[str, Any]:
+    """A reasoning output item as it must be echoed: id, summary and the encrypted content."""
+    data: dict[str, Any] = item.model_dump(mode="json", exclude_none=True)
+    data.pop("status", None)  # output-only
+    return data
 
 
 def to_input_items(messages: list[Message]) -> list[dict[str, Any]]:
@@ -189,7 +219,9 @@ def to_input_items(messages: list[Message]) -> list[dict[str, Any]]:
         match message:
             case UserMessage(content=content):
                 items.append({"role": "user", "content": content})
-            case AssistantMessage(text=text, tool_calls=calls):
+            case AssistantMessage(text=text, tool_calls=calls, provider_data=data):
+                # Reasoning items first, as they came: the calls they led to follow them.
+                items.extend((data or {}).get("reasoning") or [])
                 if text:
                     items.append({"role": "assistant", "content": text})
                 items.extend(

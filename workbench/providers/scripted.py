@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
+from workbench.core.capabilities import row_for
 from workbench.core.messages import AssistantMessage, ToolCall, Usage
 from workbench.core.provider import (
     CallReady,
@@ -31,15 +32,7 @@ from workbench.scripted.plan import (
     split_text,
 )
 
-CAPABILITIES = ProviderCapabilities(
-    parallel_knob="parallel_tool_calls",
-    parallel_note=(
-        "Scripted model: with parallel calls off it emits exactly one call per response, "
-        "as a real model does with parallel_tool_calls=false."
-    ),
-    eager_dispatch=True,
-    supports_function_calling_mode=True,
-)
+CAPABILITIES = row_for("scripted").capabilities(eager_dispatch=True)
 
 
 class ScriptedProvider:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from workbench.core.figures import setting_seconds
-from workbench.core.settings import ExecutionSettings
+from workbench.core.settings import EmissionSettings, ExecutionSettings
 
 Style = Literal["bold", "dim", "green", "red", "yellow", "grey", "cyan"]
 
@@ -132,6 +132,7 @@ def join_styled(runs: Iterable[tuple[str, Style | None]], color: bool) -> str:
 _KNOB_NAMES = {
     "emission.parallel": "parallel emission",
     "emission.function_calling_mode": "function-calling mode",
+    "emission.strict": "strict schemas",
     "execution.concurrent": "local concurrency",
     "execution.max_concurrent": "max concurrent tools",
     "execution.timeout_s": "tool timeout",
@@ -159,3 +160,13 @@ def describe_changes(changes: dict[str, Any]) -> str:
             shown = str(value)
         parts.append(f"{name} {shown}")
     return ", ".join(parts) or "unchanged"
+
+
+def strict_label(emission: EmissionSettings | None) -> str:
+    """What strict schemas did to one request: ``strict, parallel serialized`` (strict_parallel:
+    serialize sent parallel_tool_calls false), ``strict + parallel`` (warn), ``strict``, or ``""``."""
+    if emission is None or not emission.strict:
+        return ""
+    if emission.serialized:
+        return "strict, parallel serialized"
+    return "strict + parallel (warned)" if emission.parallel else "strict"

@@ -31,6 +31,7 @@ from workbench.render.format import (
     describe_changes,
     paint,
     plural,
+    strict_label,
     wrap_pieces,
 )
 
@@ -128,8 +129,12 @@ class TerminalPrinter:
         parts = [f"↳ model {duration(event.duration_s)}"]
         parts.append(plural(event.calls, "call") if event.calls else "no calls")
         span = self.model.span(event.round_trip)
-        if span is not None and span.emission is not None and not span.emission.parallel:
-            parts.append("parallel calls off")
+        if span is not None and span.emission is not None:
+            if not span.emission.parallel:
+                parts.append("parallel calls off")
+            strict = strict_label(span.emission)
+            if strict:
+                parts.append(strict)
         self._lines([paint(" · ".join(parts), "dim", self.color)])
 
     def _batch_block(self, batch_id: str) -> None:
