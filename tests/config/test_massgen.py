@@ -2,10 +2,13 @@
 
 The fixtures in ``massgen/`` are the YAML blocks of the parallel-tool-execution guide
 (``shared/seeds/000_59aac9c4d00e8623.txt``), copied so the tests run where that file is absent.
+``massgen/SEED.sha256`` records each block's digest: the copies are checked against it always, and
+against the seed itself wherever ``../shared/seeds/`` (beside the repository) has it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,8 @@ from tests.config.conftest import WriteProfile
 from workbench.config import Profile, ProfileError, load_profile_file
 
 FIXTURES = Path(__file__).parent / "massgen"
-SEED = Path("/work/shared/seeds/000_59aac9c4d00e8623.txt")
+REPO = Path(__file__).resolve().parents[2]
+SEED_NAME = "000_59aac9c4d00e8623.txt"
 
 _EXPECTED: dict[str, dict[str, Any]] = {
     "openai_agent": {
@@ -77,16 +81,37 @@ _EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 
-def _seed_blocks() -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", SEED.read_text(encoding="utf-8"), re.S)
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed folder is not available here")
+def _recorded() -> list[tuple[str, str]]:
+    """(digest, fixture file) per YAML block of the seed, in the seed's order."""
+    lines = (FIXTURES / "SEED.sha256").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split() for line in lines if line and not line.startswith("#")]
+    return [(digest, name) for digest, name in pairs]
+
+
+def _seed_file() -> Path | None:
+    """The seed beside the repository (``../shared/seeds/``), or beside the main checkout when
+    this is a git worktree of it."""
+    for root in (REPO, *REPO.parents):
+        candidate = root.parent / "shared" / "seeds" / SEED_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def test_fixtures_are_exact_copies_of_every_yaml_block_in_the_seed() -> None:
-    blocks = _seed_blocks()
-    fixtures = {path.read_text(encoding="utf-8") for path in FIXTURES.glob("*.yaml")}
-    assert len(blocks) == 8
-    assert set(blocks) == fixtures
+    recorded = _recorded()
+    assert len(recorded) == 8
+    fixtures = {path.name: path.read_text(encoding="utf-8") for path in FIXTURES.glob("*.yaml")}
+    assert sorted(fixtures) == sorted(name for _, name in recorded)
+    assert [(_digest(fixtures[name]), name) for _, name in recorded] == recorded
+    seed = _seed_file()
+    if seed is not None:  # where the seed is at hand, the record is checked against it too
+        blocks = re.findall(r"```yaml\n(.*?)```", seed.read_text(encoding="utf-8"), re.S)
+        assert [_digest(block) for block in blocks] == [digest for digest, _ in recorded]
 
 
 @pytest.mark.parametrize("agent_id", sorted(_EXPECTED))

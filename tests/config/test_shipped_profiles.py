@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
+import tomllib
+
 from workbench.config import BUILTIN_PROFILES_DIR, load_profile_file
+from workbench.core.capabilities import row_for
+
+REPO = Path(__file__).resolve().parents[2]
 
 SHIPPED = sorted(BUILTIN_PROFILES_DIR.glob("*.yaml"))
 
@@ -46,3 +51,29 @@ def test_each_shipped_profile_opens_with_an_explaining_comment(path: Path) -> No
             break
         header.append(line)
     assert len(header) >= 3, f"{path.name} needs a comment header explaining its knobs"
+
+
+def test_the_shipped_profiles_live_in_the_top_level_folder_and_go_into_the_wheel() -> None:
+    assert BUILTIN_PROFILES_DIR == REPO / "profiles"
+    assert not (REPO / "workbench" / "profiles").exists()  # one home, not two copies
+    build = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = build["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["force-include"] == {"profiles": "workbench/profiles"}
+
+
+_COMPATIBLE = ["ollama", "vllm", "groq", "openrouter"]
+
+
+@pytest.mark.parametrize("name", _COMPATIBLE)
+def test_compatible_server_profiles_state_what_the_server_honours(name: str) -> None:
+    """The comment says, per knob, what the capability table says, and the profile names its
+    endpoint so the table applies."""
+    path = BUILTIN_PROFILES_DIR / f"{name}.yaml"
+    [profile] = load_profile_file(path)
+    assert profile.endpoint == name
+    row = row_for("openai-chat", name)
+    text = path.read_text(encoding="utf-8")
+    for knob, field in (("parallel", "parallel_tool_calls"), ("strict", "strict_tools")):
+        line = next(line for line in text.splitlines() if line.startswith(f"#   {field}"))
+        assert row.rule(knob).support in line, (field, line)
+    assert row.token_limit in text

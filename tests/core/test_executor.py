@@ -108,6 +108,38 @@ async def test_calls_overlap_up_to_the_cap_and_wait_for_a_slot_beyond_it() -> No
     assert stats.calls == 7 and stats.ok == 7
 
 
+async def test_waiting_for_a_slot_means_every_slot_was_taken() -> None:
+    """100 calls at a cap of 100: none waits, however long the workers take to start."""
+    ex, events = make()
+    await ex.run(
+        "b1",
+        calls(*[("quick", {"n": i}) for i in range(100)]),
+        ExecutionSettings(max_concurrent=100),
+    )
+    stats = next(e for e in events if isinstance(e, BatchFinished)).stats
+    assert stats.wait_s == 0.0
+    gate = Gate()
+    ex, events = make(gate)
+    task = asyncio.create_task(
+        ex.run(
+            "b2",
+            calls(*[("held", {"n": i}) for i in range(3)]),
+            ExecutionSettings(max_concurrent=2),
+        )
+    )
+    await gate.until_running(2)
+    await asyncio.sleep(0)
+    gate.release.set()
+    await task
+    finished = {e.call_id: e for e in events if isinstance(e, CallFinished)}
+    third = finished["c2"]
+    assert third.started_t is not None
+    stats = next(e for e in events if isinstance(e, BatchFinished)).stats
+    # Only the third call found both slots taken: the batch's waiting is exactly its wait.
+    assert stats.wait_s == pytest.approx(third.started_t - third.queued_t)
+    assert stats.wait_s > 0
+
+
 async def test_sequential_execution_runs_one_call_at_a_time() -> None:
     gate = Gate()
     gate.release.set()

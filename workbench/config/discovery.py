@@ -21,8 +21,15 @@ from workbench.config.profile import Profile
 DEFAULT_PROFILE = "local"
 """The profile used when none is given: the scripted model, offline and keyless."""
 
-BUILTIN_PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
-"""The profiles shipped inside the package."""
+def _builtin_profiles_dir() -> Path:
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "profiles"  # a wheel: force-included from the top-level profiles/
+    return installed if installed.is_dir() else package.parent / "profiles"
+
+
+BUILTIN_PROFILES_DIR = _builtin_profiles_dir()
+"""The profiles shipped with workbench: the top-level ``profiles/`` folder of the source tree,
+packaged into the wheel as ``workbench/profiles``."""
 
 
 def project_profiles_dir() -> Path:

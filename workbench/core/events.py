@@ -155,7 +155,8 @@ class BatchStats(TrustedModel):
     """sum_s / wall_s: how much running concurrently saved."""
     peak_concurrency: int
     wait_s: float
-    """Total time calls spent waiting for a slot."""
+    """Total time calls spent waiting for a slot: counted for the calls queued while every slot
+    was taken (the moment a fresh worker takes to pick a call up is not waiting)."""
     ok: int
     errors: int
     timeouts: int

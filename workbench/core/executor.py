@@ -70,12 +70,16 @@ class _Record:
         "result",
         "started_t",
         "status",
+        "waits",
     )
 
-    def __init__(self, call: ToolCall, queued_t: float) -> None:
+    def __init__(self, call: ToolCall, queued_t: float, waits: bool) -> None:
         self.call = call
         self.args = call.arguments
         self.queued_t = queued_t
+        self.waits = waits
+        """Every slot was taken when it was queued: its time until it starts is slot waiting
+        (otherwise that time is only a worker starting, and not counted as waiting)."""
         self.started_t: float | None = None
         self.status: CallStatus | None = None
         self.result = ""
@@ -233,7 +237,10 @@ class Batch:
             raise RuntimeError(f"batch {self.batch_id} is closed")
         records = self._records
         index = len(records)
-        record = _Record(call, self._mono() - self._t0)
+        # Calls queued and not yet taken, plus calls running, each hold a slot already.
+        record = _Record(
+            call, self._mono() - self._t0, len(self._queue) + self._running >= self._cap
+        )
         records.append(record)
         # trusted() in two steps, here and below: one Python call less per event.
         event = new_model(CallQueued)
@@ -564,8 +571,9 @@ class Batch:
         if started is not None:
             self._running -= 1
             self._run_sum += finished - started
-            self._wait_sum += started - record.queued_t
-        else:
+            if record.waits:
+                self._wait_sum += started - record.queued_t
+        elif record.waits:
             self._wait_sum += finished - record.queued_t
         self._last_finished = finished
         self._counts[status] += 1
