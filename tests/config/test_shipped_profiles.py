@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
-
-import tomllib
 
 from workbench.config import BUILTIN_PROFILES_DIR, load_profile_file
 from workbench.core.capabilities import row_for

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +19,15 @@ from tests.providers.openai_support import (
     request,
 )
 from tests.providers.support import collect, sent_bodies
+from workbench.core.events import BatchStarted, TurnFinished
+from workbench.core.loop import AgentLoop
 from workbench.core.messages import Message, ToolSpec, UserMessage
-from workbench.core.provider import CallReady, ResponseComplete, TextChunk
+from workbench.core.provider import CallReady, ProviderEvent, ResponseComplete
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
-from workbench.providers.openai_chat import OpenAIChatProvider, _Assembly
+from workbench.providers.openai_chat import OpenAIChatProvider, _Assembly, _Regrown
+from workbench.tools.base import ToolRegistry
+from workbench.tools.builtin import builtin_tools
 
 
 @pytest.fixture
@@ -51,19 +57,133 @@ async def test_interleaved_fragments_of_several_calls_assemble_correctly(
     ]
 
 
-async def test_calls_are_announced_only_when_the_response_finishes(
+# Arguments with every awkward thing a fragment boundary can cut: an escaped quote, a backslash, a
+# \u escape (ensure_ascii), a brace inside a string.
+_ESCAPED = json.dumps({"path": 'dir/"quoted" \\ é {x}.md'}, ensure_ascii=True)
+_THREE = Reply.of(
+    "Checking.",
+    ReplyCall("read_file", _ESCAPED),
+    ReplyCall.of("get_weather", {"city": "São Paulo"}),
+    ReplyCall.of("get_time", {"timezone": "America/Sao_Paulo"}),
+)
+
+
+def _eager_trace(events: list[ProviderEvent]) -> list[tuple[str, bool]]:
+    """(tool, started eagerly) per announced call, after checking the rule that must never break:
+    every call announced equals the call in the final message (its arguments cannot have grown)."""
+    done = complete(events)
+    final = {c.id: c for c in done.message.tool_calls}
+    ready = [e for e in events if isinstance(e, CallReady)]
+    assert sorted(e.call.id for e in ready) == sorted(final)
+    for event in ready:
+        assert event.call == final[event.call.id]
+    return [(e.call.name, e.eager) for e in ready]
+
+
+async def test_in_order_calls_start_as_soon_as_the_next_call_begins(
     chat: OpenAIChatProvider, tools: list[ToolSpec], emulator: EmulatorServer
 ) -> None:
-    emulator.script(
-        Reply.of(ReplyCall.of("get_date", {}), "trailing words", ReplyCall.of("get_date", {}))
-    )
+    emulator.script(_THREE)
     events = await collect(chat, request(WEATHER, tools))
+    assert _eager_trace(events) == [("read_file", True), ("get_weather", True), ("get_time", False)]
+    # read_file started before get_time's fragments streamed: it is announced ahead of the end.
     kinds = [type(e) for e in events]
-    # Every CallReady comes after the last text delta, together, right before the end.
-    assert kinds[-3:] == [CallReady, CallReady, ResponseComplete]
-    assert TextChunk in kinds[:-3]
-    assert chat.capabilities.eager_dispatch is False
-    assert chat.capabilities.parallel_knob == "parallel_tool_calls"
+    assert kinds.index(CallReady) < len(kinds) - 2
+    assert complete(events).message.tool_calls[0].arguments == json.loads(_ESCAPED)
+    assert chat.capabilities.eager_dispatch is True
+
+
+async def test_interleaved_fragments_fall_back_to_the_end_of_the_response(
+    chat: OpenAIChatProvider, tools: list[ToolSpec], emulator: EmulatorServer
+) -> None:
+    emulator.misbehave(Misbehaviour(interleave_chat_fragments=True))
+    emulator.script(_THREE)
+    events = await collect(chat, request(WEATHER, tools))
+    # Every call had only its empty first fragment when the later ones began: none can start early.
+    assert _eager_trace(events) == [
+        ("read_file", False),
+        ("get_weather", False),
+        ("get_time", False),
+    ]
+
+
+async def test_whole_calls_in_one_chunk_start_as_each_next_one_is_read(
+    chat: OpenAIChatProvider, tools: list[ToolSpec], emulator: EmulatorServer
+) -> None:
+    emulator.misbehave(Misbehaviour(whole_chat_calls=True))
+    emulator.script(_THREE)
+    events = await collect(chat, request(WEATHER, tools))
+    assert _eager_trace(events) == [("read_file", True), ("get_weather", True), ("get_time", False)]
+
+
+async def test_split_escapes_never_start_a_call_with_half_its_arguments(
+    chat: OpenAIChatProvider, tools: list[ToolSpec], emulator: EmulatorServer
+) -> None:
+    # Several calls whose arguments are cut inside escapes and braces-in-strings, in order and
+    # interleaved: an early start always has the final arguments (checked in _eager_trace).
+    tricky = [json.dumps({"path": p}, ensure_ascii=True) for p in ('{"}', "a\\}", 'é"}{')]
+    reply = Reply.of(*(ReplyCall("read_file", t) for t in tricky))
+    for interleave in (False, True):
+        emulator.misbehave(Misbehaviour(interleave_chat_fragments=interleave))
+        emulator.script(reply)
+        events = await collect(chat, request(WEATHER, tools))
+        trace = _eager_trace(events)
+        assert [json.loads(t) for t in tricky] == [
+            c.arguments for c in complete(events).message.tool_calls
+        ]
+        assert trace[-1] == ("read_file", False)
+
+
+async def test_without_eager_dispatch_every_call_starts_at_the_end(
+    emulator: EmulatorServer, tools: list[ToolSpec]
+) -> None:
+    provider = make_provider(emulator, "openai-chat", eager_dispatch=False)
+    emulator.script(_THREE)
+    events = await collect(provider, request(WEATHER, tools))
+    assert [eager for _, eager in _eager_trace(events)] == [False, False, False]
+    assert provider.capabilities.eager_dispatch is False
+    await provider.aclose()
+
+
+def test_a_call_whose_arguments_grow_after_it_started_is_a_stream_error() -> None:
+    """The rule relies on JSON: more text after a whole object is invalid. A server that sends it
+    anyway is refused rather than leaving a started call with arguments that differ."""
+    assembly = _Assembly(eager=True)
+    first = {
+        "index": 0,
+        "id": "a",
+        "type": "function",
+        "function": {"name": "get_date", "arguments": "{}"},
+    }
+    second = {
+        "index": 1,
+        "id": "b",
+        "type": "function",
+        "function": {"name": "get_date", "arguments": ""},
+    }
+    ready = assembly.feed(_chunk({"tool_calls": [first, second]}))
+    assert [type(e) for e in ready] == [CallReady]
+    assembly.feed(
+        _chunk({"tool_calls": [{"index": 0, "function": {"arguments": "  "}}]})
+    )  # whitespace
+    with pytest.raises(_Regrown):
+        assembly.feed(_chunk({"tool_calls": [{"index": 0, "function": {"arguments": ', "x": 1'}}]}))
+
+
+async def test_the_loop_marks_a_batch_eager_only_when_a_call_started_before_the_end(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    provider = make_provider(emulator, "openai-chat")
+    loop = AgentLoop(provider, ToolRegistry(builtin_tools(tmp_path)))
+    marks = []
+    for interleave in (False, True):
+        emulator.misbehave(Misbehaviour(interleave_chat_fragments=interleave))
+        emulator.script(_THREE, Reply.of("Done."))
+        events = [e async for e in loop.run("go")]
+        assert isinstance(events[-1], TurnFinished) and events[-1].status == "completed"
+        marks.append([e.eager for e in events if isinstance(e, BatchStarted)])
+    assert marks == [[True], [False]]
+    await loop.aclose()
 
 
 async def test_follow_up_echoes_calls_without_index_and_answers_each_id(

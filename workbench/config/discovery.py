@@ -21,6 +21,7 @@ from workbench.config.profile import Profile
 DEFAULT_PROFILE = "local"
 """The profile used when none is given: the scripted model, offline and keyless."""
 
+
 def _builtin_profiles_dir() -> Path:
     package = Path(__file__).resolve().parent.parent
     installed = package / "profiles"  # a wheel: force-included from the top-level profiles/

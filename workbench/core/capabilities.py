@@ -305,8 +305,9 @@ ROWS: Final[tuple[ProviderRow, ...]] = (
             {
                 "parallel": _r(
                     "rejected",
-                    f"Claude on {title} rejects tool_choice.disable_parallel_tool_use "
-                    "(extraneous key): never sent, so the model may always return several calls",
+                    f"Claude on {title} has rejected tool_choice.disable_parallel_tool_use "
+                    "('extraneous key'): never sent, so the model may always return several calls "
+                    "(where your endpoint accepts it, set endpoint: anthropic)",
                     "tool_choice.disable_parallel_tool_use",
                 ),
                 "mode": _r(

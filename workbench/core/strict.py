@@ -166,3 +166,50 @@ def _back(schema: Any, value: Any) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [_back(schema["items"], item) for item in value]
     return value
+
+
+def relaxed(schema: dict[str, Any]) -> dict[str, Any]:
+    """A strict schema read the other way: properties that accept null are optional again (so a
+    planner that fills in what is required does not make up values for them)."""
+    out = copy.deepcopy(schema)
+    _relax(out)
+    return out
+
+
+def _relax(node: Any) -> None:
+    if not isinstance(node, dict):
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        node["required"] = [
+            name for name in node.get("required") or [] if not _accepts_null(properties.get(name))
+        ]
+        for sub in properties.values():
+            _relax(sub)
+    if "items" in node:
+        _relax(node["items"])
+    for sub in node.get("anyOf") or []:
+        _relax(sub)
+
+
+def _accepts_null(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_accepts_null(sub) for sub in schema.get("anyOf") or [])
+
+
+def with_nulls(schema: dict[str, Any], arguments: Any) -> Any:
+    """``arguments`` with every property a strict ``schema`` lists but the arguments leave out set
+    to null, at every object level: what a model under strict mode sends for "not given"."""
+    if not isinstance(arguments, dict) or not isinstance(schema.get("properties"), dict):
+        return arguments
+    out = dict(arguments)
+    for name, sub in schema["properties"].items():
+        if name not in out:
+            out[name] = None
+        elif isinstance(sub, dict):
+            out[name] = with_nulls(sub, out[name])
+    return out

@@ -9,6 +9,7 @@ next opens.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -71,8 +72,17 @@ class AnthropicHandler:
         if max_tokens < 1:
             raise WireError("max_tokens: must be greater than or equal to 1")
         tools = parse_tools(body.get("tools"))
-        emission = parse_tool_choice(body.get("tool_choice"), has_tools=bool(tools))
-        messages = parse_messages(_required(body, "messages", list))
+        choice = body.get("tool_choice")
+        if ctx.claude_platform != "anthropic":
+            _refuse_cloud_keys(choice)
+        emission = parse_tool_choice(choice, has_tools=bool(tools))
+        thinking = parse_thinking(body.get("thinking"), max_tokens)
+        if thinking and isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+            raise WireError("Thinking may not be enabled when tool_choice forces tool use.")
+        raw_messages = _required(body, "messages", list)
+        messages = parse_messages(raw_messages)
+        if thinking:
+            _check_thinking_history(raw_messages)
         validate_history(messages)
         system = parse_system(body.get("system"))
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
@@ -80,9 +90,9 @@ class AnthropicHandler:
         call_ids = [part.call_id or ctx.new_id("toolu_emu_") for part in reply.calls]
         input_tokens = estimate_tokens(request.body.decode("utf-8", "replace"))
         if body.get("stream"):
-            events = _stream(reply, call_ids, model, message_id, input_tokens)
+            events = _stream(reply, call_ids, model, message_id, input_tokens, thinking=thinking)
             return EmulatorResponse(headers={"request-id": f"req_{message_id}"}, events=events)
-        message = _message_json(reply, call_ids, model, message_id, input_tokens)
+        message = _message_json(reply, call_ids, model, message_id, input_tokens, thinking=thinking)
         return EmulatorResponse(
             headers={"request-id": f"req_{message_id}"}, body=json.dumps(message).encode()
         )
@@ -171,6 +181,82 @@ def parse_tool_choice(choice: Any, *, has_tools: bool) -> EmissionSettings:
     if not isinstance(disable, bool):
         raise WireError("tool_choice.disable_parallel_tool_use: Input should be a valid boolean")
     return EmissionSettings(parallel=not disable, function_calling_mode=modes[kind])
+
+
+_THINKING_TEXT = "Let me work out which tools answer this."
+_SIGNATURE_PREFIX = b"emulated-thinking:"
+
+
+def thinking_signature(message_id: str) -> str:
+    """The signature the emulator gives a thinking block (checked when the block is echoed)."""
+    return base64.b64encode(_SIGNATURE_PREFIX + message_id.encode()).decode()
+
+
+def _refuse_cloud_keys(choice: Any) -> None:
+    """Claude on Bedrock and Vertex has refused ``disable_parallel_tool_use``, in AWS's shape."""
+    if isinstance(choice, dict) and "disable_parallel_tool_use" in choice:
+        message = (
+            'Malformed input request: #: subject must not be valid against schema {"required":'
+            '["messages"]}#/tool_choice: extraneous key [disable_parallel_tool_use] is not '
+            "permitted, please reformat your input and try again."
+        )
+        raise WireError(message, body={"message": message})
+
+
+def parse_thinking(thinking: Any, max_tokens: int) -> bool:
+    """Whether extended thinking is on, refusing a budget the real API refuses."""
+    if thinking is None:
+        return False
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "disabled"):
+        raise WireError("thinking.type: Input should be 'enabled' or 'disabled'")
+    if thinking["type"] == "disabled":
+        return False
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        raise WireError("thinking.enabled.budget_tokens: Field required")
+    if budget < 1024:
+        raise WireError(
+            "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        )
+    if budget >= max_tokens:
+        raise WireError("`max_tokens` must be greater than `thinking.budget_tokens`.")
+    return True
+
+
+def _check_thinking_history(raw: list[Any]) -> None:
+    """With thinking on, the last assistant turn that used tools must start with its thinking
+    block, echoed with the signature it was given."""
+    for i in range(len(raw) - 1, -1, -1):
+        message = raw[i]
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        blocks = message.get("content")
+        if not isinstance(blocks, list) or not any(
+            isinstance(b, dict) and b.get("type") == "tool_use" for b in blocks
+        ):
+            return
+        first = blocks[0] if isinstance(blocks[0], dict) else {}
+        if first.get("type") not in ("thinking", "redacted_thinking"):
+            raise WireError(
+                f"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but "
+                f"found `{first.get('type')}`. When `thinking` is enabled, a final `assistant` "
+                "message must start with a thinking block (preceeding the lastmost set of "
+                "`tool_use` and `tool_result` blocks). We recommend you include thinking blocks "
+                "from previous turns. To avoid this requirement, disable `thinking`."
+            )
+        signature = first.get("signature")
+        if first.get("type") == "thinking" and not _signed(signature):
+            raise WireError(f"messages.{i}.content.0: Invalid `signature` in `thinking` block")
+        return
+
+
+def _signed(signature: Any) -> bool:
+    if not isinstance(signature, str):
+        return False
+    try:
+        return base64.b64decode(signature, validate=True).startswith(_SIGNATURE_PREFIX)
+    except ValueError:
+        return False
 
 
 def parse_messages(raw: list[Any]) -> list[Message]:
@@ -267,10 +353,24 @@ def _refuse_unanswered(index: int, calls: dict[str, str]) -> None:
 
 
 def _message_json(
-    reply: Reply, call_ids: list[str], model: str, message_id: str, input_tokens: int
+    reply: Reply,
+    call_ids: list[str],
+    model: str,
+    message_id: str,
+    input_tokens: int,
+    *,
+    thinking: bool = False,
 ) -> dict[str, Any]:
     ids = iter(call_ids)
     content: list[dict[str, Any]] = []
+    if thinking:
+        content.append(
+            {
+                "type": "thinking",
+                "thinking": _THINKING_TEXT,
+                "signature": thinking_signature(message_id),
+            }
+        )
     for part in reply.parts:
         if isinstance(part, ReplyText):
             content.append({"type": "text", "text": part.text})
@@ -297,8 +397,23 @@ def _input(part: ReplyCall) -> Any:
         return {}
 
 
+def _thinking_block(message_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    start = {"type": "thinking", "thinking": "", "signature": ""}
+    deltas: list[dict[str, Any]] = [
+        {"type": "thinking_delta", "thinking": piece} for piece in split_text(_THINKING_TEXT)
+    ]
+    deltas.append({"type": "signature_delta", "signature": thinking_signature(message_id)})
+    return start, deltas
+
+
 async def _stream(
-    reply: Reply, call_ids: list[str], model: str, message_id: str, input_tokens: int
+    reply: Reply,
+    call_ids: list[str],
+    model: str,
+    message_id: str,
+    input_tokens: int,
+    *,
+    thinking: bool = False,
 ) -> AsyncIterator[bytes]:
     ids = iter(call_ids)
     yield _event(
@@ -324,9 +439,13 @@ async def _stream(
         },
     )
     yield _event("ping", {"type": "ping"})
-    for index, part in enumerate(reply.parts):
-        if isinstance(part, ReplyText):
-            start: dict[str, Any] = {"type": "text", "text": ""}
+    parts: list[Any] = ["thinking", *reply.parts] if thinking else list(reply.parts)
+    for index, part in enumerate(parts):
+        deltas: list[dict[str, Any]]
+        if part == "thinking":
+            start, deltas = _thinking_block(message_id)
+        elif isinstance(part, ReplyText):
+            start = {"type": "text", "text": ""}
             deltas = [{"type": "text_delta", "text": piece} for piece in split_text(part.text)]
         else:
             start = {"type": "tool_use", "id": next(ids), "name": part.name, "input": {}}

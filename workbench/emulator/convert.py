@@ -26,11 +26,20 @@ from workbench.core.settings import EmissionSettings
 class WireError(Exception):
     """A request the real API would refuse; the server answers it in the handler's error shape."""
 
-    def __init__(self, message: str, *, status: int = 400, param: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        param: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.param = param
+        self.body = body
+        """An error body in another shape than the handler's (Claude on Bedrock answers AWS-style)."""
 
 
 @dataclass(frozen=True, slots=True)

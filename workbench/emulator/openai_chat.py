@@ -55,7 +55,8 @@ class OpenAIChatHandler:
         body = common.require_object(request.json())
         model = common.require_model(body)
         system, messages = _messages(body.get("messages"))
-        tools = _tools(body.get("tools"))
+        tools, strict = _tools(body.get("tools"))
+        _check_token_limit(body)
         if not tools:
             for knob in ("parallel_tool_calls", "tool_choice"):
                 if body.get(knob) is not None:
@@ -68,6 +69,7 @@ class OpenAIChatHandler:
             function_calling_mode=common.mode_of(body.get("tool_choice")) if tools else "NONE",
         )
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
+        reply = common.fit_strict(reply, strict)
         ids = [c.call_id or ctx.new_id("call_") for c in reply.calls]
         usage = _usage(
             estimate_tokens(request.body.decode("utf-8", "replace")), reply_tokens(reply)
@@ -204,12 +206,25 @@ def _assistant(m: dict[str, Any], i: int) -> AssistantMessage:
     return AssistantMessage(text=text, tool_calls=calls)
 
 
-def _tools(raw: Any) -> list[ToolSpec]:
+def _check_token_limit(body: dict[str, Any]) -> None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 1
+        ):
+            raise WireError(
+                f"Invalid '{key}': integer below minimum value. Expected a value >= 1.", param=key
+            )
+
+
+def _tools(raw: Any) -> tuple[list[ToolSpec], dict[str, dict[str, Any]]]:
+    """The tools, and the strict schemas of those sent with ``strict: true``."""
     if raw is None:
-        return []
+        return [], {}
     if not isinstance(raw, list):
         raise WireError("Invalid type for 'tools': expected an array.", param="tools")
     specs: list[ToolSpec] = []
+    strict: dict[str, dict[str, Any]] = {}
     for k, tool in enumerate(raw):
         function = tool.get("function") if isinstance(tool, dict) else None
         if (
@@ -227,6 +242,9 @@ def _tools(raw: Any) -> list[ToolSpec]:
                 param=f"tools[{k}].function.name",
             )
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        if common.strict_flag(function.get("strict"), f"tools[{k}].function.strict"):
+            strict[name] = parameters
+            parameters = common.strict_schema(name, parameters, f"tools[{k}].function.parameters")
         specs.append(
             ToolSpec(
                 name=name,
@@ -234,7 +252,7 @@ def _tools(raw: Any) -> list[ToolSpec]:
                 parameters=parameters,
             )
         )
-    return specs
+    return specs, strict
 
 
 # -- neutral -> wire ------------------------------------------------------------------------------
@@ -297,7 +315,21 @@ async def _stream(
 ) -> AsyncIterator[bytes]:
     yield chunks.delta({"role": "assistant", "content": "", "refusal": None})
     calls = reply.calls
-    if ctx.interleave_chat_fragments and len(calls) > 1:
+    if ctx.whole_chat_calls and calls:
+        # Every call whole, all in one chunk, as some compatible servers send them.
+        for piece in split_text(reply.text):
+            yield chunks.delta({"content": piece})
+        whole = [
+            {
+                "index": k,
+                "id": ids[k],
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
+            for k, c in enumerate(calls)
+        ]
+        yield chunks.delta({"tool_calls": whole})
+    elif ctx.interleave_chat_fragments and len(calls) > 1:
         # Text first, then the calls' fragments round-robin: index order of first appearance is
         # kept (the SDK helper breaks if index 1 shows up before index 0).
         for piece in split_text(reply.text):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from workbench.core.settings import FunctionCallingMode
-from workbench.emulator.convert import WireError, sse
+from workbench.core.strict import relaxed, strict_problem, with_nulls
+from workbench.emulator.convert import Reply, ReplyCall, ReplyPart, WireError, sse
 from workbench.emulator.server import EmulatorRequest, EmulatorResponse
 
 # (type, code) per status, as api.openai.com words them.
@@ -119,3 +122,51 @@ def parse_arguments(raw: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def strict_flag(value: Any, where: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise WireError(f"Invalid type for '{where}': expected a boolean.", param=where)
+    return value
+
+
+def strict_schema(name: str, schema: Any, where: str) -> dict[str, Any]:
+    """A tool sent with ``strict: true``: refused as api.openai.com refuses a schema that is not in
+    strict form; returned relaxed (nullable properties optional) for the planner."""
+    problem = strict_problem(schema)
+    if problem is not None:
+        raise WireError(f"Invalid schema for function '{name}': {problem}", param=where)
+    return relaxed(schema)
+
+
+def fit_strict(reply: Reply, strict: dict[str, dict[str, Any]]) -> Reply:
+    """The reply with each strict tool's arguments as strict mode produces them: every property
+    present (null for one not given), checked against the schema. Arguments that cannot fit are an
+    emulator bug (the real API never sends them), answered with a 500 that says so."""
+    if not strict:
+        return reply
+    parts: list[ReplyPart] = []
+    for part in reply.parts:
+        if isinstance(part, ReplyCall) and part.name in strict:
+            schema = strict[part.name]
+            try:
+                arguments = json.loads(part.arguments or "{}")
+            except ValueError:
+                raise WireError(
+                    f"the emulated arguments for {part.name} are not JSON, which strict mode "
+                    "never produces",
+                    status=500,
+                ) from None
+            arguments = with_nulls(schema, arguments)
+            errors = sorted(Draft202012Validator(schema).iter_errors(arguments), key=str)
+            if errors:
+                raise WireError(
+                    f"the emulated arguments for {part.name} do not fit its strict schema: "
+                    f"{errors[0].message}",
+                    status=500,
+                )
+            part = ReplyCall(part.name, json.dumps(arguments, ensure_ascii=False), part.call_id)
+        parts.append(part)
+    return Reply(tuple(parts))

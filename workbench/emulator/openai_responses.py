@@ -4,10 +4,15 @@ Validates the input items as the real API does (every ``function_call`` answered
 ``function_call_output`` with its ``call_id``, no output without its call) and streams the typed event
 sequence: ``response.created``, ``response.in_progress``, per output item ``output_item.added`` /
 deltas / ``output_item.done``, then ``response.completed`` with the full output and usage.
+
+Like a reasoning model, it answers a request that includes ``reasoning.encrypted_content`` with a
+reasoning item first, whose encrypted content must come back unchanged: an echoed reasoning item it
+cannot verify, or one without its content while ``store`` is false, is refused as the real API does.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import AsyncIterator
@@ -40,7 +45,7 @@ from workbench.emulator.convert import (
 from workbench.emulator.server import EmulatorContext, EmulatorRequest, EmulatorResponse
 
 _TEXT_PARTS = ("input_text", "output_text", "text")
-_IGNORED_ITEMS = {"reasoning"}
+_REASONING_PREFIX = b"emulated-reasoning:"
 
 
 class OpenAIResponsesHandler:
@@ -61,15 +66,16 @@ class OpenAIResponsesHandler:
                 param="previous_response_id",
             )
         instructions = body.get("instructions")
-        system, messages = _input(body.get("input"))
+        system, messages = _input(body.get("input"), store=body.get("store", True) is not False)
         if isinstance(instructions, str) and instructions:
             system = f"{instructions}\n\n{system}" if system else instructions
-        tools = _tools(body.get("tools"))
+        tools, strict = _tools(body.get("tools"))
         emission = EmissionSettings(
             parallel=common.parallel_of(body),
             function_calling_mode=common.mode_of(body.get("tool_choice")) if tools else "NONE",
         )
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
+        reply = common.fit_strict(reply, strict)
         prompt = estimate_tokens(request.body.decode("utf-8", "replace"))
         builder = _Builder(ctx, body, model, reply, prompt)
         if body.get("stream") is not True:
@@ -99,7 +105,7 @@ def make_handler() -> OpenAIResponsesHandler:
 # -- request -> neutral ---------------------------------------------------------------------------
 
 
-def _input(raw: Any) -> tuple[str, list[Message]]:
+def _input(raw: Any, *, store: bool = True) -> tuple[str, list[Message]]:
     if isinstance(raw, str):
         return "", [UserMessage(content=raw)]
     if not isinstance(raw, list) or not raw:
@@ -126,8 +132,8 @@ def _input(raw: Any) -> tuple[str, list[Message]]:
                     out[-1].results.append(result)
                 else:
                     out.append(ToolResultsMessage(results=[result]))
-            case str() if kind in _IGNORED_ITEMS:
-                continue
+            case "reasoning":
+                _check_reasoning(item, where, store=store)
             case _:
                 raise WireError(
                     f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', "
@@ -146,6 +152,29 @@ def _input(raw: Any) -> tuple[str, list[Message]]:
             param="input",
         ) from None
     return "\n\n".join(system), out
+
+
+def encrypted_reasoning(item_id: str) -> str:
+    """The encrypted content the emulator issues for a reasoning item (verifiable when echoed)."""
+    return base64.b64encode(_REASONING_PREFIX + item_id.encode()).decode()
+
+
+def _check_reasoning(item: dict[str, Any], where: str, *, store: bool) -> None:
+    item_id = item.get("id")
+    content = item.get("encrypted_content")
+    if content is None:
+        if not store:
+            raise WireError(
+                f"Item with id '{item_id}' not found. Items are not persisted when `store` is set "
+                "to false. Try again with `store` set to true, or remove this item from your input.",
+                param=where,
+            )
+        return
+    if not isinstance(item_id, str) or content != encrypted_reasoning(item_id):
+        raise WireError(
+            f"The encrypted content for item {item_id} could not be verified.",
+            param=f"{where}.encrypted_content",
+        )
 
 
 def _message(item: dict[str, Any], where: str, system: list[str], out: list[Message]) -> None:
@@ -194,12 +223,14 @@ def _function_call_output(item: dict[str, Any], where: str, out: list[Message]) 
     return ToolResult(call_id=call_id, name=names.get(call_id, ""), status="ok", content=text)
 
 
-def _tools(raw: Any) -> list[ToolSpec]:
+def _tools(raw: Any) -> tuple[list[ToolSpec], dict[str, dict[str, Any]]]:
+    """The function tools, and the strict schemas of those sent with ``strict: true``."""
     if raw is None:
-        return []
+        return [], {}
     if not isinstance(raw, list):
         raise WireError("Invalid type for 'tools': expected an array.", param="tools")
     specs: list[ToolSpec] = []
+    strict: dict[str, dict[str, Any]] = {}
     for k, tool in enumerate(raw):
         if not isinstance(tool, dict):
             raise WireError(f"Invalid type for 'tools[{k}]': expected an object.")
@@ -211,12 +242,15 @@ def _tools(raw: Any) -> list[ToolSpec]:
                 f"Missing required parameter: 'tools[{k}].name'.", param=f"tools[{k}].name"
             )
         parameters = tool.get("parameters") or {"type": "object", "properties": {}}
+        if common.strict_flag(tool.get("strict"), f"tools[{k}].strict"):
+            strict[name] = parameters
+            parameters = common.strict_schema(name, parameters, f"tools[{k}].parameters")
         specs.append(
             ToolSpec(
                 name=name, description=str(tool.get("description") or ""), parameters=parameters
             )
         )
-    return specs
+    return specs, strict
 
 
 # -- neutral -> wire ------------------------------------------------------------------------------
@@ -238,6 +272,18 @@ class _Builder:
         self._seq = 0
         # Ids are fixed up front so the streamed items and the final output agree.
         self._items = [self._item(part) for part in reply.parts]
+        include = body.get("include") or []
+        if isinstance(include, list) and "reasoning.encrypted_content" in include:
+            reasoning_id = ctx.new_id("rs_")
+            self._items.insert(
+                0,
+                {
+                    "id": reasoning_id,
+                    "type": "reasoning",
+                    "summary": [],
+                    "encrypted_content": encrypted_reasoning(reasoning_id),
+                },
+            )
 
     def _item(self, part: Any) -> dict[str, Any]:
         if isinstance(part, ReplyCall):
@@ -310,6 +356,11 @@ class _Builder:
         yield self._event("response.created", response=self._response("in_progress", [], None))
         yield self._event("response.in_progress", response=self._response("in_progress", [], None))
         for index, item in enumerate(self._items):
+            if item["type"] == "reasoning":
+                added = {"id": item["id"], "type": "reasoning", "summary": []}
+                yield self._event("response.output_item.added", output_index=index, item=added)
+                yield self._event("response.output_item.done", output_index=index, item=item)
+                continue
             events = self._call_events if item["type"] == "function_call" else self._text_events
             for event in events(index, item):
                 yield event

@@ -16,12 +16,14 @@ import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from workbench.core.messages import Message, ToolSpec
 from workbench.core.settings import EmissionSettings
 from workbench.emulator.convert import Reply, WireError, reply_from_plan
+
+ClaudePlatform = Literal["anthropic", "bedrock", "vertex"]
 
 Planner = Callable[[str, list[Message], list[ToolSpec], EmissionSettings], Reply]
 """Answers one request: (system, messages, tools, emission) -> the reply to stream."""
@@ -73,12 +75,18 @@ class EmulatorContext:
         scripted: Reply | None,
         ids: Callable[[str], str],
         interleave_chat_fragments: bool = False,
+        whole_chat_calls: bool = False,
+        claude_platform: ClaudePlatform = "anthropic",
     ) -> None:
         self._planner = planner
         self._scripted = scripted
         self._ids = ids
         self.interleave_chat_fragments = interleave_chat_fragments
         """OpenAI Chat only: interleave the argument fragments of different calls."""
+        self.whole_chat_calls = whole_chat_calls
+        """OpenAI Chat only: send every call whole, all of them in one chunk."""
+        self.claude_platform: ClaudePlatform = claude_platform
+        """Who serves the Messages API here: Bedrock and Vertex refuse keys Anthropic accepts."""
 
     def reply(
         self,
@@ -138,6 +146,8 @@ class Misbehaviour:
     error_event_after: int | None = None
     """Inject the handler's stream error event after N events, then end the stream."""
     interleave_chat_fragments: bool = False
+    whole_chat_calls: bool = False
+    """OpenAI Chat: every call whole (id, name and all its arguments), all calls in one chunk."""
     pause_after: bytes | None = None
     """Hold the stream after the first event containing these bytes until ``release()``; lets a
     test observe what a client did mid-stream without relying on timing."""
@@ -198,7 +208,10 @@ class EmulatorServer:
         chunk_delay_s: float = 0.0,
         planner: Planner | None = None,
         log_requests: bool = True,
+        claude_platform: ClaudePlatform = "anthropic",
     ) -> None:
+        self.claude_platform: ClaudePlatform = claude_platform
+        """Answer the Messages API as Anthropic does, or as Claude on Bedrock or Vertex does."""
         self.handlers: list[WireHandler] = (
             list(handlers) if handlers is not None else default_handlers()
         )
@@ -318,11 +331,15 @@ class EmulatorServer:
                 scripted=self._scripted.pop(0) if self._scripted else None,
                 ids=self._new_id,
                 interleave_chat_fragments=m is not None and m.interleave_chat_fragments,
+                whole_chat_calls=m is not None and m.whole_chat_calls,
+                claude_platform=self.claude_platform,
             )
             try:
                 response = await handler.handle(request, ctx)
             except WireError as exc:
                 response = handler.error_response(exc.status, exc.message)
+                if exc.body is not None:
+                    response.body = json.dumps(exc.body).encode()
             except Exception as exc:  # the server boundary: a handler bug becomes a readable 500
                 detail = f"the emulator failed on this request: {type(exc).__name__}: {exc}"
                 response = handler.error_response(500, detail)

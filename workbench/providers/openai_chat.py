@@ -277,7 +277,12 @@ class _Assembly:
         if self._announced:
             return []
         self._announced = True
-        return [CallReady(self._call(k, p)) for k, p in sorted(self.calls.items()) if not p.started]
+        # At the end of the response: these calls did not start early.
+        return [
+            CallReady(self._call(k, p), eager=False)
+            for k, p in sorted(self.calls.items())
+            if not p.started
+        ]
 
     def finish(self) -> list[ProviderEvent]:
         """The last events: calls not yet announced (a stream without finish_reason), then the end."""
