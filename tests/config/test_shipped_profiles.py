@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.config import BUILTIN_PROFILES_DIR, load_profile_file
-from workbench.core.capabilities import row_for
+from workbench.core.capabilities import Knob, row_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,11 @@ def test_compatible_server_profiles_state_what_the_server_honours(name: str) -> 
     assert profile.endpoint == name
     row = row_for("openai-chat", name)
     text = path.read_text(encoding="utf-8")
-    for knob, field in (("parallel", "parallel_tool_calls"), ("strict", "strict_tools")):
+    knobs: tuple[tuple[Knob, str], ...] = (
+        ("parallel", "parallel_tool_calls"),
+        ("strict", "strict_tools"),
+    )
+    for knob, field in knobs:
         line = next(line for line in text.splitlines() if line.startswith(f"#   {field}"))
         assert row.rule(knob).support in line, (field, line)
     assert row.token_limit in text

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from workbench.config import Profile
 from workbench.core.events import BatchStarted, ModelRequestStarted
+from workbench.core.knobs import KnobChange
 from workbench.runtime import Runtime
 from workbench.session import load_session
 from workbench.tools.latency import set_latency_scale
@@ -67,3 +68,23 @@ async def test_the_session_header_names_the_provider_and_its_parallel_knob(tmp_p
     assert header.provider.name == "scripted"
     assert header.provider.parallel_knob == "parallel_tool_calls"
     assert header.provider.eager_dispatch is True
+
+
+async def test_a_live_change_the_provider_rejects_is_refused_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    profile = Profile(
+        type="anthropic", model="c", endpoint="bedrock", base_url="http://127.0.0.1:9"
+    )
+    runtime = await Runtime.start(profile, recording=False)
+    try:
+        before = runtime.settings
+        with pytest.raises(ValueError, match="Bedrock has rejected") as caught:
+            runtime.update_settings(parallel=False)
+        assert "\n" not in str(caught.value)
+        assert runtime.settings == before
+        with pytest.raises(ValueError, match="strict schemas are refused"):
+            runtime.apply(KnobChange(strict=True))
+    finally:
+        await runtime.aclose()

@@ -18,7 +18,16 @@ from pathlib import Path
 
 from workbench.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
-SUBCOMMANDS: tuple[str, ...] = ("run", "compare", "demo", "profiles", "replay", "emulate", "export")
+SUBCOMMANDS: tuple[str, ...] = (
+    "run",
+    "compare",
+    "demo",
+    "profiles",
+    "providers",
+    "replay",
+    "emulate",
+    "export",
+)
 """Modules of this package that each add one subcommand, in the order ``--help`` lists them."""
 
 

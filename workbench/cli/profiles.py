@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{mark} {entry.name:<{width}}  {detail}", file=out)
             if p.description:
                 print(f"  {'':<{width}}  {p.description}", file=out)
+            for warning in entry.warnings:
+                print(f"  {'':<{width}}  ! {warning}", file=out)
         else:
             print(f"✗ {entry.name:<{width}}  invalid: {entry.error}", file=out)
     return EXIT_OK
