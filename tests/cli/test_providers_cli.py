@@ -134,3 +134,12 @@ def test_profiles_shows_the_strict_caveat_in_one_line(
     assert code == 0
     [caveat] = [line for line in out.splitlines() if "strict schemas with parallel calls" in line]
     assert "warn sends both" in caveat
+
+
+def test_the_readme_carries_the_same_matrix() -> None:
+    from workbench.render.capabilities import matrix_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert matrix_markdown() in readme, (
+        "README's provider table is stale: workbench providers --markdown"
+    )

@@ -45,9 +45,7 @@ async def test_first_call_is_dispatched_while_the_rest_still_streams(
     # The server holds the stream right after the first call's item is done: the adapter must
     # announce that call without waiting for the others (or this test times out).
     # (The reasoning item before it is done first; the pause waits for a function call's done.)
-    emulator.misbehave(
-        Misbehaviour(pause_after=b'"type": "function_call", "status": "completed"')
-    )
+    emulator.misbehave(Misbehaviour(pause_after=b'"type": "function_call", "status": "completed"'))
     events: list[ProviderEvent] = []
     async with asyncio.timeout(5):
         async for event in responses.stream(request(WEATHER, tools)):
@@ -86,9 +84,10 @@ async def test_follow_up_sends_the_whole_conversation_statelessly(
     assert body["instructions"] == SYSTEM
     assert "previous_response_id" not in body
     kinds = [item.get("type", item.get("role")) for item in body["input"]]
-    assert kinds == ["user", "reasoning", "assistant"] + ["function_call"] * 3 + [
-        "function_call_output"
-    ] * 3
+    assert (
+        kinds
+        == ["user", "reasoning", "assistant"] + ["function_call"] * 3 + ["function_call_output"] * 3
+    )
     assert body["store"] is False
     echoed = [item["call_id"] for item in body["input"] if item.get("type") == "function_call"]
     answered = [
