@@ -375,3 +375,31 @@ async def test_a_sink_that_raises_still_leaves_every_call_a_result() -> None:
     results = await asyncio.wait_for(executor.run("b1", batch, ExecutionSettings()), 5)
     assert [r.call_id for r in results] == ["a", "b"]
     assert results[1].status == "ok"
+
+
+async def test_the_timeline_counts_slot_waiting_as_the_executor_does() -> None:
+    """Live figures (before batch_finished) and the bars follow the same rule as the stats."""
+    from workbench.core.timeline import TimelineModel
+
+    gate = Gate()
+    ex, events = make(gate)
+    task = asyncio.create_task(
+        ex.run(
+            "b1",
+            calls(*[("held", {"n": i}) for i in range(3)]),
+            ExecutionSettings(max_concurrent=2),
+        )
+    )
+    await gate.until_running(2)
+    await asyncio.sleep(0)
+    gate.release.set()
+    await task
+    model = TimelineModel()
+    for event in events:
+        if not isinstance(event, BatchFinished):  # the live view, before the stats arrive
+            model.apply(event)
+    batch = model.batch("b1")
+    assert batch is not None
+    assert [row.waits for row in batch.calls] == [False, False, True]
+    final = next(e for e in events if isinstance(e, BatchFinished)).stats
+    assert batch.live_stats().wait_s == pytest.approx(final.wait_s)

@@ -14,6 +14,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emulate.add_argument(
         "--chunk-delay-ms", type=float, default=20.0, help="pause between streamed chunks"
     )
+    emulate.add_argument(
+        "--claude-platform",
+        choices=["anthropic", "bedrock", "vertex"],
+        default="anthropic",
+        help="answer the Messages API as Claude there does (bedrock, vertex: refuse "
+        "disable_parallel_tool_use)",
+    )
     bad = emulate.add_argument_group("misbehaving (to try the error paths)")
     bad.add_argument("--fail", type=int, metavar="STATUS", help="answer with this HTTP status")
     bad.add_argument(
@@ -49,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         serve_forever(
-            args.port, chunk_delay_s=args.chunk_delay_ms / 1000.0, misbehaviour=misbehaviour
+            args.port,
+            chunk_delay_s=args.chunk_delay_ms / 1000.0,
+            misbehaviour=misbehaviour,
+            claude_platform=args.claude_platform,
         )
     except OSError as exc:
         print(f"workbench: cannot serve on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)

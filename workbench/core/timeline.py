@@ -408,6 +408,9 @@ class TimelineModel:
         )
         row.queued_t = event.t
         row.tool, row.args = event.tool, event.args
+        # As the executor counts it: the calls queued before and not finished each hold a slot.
+        row.waits = batch.queued_count - batch.finished_calls >= batch.settings.cap
+        batch.queued_count += 1
         if row.state == "emitted":
             self._set_state(batch, row, "queued")
         self._queued_at(batch, event.t)

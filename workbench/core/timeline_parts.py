@@ -55,6 +55,9 @@ class CallRow:
     error: str | None = None
     emitted_t: float | None = None
     """When the model emitted the call, if a ``tool_call_emitted`` was seen."""
+    waits: bool = True
+    """Every slot was taken when the call was queued, so its time until it starts is waiting for a
+    slot; False when a slot was free (the time is a worker starting, not waiting)."""
 
     @property
     def done(self) -> bool:
@@ -64,7 +67,7 @@ class CallRow:
     def wait_s(self) -> float:
         """Time spent waiting for a slot, as far as the events tell (0 while still waiting)."""
         end = self.started_t if self.started_t is not None else self.finished_t
-        return 0.0 if end is None else max(0.0, end - self.queued_t)
+        return 0.0 if end is None or not self.waits else max(0.0, end - self.queued_t)
 
     @property
     def run_s(self) -> float:
@@ -75,6 +78,8 @@ class CallRow:
 
     def wait_at(self, now: float) -> float:
         """Waiting time with ``now`` standing in for a start that has not happened yet."""
+        if not self.waits:
+            return 0.0
         end = self.started_t if self.started_t is not None else (self.finished_t or now)
         return max(0.0, end - self.queued_t)
 
@@ -129,6 +134,8 @@ class BatchGroup:
     outcomes: Counter[str] = field(default_factory=Counter)
     """Finished calls by status."""
     first_queued_t: float | None = None
+    queued_count: int = 0
+    """``call_queued`` events seen: with the finished calls, how many slots were taken."""
     last_finished_t: float | None = None
     last_t: float = 0.0
     """The latest event time seen for this batch: "now" for drawing calls still open."""

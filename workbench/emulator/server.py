@@ -488,11 +488,14 @@ def serve_forever(
     *,
     chunk_delay_s: float = 0.05,
     misbehaviour: Misbehaviour | None = None,
+    claude_platform: ClaudePlatform = "anthropic",
 ) -> None:
     """Run the emulator until Ctrl-C, printing the base URL for each provider (``workbench emulate``)."""
 
     async def main() -> None:
-        server = EmulatorServer(chunk_delay_s=chunk_delay_s, log_requests=False)
+        server = EmulatorServer(
+            chunk_delay_s=chunk_delay_s, log_requests=False, claude_platform=claude_platform
+        )
         if misbehaviour is not None:
             server.misbehave(misbehaviour)
         bound = await server.start(host, port)
@@ -504,6 +507,8 @@ def serve_forever(
             if any(h.name == provider for h in server.handlers)
         ]
         lines.append("  (any API key works; the scripted model answers)")
+        if claude_platform != "anthropic":
+            lines.append(f"  the Messages API answers as Claude on {claude_platform} does")
         if misbehaviour is not None:
             lines.append(f"  misbehaving: {misbehaviour}")
         print("\n".join(lines), flush=True)

@@ -89,7 +89,7 @@ def call_cells(row: CallRow, axis: Axis, now: float, *, fine: bool = False) -> l
 
     end_t = row.finished_t if row.finished_t is not None else now
     starts = row.attempt_ts or ([row.started_t] if row.started_t is not None else [])
-    if not starts or starts[0] - row.queued_t >= MIN_VISIBLE_WAIT_S:
+    if not starts or (row.waits and starts[0] - row.queued_t >= MIN_VISIBLE_WAIT_S):
         # A few ms of scheduling is not a wait for a slot; a call that never started shows one cell.
         wait_end = axis.col(starts[0] if starts else end_t)
         fill(axis.col(row.queued_t), wait_end, WAIT, "wait", at_least_one=not starts)
