@@ -178,6 +178,11 @@ class Runtime:
             clock=clock,
         )
         runtime.start_notices = [runtime.loop.notice(p) for p in problems]
+        # What the profile's knobs do not do here (the capability table), said once at the start.
+        for warning in profile.warnings():
+            notice = runtime.loop.warn_once(warning)
+            if notice is not None:
+                runtime.start_notices.append(notice)
         return runtime
 
     # -- what the UI shows -----------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_strict_tools_flag_sends_strict_schemas_and_run_says_what_applied(
     first = emulator.requests[0].json()
     assert all(tool["function"]["strict"] is True for tool in first["tools"])
     assert first["parallel_tool_calls"] is True
-    assert "strict schemas with parallel calls" in out  # the caveat, once
+    assert out.count("strict schemas with parallel calls") == 1  # the caveat, once
     assert "strict + parallel (warned)" in out  # the round trip says which applied
 
 
@@ -143,3 +143,15 @@ def test_the_readme_carries_the_same_matrix() -> None:
     assert matrix_markdown() in readme, (
         "README's provider table is stale: workbench providers --markdown"
     )
+
+
+def test_a_knob_the_provider_ignores_is_said_at_the_start_of_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "fast.yaml"
+    profile.write_text("type: scripted\nscripted: {ttft_ms: 0, tokens_per_s: 1000000}\n")
+    code, out, _ = run(
+        ["run", "-p", str(profile), "--no-record", "--strict-tools", "get_date()"], capsys
+    )
+    assert code == 0
+    assert "strict_tools is ignored on scripted (local)" in out

@@ -134,6 +134,14 @@ class AgentLoop:
         self._emit(event)
         return event
 
+    def warn_once(self, message: str) -> Notice | None:
+        """A warning notice, unless the same words were already said this session (a profile's
+        caveat at start and the provider's preflight before the first request say it once)."""
+        if message in self._warned:
+            return None
+        self._warned.add(message)
+        return self.notice(message)
+
     def update_settings(
         self, settings: RunSettings, changes: dict[str, Any], *, source: str = "user"
     ) -> SettingsChanged:
@@ -333,7 +341,7 @@ class AgentLoop:
             for warning in self.provider.preflight(request):
                 if warning not in self._warned:
                     self._warned.add(warning)
-                    self._emit(Notice(t=now(), turn=turn, message=warning))
+                    self._emit(Notice(t=now(), turn=turn, message=warning))  # with its turn
         self._round_trip += 1
         round_trip = self._round_trip
         state.round_trips += 1
