@@ -25,6 +25,7 @@ from pydantic import (
 
 from workbench.config.explain import explain_overrides
 from workbench.core.capabilities import (
+    PARALLEL_FIELDS,
     PROVIDER_TYPES,
     Endpoint,
     ProviderRow,
@@ -382,10 +383,7 @@ class Profile(BaseModel):
         kind = self.type
         parallel = row.rule("parallel")
         own = row.profile_field
-        for knob, owner in (
-            ("parallel_tool_calls", "OpenAI"),
-            ("disable_parallel_tool_use", "Claude"),
-        ):
+        for knob, owner in PARALLEL_FIELDS.items():
             if getattr(self, knob) is None or knob == own or kind == "scripted":
                 continue
             if own is None:

@@ -50,6 +50,12 @@ KNOB_TITLES: Final[dict[Knob, str]] = {
     "eager": "eager dispatch",
 }
 
+PARALLEL_FIELDS: Final[dict[str, str]] = {
+    "parallel_tool_calls": "OpenAI",
+    "disable_parallel_tool_use": "Claude",
+}
+"""The profile fields that are a vendor's parallel switch, and whose switch each is."""
+
 TokenLimit = Literal["max_completion_tokens", "max_tokens", "max_output_tokens", "maxOutputTokens"]
 
 
