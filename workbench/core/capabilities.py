@@ -100,7 +100,8 @@ class ProviderRow:
         """The adapter's capabilities, derived from this row (so the two cannot disagree)."""
         parallel = self.knobs["parallel"]
         return ProviderCapabilities(
-            parallel_knob=parallel.wire if parallel.support == "honoured" else None,
+            # Named wherever it is sent (an ignoring server still gets it, and the note says so).
+            parallel_knob=parallel.wire if self.sends("parallel") else None,
             parallel_note=parallel.reason,
             eager_dispatch=eager_dispatch and self.knobs["eager"].support == "honoured",
             supports_function_calling_mode=self.knobs["mode"].support == "honoured",
