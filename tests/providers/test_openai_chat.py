@@ -23,6 +23,7 @@ from workbench.core.events import BatchStarted, TurnFinished
 from workbench.core.loop import AgentLoop
 from workbench.core.messages import Message, ToolSpec, UserMessage
 from workbench.core.provider import CallReady, ProviderEvent, ResponseComplete
+from workbench.core.settings import EmissionSettings
 from workbench.emulator.convert import Reply, ReplyCall
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.openai_chat import OpenAIChatProvider, _Assembly, _Regrown
@@ -250,3 +251,26 @@ def test_repeated_id_and_name_are_not_concatenated_and_missing_ids_are_made() ->
     # A stream without finish_reason still announces its calls before it ends.
     assert isinstance(events[0], CallReady)
     assert done.stop_reason == "tool_calls"
+
+
+async def test_a_knob_ollama_ignores_is_shown_as_ignored_and_runs_what_comes_back(
+    tools: list[ToolSpec],
+) -> None:
+    """Against an emulated Ollama, which reads neither parallel_tool_calls nor tool_choice."""
+    server = EmulatorServer(chat_server="ollama")
+    await server.start()
+    provider = make_provider(server, "openai-chat", endpoint="ollama")
+    try:
+        off = EmissionSettings(parallel=False)
+        [note] = [w for w in provider.preflight(request(WEATHER, tools, off)) if "Ollama" in w]
+        assert note.startswith("parallel_tool_calls=false on Ollama (Chat Completions): sent, but")
+        assert provider.capabilities.supports_function_calling_mode is False
+        assert "not among the request fields" in provider.capabilities.parallel_note
+        done = complete(await collect(provider, request(WEATHER, tools, off)))
+        body = sent_bodies(server)[0]
+        assert body["parallel_tool_calls"] is False
+        assert "max_tokens" in body and "max_completion_tokens" not in body
+        assert len(done.message.tool_calls) > 1  # ignored, as the note said
+    finally:
+        await provider.aclose()
+        await server.stop()

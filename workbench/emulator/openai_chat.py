@@ -68,6 +68,10 @@ class OpenAIChatHandler:
             parallel=common.parallel_of(body),
             function_calling_mode=common.mode_of(body.get("tool_choice")) if tools else "NONE",
         )
+        if ctx.chat_server == "ollama":
+            # Not among the fields Ollama's compatible endpoint reads: accepted, and ignored.
+            emission = EmissionSettings(function_calling_mode="AUTO" if tools else "NONE")
+            strict = {}
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
         reply = common.fit_strict(reply, strict)
         ids = [c.call_id or ctx.new_id("call_") for c in reply.calls]

@@ -24,6 +24,7 @@ from workbench.core.settings import EmissionSettings
 from workbench.emulator.convert import Reply, WireError, reply_from_plan
 
 ClaudePlatform = Literal["anthropic", "bedrock", "vertex"]
+ChatServer = Literal["openai", "ollama"]
 
 Planner = Callable[[str, list[Message], list[ToolSpec], EmissionSettings], Reply]
 """Answers one request: (system, messages, tools, emission) -> the reply to stream."""
@@ -77,6 +78,7 @@ class EmulatorContext:
         interleave_chat_fragments: bool = False,
         whole_chat_calls: bool = False,
         claude_platform: ClaudePlatform = "anthropic",
+        chat_server: ChatServer = "openai",
     ) -> None:
         self._planner = planner
         self._scripted = scripted
@@ -87,6 +89,9 @@ class EmulatorContext:
         """OpenAI Chat only: send every call whole, all of them in one chunk."""
         self.claude_platform: ClaudePlatform = claude_platform
         """Who serves the Messages API here: Bedrock and Vertex refuse keys Anthropic accepts."""
+        self.chat_server: ChatServer = chat_server
+        """Who serves Chat Completions here: Ollama reads neither parallel_tool_calls nor
+        tool_choice, nor max_completion_tokens."""
 
     def reply(
         self,
@@ -209,8 +214,11 @@ class EmulatorServer:
         planner: Planner | None = None,
         log_requests: bool = True,
         claude_platform: ClaudePlatform = "anthropic",
+        chat_server: ChatServer = "openai",
     ) -> None:
         self.claude_platform: ClaudePlatform = claude_platform
+        self.chat_server: ChatServer = chat_server
+        """Answer Chat Completions as OpenAI does, or as Ollama's compatible endpoint does."""
         """Answer the Messages API as Anthropic does, or as Claude on Bedrock or Vertex does."""
         self.handlers: list[WireHandler] = (
             list(handlers) if handlers is not None else default_handlers()
@@ -333,6 +341,7 @@ class EmulatorServer:
                 interleave_chat_fragments=m is not None and m.interleave_chat_fragments,
                 whole_chat_calls=m is not None and m.whole_chat_calls,
                 claude_platform=self.claude_platform,
+                chat_server=self.chat_server,
             )
             try:
                 response = await handler.handle(request, ctx)
