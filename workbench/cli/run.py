@@ -142,13 +142,7 @@ def parallel_overrides(profile: Profile, parallel: bool) -> dict[str, Any]:
         if not parallel:
             raise UsageError(f"--no-parallel-emission: {row.refusal('parallel')}")
         return {}  # parallel is what this endpoint does anyway
-    match row.profile_field:
-        case "disable_parallel_tool_use":
-            return {"disable_parallel_tool_use": not parallel}
-        case None:
-            return {}
-        case field:
-            return {field: parallel}
+    return row.parallel_fields(parallel)
 
 
 _FLAG_FOR_FIELD = {

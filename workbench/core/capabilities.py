@@ -96,6 +96,17 @@ class ProviderRow:
         rule = self.knobs[knob]
         return rule.reason if rule.support == "rejected" else None
 
+    def parallel_fields(self, parallel: bool) -> dict[str, bool]:
+        """The profile field set that turns parallel emission on or off here (Claude's switch is
+        the inverse); empty where there is no field (Gemini: the runtime applies it live)."""
+        match self.profile_field:
+            case None:
+                return {}
+            case "disable_parallel_tool_use":
+                return {"disable_parallel_tool_use": not parallel}
+            case field:
+                return {field: parallel}
+
     def capabilities(self, *, eager_dispatch: bool) -> ProviderCapabilities:
         """The adapter's capabilities, derived from this row (so the two cannot disagree)."""
         parallel = self.knobs["parallel"]
