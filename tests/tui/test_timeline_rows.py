@@ -38,14 +38,19 @@ def test_the_status_says_how_a_call_ended() -> None:
 
 
 def test_only_a_real_wait_for_a_slot_is_drawn() -> None:
-    batch = batch_of(CallSpec("quick", {}, 0.002, 0.5), CallSpec("queued", {}, 0.3, 0.5))
+    calls = (CallSpec("quick", {}, 0.002, 0.5), CallSpec("queued", {}, 0.3, 0.5))
+    batch = batch_of(*calls, settings=ExecutionSettings(max_concurrent=1))
     start, end = batch.axis()
     axis = Axis(start, end, 50)  # 10 ms a cell
     quick, queued = (
         "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)) for r in batch.calls
     )
     assert "░" not in quick  # 2 ms of scheduling
-    assert queued.startswith("░" * 30)  # 300 ms waiting for a slot
+    assert queued.startswith("░" * 30)  # 300 ms waiting for the one slot
+    # With a slot free when it was queued, the same gap is not waiting for a slot.
+    roomy = batch_of(*calls, settings=ExecutionSettings(max_concurrent=2))
+    late = "".join(s.text for s in rows.call_bar(roomy.calls[1], axis, 1.0, plain))
+    assert "░" not in late
 
 
 def test_the_header_puts_failures_before_timings_and_the_axis_line_the_settings() -> None:
@@ -118,7 +123,9 @@ def test_the_app_draws_a_call_as_the_terminal_does() -> None:
     width = len(printed[0])
     axis = Axis(start, end, width)
     drawn = [
-        "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)).rstrip() for r in batch.calls
+        # (b's start 100 ms in is no wait: a slot was free, so both draw blanks there.)
+        "".join(s.text for s in rows.call_bar(r, axis, 1.0, plain)).strip()
+        for r in batch.calls
     ]
     assert drawn == printed
     assert "↻" in drawn[0] and "·" in drawn[0] and drawn[0].endswith("✗")
