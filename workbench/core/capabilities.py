@@ -209,7 +209,7 @@ ROWS: Final[tuple[ProviderRow, ...]] = (
     ProviderRow(
         "openai-responses",
         "compatible",
-        "OpenAI-compatible server (Responses)",
+        "OpenAI-compatible (Responses)",
         {
             "parallel": _r(
                 "ignored",
@@ -282,7 +282,7 @@ ROWS: Final[tuple[ProviderRow, ...]] = (
     ),
     _chat(
         "compatible",
-        "other OpenAI-compatible server",
+        "OpenAI-compatible (Chat)",
         parallel=_r(
             "ignored",
             "sent, but OpenAI-compatible servers may ignore it: workbench runs whatever calls "

@@ -208,6 +208,26 @@ class TimeoutCommand(KnobCommand):
 
 @command
 @dataclass(frozen=True, slots=True)
+class StrictCommand(KnobCommand):
+    name: ClassVar[str] = "strict"
+    usage: ClassVar[str] = "/strict on|off"
+    help: ClassVar[str] = "Strict tool schemas, where the provider takes them"
+    on: bool
+
+    knob: ClassVar[str] = "strict"
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        strict = cls.read(args[0]).strict
+        assert strict is not None
+        return cls(strict)
+
+    def change(self) -> KnobChange:
+        return KnobChange(strict=self.on)
+
+
+@command
+@dataclass(frozen=True, slots=True)
 class FaultCommand(KnobCommand):
     name: ClassVar[str] = "fault"
     usage: ClassVar[str] = "/fault TOOL slow|flaky|hang|off"

@@ -13,7 +13,7 @@ from typing import Any
 from workbench.core.figures import duration
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
-from workbench.render.format import format_args, format_settings
+from workbench.render.format import format_args, format_settings, strict_label
 
 __all__ = [
     "args",
@@ -56,6 +56,9 @@ def emission(settings: EmissionSettings | None) -> str:
     text = "parallel on" if settings.parallel else "parallel off"
     if settings.function_calling_mode != "AUTO":
         text += f" · mode {settings.function_calling_mode}"
+    strict = strict_label(settings)
+    if strict:
+        text += f" · {strict}"
     return text
 
 

@@ -17,6 +17,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from workbench.core.capabilities import KNOB_TITLES, ROWS
+
 BindingSections = Sequence[tuple[str, Sequence[BindingType]]]
 """(where, bindings): ``("anywhere", App.BINDINGS)``, ``("timeline", Timeline.BINDINGS)`` …"""
 
@@ -34,6 +36,19 @@ def bindings_table(sections: BindingSections) -> Table:
             table.add_row(key.replace("question_mark", "?"), binding.description, where)
     table.add_row("ctrl+p", "Command palette (every knob and command)", "anywhere")
     table.add_row("tab / shift+tab", "Move between chat, prompt, knobs, timeline", "anywhere")
+    return table
+
+
+def providers_table() -> Table:
+    """The capability matrix (``workbench providers``): what each knob does on each provider."""
+    table = Table(box=None, padding=(0, 2), header_style="bold")
+    table.add_column("provider", no_wrap=True)
+    for knob in KNOB_TITLES:
+        table.add_column(knob)
+    styles = {"honoured": "green", "emulated": "yellow", "ignored": "dim", "rejected": "red"}
+    for row in ROWS:
+        cells = [row.rule(k).support for k in KNOB_TITLES]
+        table.add_row(row.title, *(Text(c, style=styles[c]) for c in cells))
     return table
 
 
@@ -75,3 +90,7 @@ class HelpScreen(ModalScreen[None]):
             if self._commands:
                 yield Static(Text("Slash commands (type in the prompt)"), classes="title")
                 yield Static(commands_table(self._commands))
+            yield Static(
+                Text("Providers (the reasons: workbench providers in a terminal)"), classes="title"
+            )
+            yield Static(providers_table())

@@ -34,6 +34,7 @@ from workbench.tui.commands import (
     ParallelCommand,
     ProfileCommand,
     ReplayCommand,
+    StrictCommand,
     TimeoutCommand,
 )
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
@@ -361,6 +362,12 @@ class LiveScreen(SessionScreen):
                     "From the next model request",
                     ModeCommand(mode),
                 )
+        for on_ in (True, False):
+            yield (
+                f"Strict tool schemas: {'on' if on_ else 'off'}",
+                "Where the provider takes them (workbench providers); refused with the reason elsewhere",
+                StrictCommand(on_),
+            )
         for on_ in (True, False):
             yield (
                 f"Concurrency: {'on' if on_ else 'off'}",

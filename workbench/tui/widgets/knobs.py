@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Switch
 
+from workbench.core.capabilities import strict_parallel_note
 from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
@@ -134,6 +135,8 @@ class Knobs(Vertical):
         super().__init__(id=id)
         self._settings = RunSettings()
         self._inverted = False
+        self._parallel_note = ""
+        """The provider's note on its parallel switch, shown unless the strict caveat applies."""
 
     def compose(self) -> ComposeResult:
         modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
@@ -186,9 +189,7 @@ class Knobs(Vertical):
         parallel = self.query_one("#parallel", Switch)
         parallel.disabled = knob is None
         self.query_one("#parallel-label", Label).update(knob or "parallel: n/a")
-        note = self.query_one("#parallel-note", Label)
-        note.update(capabilities.parallel_note)
-        note.tooltip = capabilities.parallel_note or None  # the label is cut on narrow screens
+        self._parallel_note = capabilities.parallel_note
         supports_mode = capabilities.supports_function_calling_mode
         self.query_one("#mode", Select).display = supports_mode
         self.query_one("#mode-label", Label).display = supports_mode
@@ -215,6 +216,12 @@ class Knobs(Vertical):
         with self.prevent(Switch.Changed, Select.Changed):
             parallel.value = emission.parallel != self._inverted
             mode.value = emission.function_calling_mode
+        # With strict schemas and parallel calls both on, the caveat in one line, saying which applies.
+        caveat = emission.strict and emission.parallel
+        text = strict_parallel_note(emission.strict_parallel) if caveat else self._parallel_note
+        note = self.query_one("#parallel-note", Label)
+        note.update(text)
+        note.tooltip = text or None  # the label is cut on narrow screens
 
     def show_execution(self, execution: ExecutionSettings) -> None:
         with self.prevent(Switch.Changed, Input.Changed):
