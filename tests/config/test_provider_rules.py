@@ -87,3 +87,10 @@ def test_what_the_provider_would_refuse_is_a_profile_error(
     assert message in str(caught.value)
     if field is not None:
         assert field in str(caught.value)
+
+
+def test_a_rejected_switch_is_not_shown_as_applied() -> None:
+    """On Claude-on-Bedrock the switch is never sent, so the settings say parallel is on."""
+    bedrock = _profile(type="anthropic", endpoint="bedrock", disable_parallel_tool_use=True)
+    assert bedrock.run_settings().emission.parallel is True
+    assert any("rejected on Claude on Bedrock" in w for w in bedrock.warnings())

@@ -279,6 +279,8 @@ class Profile(BaseModel):
         """Whether the model may emit several calls per response under this profile's knobs."""
         openai_switch = self.parallel_tool_calls if self.parallel_tool_calls is not None else True
         claude_switch = not self.disable_parallel_tool_use
+        if self.provider_row.refusal("parallel") is not None:
+            return True  # the switch is never sent there (the warnings say so)
         match self.type:
             case "openai-responses" | "openai-chat":
                 return openai_switch
@@ -408,12 +410,9 @@ class Profile(BaseModel):
                 "parallel_tool_calls and disable_parallel_tool_use disagree; the scripted model "
                 "emits one call per response when either asks for it."
             )
-        if (
-            own is not None
-            and getattr(self, own) is not None
-            and not self.emits_parallel
-            and parallel.support in ("ignored", "rejected")
-        ):
+        off = own != "parallel_tool_calls"  # the value that asks for one call (Claude's is inverse)
+        asks_off = own is not None and getattr(self, own) is off
+        if asks_off and parallel.support in ("ignored", "rejected"):
             notes.append(
                 f"{own} is {parallel.support} on {row.title}: {_sentence(parallel.reason)}"
             )
