@@ -410,8 +410,8 @@ class Profile(BaseModel):
                 "parallel_tool_calls and disable_parallel_tool_use disagree; the scripted model "
                 "emits one call per response when either asks for it."
             )
-        off = own != "parallel_tool_calls"  # the value that asks for one call (Claude's is inverse)
-        asks_off = own is not None and getattr(self, own) is off
+        one_call = own != "parallel_tool_calls"  # the value asking for one call (Claude's: inverse)
+        asks_off = own is not None and getattr(self, own) is one_call
         if asks_off and parallel.support in ("ignored", "rejected"):
             notes.append(
                 f"{own} is {parallel.support} on {row.title}: {_sentence(parallel.reason)}"
