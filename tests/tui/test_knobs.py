@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, Input, Label, Select, Switch
 
 from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit
@@ -99,16 +100,17 @@ async def test_fault_chip_cycles_presets(app: WorkbenchApp, factory: FakeFactory
         assert chip.has_class("-off")
 
 
-async def test_inverted_provider_knob_is_shown_the_providers_way() -> None:
-    factory = FakeFactory(
-        capabilities=ProviderCapabilities(parallel_knob="disable_parallel_tool_use")
-    )
+@pytest.mark.parametrize(
+    "knob", ["disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use"]
+)
+async def test_inverted_provider_knob_is_shown_the_providers_way(knob: str) -> None:
+    factory = FakeFactory(capabilities=ProviderCapabilities(parallel_knob=knob))
     app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         switch = app.screen.query_one("#parallel", Switch)
         label = app.screen.query_one("#parallel-label", Label)
-        assert label.content == "disable_parallel_tool_use"
+        assert label.content == knob
         assert switch.value is False  # parallel is on, so "disable" is off
         assert not app.screen.query_one("#mode", Select).display
         await pilot.click(switch)

@@ -185,7 +185,8 @@ class Knobs(Vertical):
             self._settings = settings
         self.query_one("#profile", Button).label = f"{profile_label} ▾"
         knob = capabilities.parallel_knob
-        self._inverted = knob in INVERTED_KNOBS
+        # "tool_choice.disable_parallel_tool_use" on Claude: the switch is shown the provider's way.
+        self._inverted = knob is not None and knob.rsplit(".", 1)[-1] in INVERTED_KNOBS
         parallel = self.query_one("#parallel", Switch)
         parallel.disabled = knob is None
         self.query_one("#parallel-label", Label).update(knob or "parallel: n/a")
