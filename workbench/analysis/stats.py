@@ -1,0 +1,162 @@
+"""Emission statistics: how often a model actually emits parallel calls, over recorded sessions.
+
+Grouped by provider and model (as each request recorded them). A response requested with parallel
+emission off can carry one call at most, so it says nothing about the model's habit: such responses
+are counted apart (``tool_responses_parallel_off``) and left out of the calls-per-response figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.analysis.advisor import advise
+from workbench.analysis.model import Session
+
+
+@dataclass(slots=True)
+class ModelStats:
+    provider: str
+    model: str
+    sessions: set[str] = field(default_factory=set)
+    turns: int = 0
+    round_trips: int = 0
+    """Round trips of the turns counted in ``turns`` (a turn counts for its first request's model)."""
+    responses: int = 0
+    tool_responses: int = 0
+    tool_responses_parallel_off: int = 0
+    calls_per_tool_response: list[int] = field(default_factory=list)
+    """Parallel-on tool responses only."""
+    batches: int = 0
+    concurrency: list[float] = field(default_factory=list)
+    """Per batch of two or more calls: its peak concurrency against its calls."""
+    calls: int = 0
+    errors: int = 0
+    timeouts: int = 0
+    wait_s: float = 0.0
+    run_s: float = 0.0
+    possible_saving_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        per = sorted(self.calls_per_tool_response)
+        tool_s = self.wait_s + self.run_s
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "sessions": len(self.sessions),
+            "turns": self.turns,
+            "responses": self.responses,
+            "tool_responses": self.tool_responses,
+            "tool_responses_parallel_off": self.tool_responses_parallel_off,
+            "calls_per_tool_response": {
+                "mean": _round(sum(per) / len(per)) if per else None,
+                "p50": _percentile(per, 50),
+                "p95": _percentile(per, 95),
+                "max": per[-1] if per else None,
+            },
+            "parallel_share": _round(sum(1 for n in per if n > 1) / len(per)) if per else None,
+            "round_trips_per_turn": _round(self.round_trips / self.turns) if self.turns else None,
+            "realised_concurrency": (
+                _round(sum(self.concurrency) / len(self.concurrency)) if self.concurrency else None
+            ),
+            "slot_wait_share": _round(self.wait_s / tool_s) if tool_s > 0 else None,
+            "error_rate": _round(self.errors / self.calls) if self.calls else None,
+            "timeout_rate": _round(self.timeouts / self.calls) if self.calls else None,
+            "possible_saving_s": _round(self.possible_saving_s),
+        }
+
+
+def _round(value: float) -> float:
+    return round(value, 4)
+
+
+def _percentile(ordered: list[int], pct: float) -> float | None:
+    """Nearest-rank percentile of sorted values (a value that occurred, not an interpolation)."""
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(slots=True)
+class Stats:
+    sessions: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(path, reason) for every file that was not a readable session."""
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """(path, problem) for sessions used in part (truncated or partly corrupt)."""
+    models: dict[tuple[str, str], ModelStats] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sessions": self.sessions,
+            "skipped": [{"path": path, "reason": reason} for path, reason in self.skipped],
+            "models": [self.models[key].to_json() for key in sorted(self.models)],
+        }
+
+
+def collect(sessions: Iterable[Session], into: Stats | None = None) -> Stats:
+    stats = into or Stats()
+    for session in sessions:
+        add_session(stats, session)
+    return stats
+
+
+def add_session(stats: Stats, session: Session) -> None:
+    """Count one session's turns, responses, batches and advice into ``stats``."""
+    stats.sessions += 1
+    models = stats.models
+
+    def entry(provider: str, model: str) -> ModelStats:
+        key = (provider, model)
+        found = models.get(key)
+        if found is None:
+            found = models[key] = ModelStats(provider, model)
+        found.sessions.add(session.path)
+        return found
+
+    batch_owner: dict[str, ModelStats] = {}
+    for turn in session.turns:
+        if not turn.round_trips:
+            continue
+        first = turn.round_trips[0]
+        owner = entry(first.provider, first.model)
+        owner.turns += 1
+        owner.round_trips += len(turn.round_trips)
+        for trip in turn.round_trips:
+            m = owner if (trip.provider, trip.model) == (owner.provider, owner.model) else None
+            m = m or entry(trip.provider, trip.model)
+            if trip.duration_s is None:
+                continue  # the response never finished
+            m.responses += 1
+            if trip.calls:
+                m.tool_responses += 1
+                if trip.parallel:
+                    m.calls_per_tool_response.append(trip.calls)
+                else:
+                    m.tool_responses_parallel_off += 1
+            if trip.batch_id is not None:
+                batch_owner[trip.batch_id] = m
+    for batch_id, batch in session.batches.items():
+        m = batch_owner.get(batch_id) or entry(session.provider or "?", session.model or "?")
+        m.batches += 1
+        calls = batch.calls
+        if len(calls) > 1 and batch.peak is not None:
+            m.concurrency.append(batch.peak / len(calls))
+        m.calls += len(calls)
+        for call in calls:
+            status = call.status
+            if status == "error":
+                m.errors += 1
+            elif status == "timeout":
+                m.timeouts += 1
+            started = call.started_t
+            if started is None:
+                m.wait_s += call.finished_t - call.queued_t
+            else:
+                m.wait_s += started - call.queued_t
+                m.run_s += call.finished_t - started
+    for advice in advise(session):
+        entry(advice.provider, advice.model).possible_saving_s += advice.saved_s
