@@ -58,9 +58,9 @@ class Advice:
         """``round trips 2–4 could have been one: −3.1 s of model time, −1,900 input tokens``."""
         first, last = self.round_trips[0], self.round_trips[-1]
         span = f"{first}–{last}" if len(self.round_trips) > 2 else f"{first} and {last}"
-        saved = [f"−{self.model_time_saved_s:.1f} s of model time"]
-        if self.tool_time_saved_s >= 0.05:
-            saved.append(f"−{self.tool_time_saved_s:.1f} s of tool time")
+        saved = [f"−{_duration(self.model_time_saved_s)} of model time"]
+        if self.tool_time_saved_s >= 0.0005:
+            saved.append(f"−{_duration(self.tool_time_saved_s)} of tool time")
         saved.append(f"−{self.input_tokens_saved:,} input tokens")
         why = (
             "parallel emission was off"
@@ -68,6 +68,11 @@ class Advice:
             else "the model sent them one response at a time"
         )
         return f"round trips {span} could have been one: {', '.join(saved)} ({why})"
+
+
+def _duration(seconds: float) -> str:
+    """``3.1 s``, or ``42 ms`` under a second."""
+    return f"{seconds:.1f} s" if seconds >= 0.9995 else f"{seconds * 1000:.0f} ms"
 
 
 def argument_values(args: Any) -> Iterator[str]:
@@ -93,34 +98,55 @@ def argument_values(args: Any) -> Iterator[str]:
             yield from argument_values(value)
 
 
-def depends(call: Call, results: list[str]) -> bool:
-    """Whether ``call`` used a value from one of ``results`` (casefolded result texts)."""
-    for value in argument_values(call.args):
-        for text in results:
-            if value in text:
-                return True
-    return False
+def depends(call: Call, results: str) -> bool:
+    """Whether ``call`` used a value found in ``results`` (earlier results, joined, casefolded)."""
+    return any(value in results for value in argument_values(call.args))
 
 
-def advise_turn(turn: Turn, batches: dict[str, Batch]) -> list[Advice]:
+class _Group:
+    """Consecutive responses that could so far have been one, and their results."""
+
+    __slots__ = ("_text", "steps")
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[RoundTrip, Batch]] = []
+        self._text: str | None = None
+
+    def add(self, trip: RoundTrip, batch: Batch) -> None:
+        self.steps.append((trip, batch))
+        self._text = None
+
+    def needed_by(self, batch: Batch) -> bool:
+        if not self.steps:
+            return False
+        if self._text is None:
+            # Casefolded once per group and only when a later response is checked against it:
+            # most turns have one tool response, and results can be long.
+            self._text = "\x00".join(
+                call.record["result"] for _, batch in self.steps for call in batch.calls
+            ).casefold()
+        text = self._text
+        return any(depends(call, text) for call in batch.calls)
+
+
+def advise_turn(turn: Turn) -> list[Advice]:
     """The groups of this turn's responses that could have been one, each with its saving."""
     advice: list[Advice] = []
-    group: list[tuple[RoundTrip, Batch]] = []
-    seen: list[str] = []  # the group's results, casefolded
+    group = _Group()
+    batches = turn.batches
     for trip in turn.round_trips:
         batch = batches.get(trip.batch_id) if trip.batch_id is not None else None
         if batch is None or not batch.calls or not batch.finished:
             # A response without calls (the answer), or a batch the recording lost, ends a run of
             # consecutive tool responses.
-            _close(group, advice)
-            group, seen = [], []
+            _close(group.steps, advice)
+            group = _Group()
             continue
-        if group and any(depends(call, seen) for call in batch.calls):
-            _close(group, advice)
-            group, seen = [], []
-        group.append((trip, batch))
-        seen.extend(call.result.casefold() for call in batch.calls)
-    _close(group, advice)
+        if group.needed_by(batch):
+            _close(group.steps, advice)
+            group = _Group()
+        group.add(trip, batch)
+    _close(group.steps, advice)
     return advice
 
 
@@ -132,15 +158,11 @@ def _close(group: list[tuple[RoundTrip, Batch]], out: list[Advice]) -> None:
     # Each response but the last came back with fewer calls than it could have: if emission was off
     # for any of them, the knob made this turn sequential.
     reason: Reason = "knob" if any(not trip.parallel for trip in trips[:-1]) else "model"
-    recorded_tool_s = 0.0
-    calls: list[Call] = []
-    for _, batch in group:
-        recorded_tool_s += batch.wall_s or 0.0
-        calls.extend(_relative(batch))
-    first_batch = group[0][1]
+    recorded_tool_s = sum(batch.wall_s or 0.0 for _, batch in group)
     # One response would have streamed the calls in the same order; each keeps its offset within
-    # its own response (Workload.of keeps arrivals in queue order).
-    merged = simulate(Workload.of(calls), first_batch.settings.cap)
+    # its own response.
+    work = Workload.concat([Workload.of_batch(batch) for _, batch in group])
+    merged = simulate(work, group[0][1].settings.cap)
     out.append(
         Advice(
             turn=trips[0].turn,
@@ -155,31 +177,9 @@ def _close(group: list[tuple[RoundTrip, Batch]], out: list[Advice]) -> None:
     )
 
 
-def _relative(batch: Batch) -> list[Call]:
-    """The batch's calls with times from its own first arrival: as if streamed in one response."""
-    first = batch.calls[0].queued_t
-    out = []
-    for call in batch.calls:
-        shift = first
-        out.append(
-            Call(
-                call.call_id,
-                call.tool,
-                call.args,
-                call.status,
-                call.result,
-                call.queued_t - shift,
-                None if call.started_t is None else call.started_t - shift,
-                call.finished_t - shift,
-                call.attempts,
-            )
-        )
-    return out
-
-
 def advise(session: Session) -> list[Advice]:
     """Every turn's advice, in turn order."""
     out: list[Advice] = []
     for turn in session.turns:
-        out.extend(advise_turn(turn, session.batches))
+        out.extend(advise_turn(turn))
     return out

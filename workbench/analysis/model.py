@@ -7,43 +7,141 @@ clock's seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.analysis.read import Record, Recording
 
+IGNORED = frozenset(
+    {
+        "call_queued",
+        "text_delta",
+        "tool_call_emitted",
+        "call_started",
+        "call_retrying",
+        "notice",
+        "error",
+    }
+    | {"settings_changed"}
+)
+"""Event types nothing here reads (the attempts of a call are in its ``call_finished``)."""
+
 LOWER_BOUND_STATUSES = frozenset({"timeout", "cancelled"})
 """A call that ended so ran at least as long as recorded; how long the tool needed is unknown."""
 
 
-@dataclass(slots=True)
 class Call:
-    call_id: str
-    tool: str
-    args: dict[str, Any] | None
-    status: str
-    result: str
-    queued_t: float
-    started_t: float | None
-    """None when the call never got a slot (cancelled before it started)."""
-    finished_t: float
-    attempts: int = 1
+    """One recorded call, read straight from its ``call_finished`` record.
+
+    A view over the record rather than a copy: a million-event statistics run builds one per call,
+    and only a few of their fields are ever read.
+    """
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        call_id: str,
+        tool: str,
+        args: dict[str, Any] | None,
+        status: str,
+        result: str,
+        queued_t: float,
+        started_t: float | None,
+        finished_t: float,
+        attempts: int = 1,
+    ) -> Call:
+        return cls(
+            {
+                "call_id": call_id,
+                "tool": tool,
+                "args": args,
+                "status": status,
+                "result": result,
+                "queued_t": queued_t,
+                "started_t": started_t,
+                "finished_t": finished_t,
+                "attempts": attempts,
+            }
+        )
+
+    def shifted(self, by: float) -> Call:
+        """The same call with its times ``by`` seconds earlier."""
+        r = self.record
+        started = r["started_t"]
+        return Call(
+            {
+                **r,
+                "queued_t": r["queued_t"] - by,
+                "started_t": None if started is None else started - by,
+                "finished_t": r["finished_t"] - by,
+            }
+        )
+
+    @property
+    def call_id(self) -> str:
+        return self.record["call_id"]  # type: ignore[no-any-return]
+
+    @property
+    def tool(self) -> str:
+        return self.record["tool"]  # type: ignore[no-any-return]
+
+    @property
+    def args(self) -> dict[str, Any] | None:
+        return self.record["args"]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> str:
+        return self.record["status"]  # type: ignore[no-any-return]
+
+    @property
+    def result(self) -> str:
+        return self.record["result"]  # type: ignore[no-any-return]
+
+    @property
+    def queued_t(self) -> float:
+        return self.record["queued_t"]  # type: ignore[no-any-return]
+
+    @property
+    def started_t(self) -> float | None:
+        """None when the call never got a slot (cancelled before it started)."""
+        return self.record["started_t"]  # type: ignore[no-any-return]
+
+    @property
+    def finished_t(self) -> float:
+        return self.record["finished_t"]  # type: ignore[no-any-return]
+
+    @property
+    def attempts(self) -> int:
+        return self.record.get("attempts", 1)  # type: ignore[no-any-return]
 
     @property
     def run_s(self) -> float:
         """How long the call held its slot: every attempt and every retry's backoff."""
-        return self.finished_t - self.started_t if self.started_t is not None else 0.0
+        r = self.record
+        started = r["started_t"]
+        return r["finished_t"] - started if started is not None else 0.0
 
     @property
     def wait_s(self) -> float:
         """How long the call waited for a slot (or, never started, until it was cancelled)."""
-        end = self.started_t if self.started_t is not None else self.finished_t
-        return end - self.queued_t
+        r = self.record
+        started = r["started_t"]
+        return (r["finished_t"] if started is None else started) - r["queued_t"]  # type: ignore[no-any-return]
 
     @property
     def lower_bound(self) -> bool:
-        return self.status in LOWER_BOUND_STATUSES
+        return self.record["status"] in LOWER_BOUND_STATUSES
+
+    def __repr__(self) -> str:
+        return f"Call({self.tool} {self.status} {self.call_id})"
 
 
 @dataclass(slots=True)
@@ -61,24 +159,64 @@ class BatchSettings:
         return self.max_concurrent if self.concurrent else 1
 
 
+@dataclass(frozen=True, slots=True)
+class BatchTotals:
+    wait_s: float
+    """Time the calls spent waiting for a slot, summed."""
+    run_s: float
+    """Time the calls held a slot, summed."""
+    errors: int
+    timeouts: int
+
+
 @dataclass(slots=True)
 class Batch:
     batch_id: str
     turn: int
-    settings: BatchSettings
+    raw_settings: dict[str, Any]
+    """The recorded ``settings`` of its ``batch_started`` (see :attr:`settings`)."""
     eager: bool
     started_t: float
     calls: list[Call] = field(default_factory=list)
-    """In queue order (the order the executor took them in)."""
-    queue: dict[str, int] = field(default_factory=dict)
-    """Each call's place in the queue, by call id."""
+    """In queue order (the order the executor took them in) once :meth:`in_queue_order` ran;
+    the recording has them in completion order."""
+    ordered: bool = False
     wall_s: float | None = None
     """The recorded wall (first call queued to last call finished); None when it never finished."""
     peak: int | None = None
+    totals: BatchTotals | None = None
+    """As the executor counted them (``batch_finished``); see :meth:`counted`."""
 
     @property
     def finished(self) -> bool:
         return self.wall_s is not None
+
+    def counted(self) -> BatchTotals:
+        """Waiting, running and failures: the executor's count, or, for a batch whose end the
+        recording lost, the count of the calls that finished."""
+        if self.totals is not None:
+            return self.totals
+        wait = run = 0.0
+        errors = timeouts = 0
+        for call in self.calls:
+            wait += call.wait_s
+            run += call.run_s
+            errors += call.status == "error"
+            timeouts += call.status == "timeout"
+        return BatchTotals(wait, run, errors, timeouts)
+
+    def in_queue_order(self) -> list[Call]:
+        """The calls in the order the executor took them (sorted when first asked: statistics
+        mostly never need it)."""
+        if not self.ordered:
+            self.calls.sort(key=_queue_order)
+            self.ordered = True
+        return self.calls
+
+    @property
+    def settings(self) -> BatchSettings:
+        """The execution settings it ran under (read when asked: statistics rarely need them)."""
+        return _settings(self.raw_settings)
 
 
 @dataclass(slots=True)
@@ -105,7 +243,8 @@ class RoundTrip:
 class Turn:
     number: int
     round_trips: list[RoundTrip] = field(default_factory=list)
-    batches: list[Batch] = field(default_factory=list)
+    batches: dict[str, Batch] = field(default_factory=dict)
+    """By batch id, in the order they started."""
     status: str | None = None
     """The recorded ending (completed, cancelled, ...), None when the turn never finished."""
 
@@ -114,27 +253,35 @@ class Turn:
 class Session:
     path: str
     provider: str | None
+    """The provider the header names (None in files written before headers named it)."""
     model: str | None
     turns: list[Turn]
-    batches: dict[str, Batch]
+    """Every turn, in order; empty when the turns were handed to ``on_turn`` instead."""
     problems: list[str]
     """What was wrong with the file, one line each; empty for a clean file."""
 
+    @property
+    def batches(self) -> dict[str, Batch]:
+        return {b.batch_id: b for turn in self.turns for b in turn.batches.values()}
 
-class _Builder:
-    __slots__ = ("batches", "calls", "round_trips", "turns")
 
-    def __init__(self) -> None:
-        self.turns: dict[int, Turn] = {}
-        self.batches: dict[str, Batch] = {}
-        self.round_trips: dict[int, RoundTrip] = {}
-        self.calls = 0
+_CALL_FIELDS = frozenset(
+    {"call_id", "tool", "args", "status", "result", "queued_t", "started_t", "finished_t"}
+)
 
-    def turn(self, number: int) -> Turn:
-        turn = self.turns.get(number)
-        if turn is None:
-            turn = self.turns[number] = Turn(number)
-        return turn
+
+def _queue_order(call: Call) -> tuple[float, float]:
+    """Queue order is arrival order; calls that arrived on the same clock tick (a coarse clock)
+    started in queue order, as the executor takes calls first come, first served."""
+    r = call.record
+    started = r["started_t"]
+    return (r["queued_t"], _NEVER if started is None else started)
+
+
+_NEVER = float("inf")
+
+
+TurnSink = Callable[[Turn], None]
 
 
 def _settings(raw: dict[str, Any]) -> BatchSettings:
@@ -147,59 +294,79 @@ def _settings(raw: dict[str, Any]) -> BatchSettings:
     )
 
 
-def build(records: Iterable[Record], *, path: str = "", header: Any = None) -> Session:
+def build(
+    records: Iterable[Record],
+    *,
+    path: str = "",
+    header: Any = None,
+    on_turn: TurnSink | None = None,
+) -> Session:
     """The facts of a session from its event records, in recorded order.
 
+    With ``on_turn``, each turn is handed to it once it has finished (or the records ran out) and
+    then dropped, so a long session costs the memory of its longest turn; ``turns`` stays empty.
     A record missing a field this needs ends the usable part, as a bad line ends loading.
     """
-    b = _Builder()
     problems: list[str] = []
-    turns = b.turns
-    batches = b.batches
-    round_trips = b.round_trips
+    kept: list[Turn] = []
+    open_turns: dict[int, Turn] = {}
+    batches: dict[str, Batch] = {}  # of the open turns
+    round_trips: dict[int, RoundTrip] = {}  # of the open turns
+
+    def turn_for(number: int) -> Turn:
+        turn = open_turns.get(number)
+        if turn is None:
+            turn = open_turns[number] = Turn(number)
+        return turn
+
+    def close(turn: Turn) -> None:
+        del open_turns[turn.number]
+        for batch_id in turn.batches:
+            batches.pop(batch_id, None)
+        for trip in turn.round_trips:
+            round_trips.pop(trip.number, None)
+        if on_turn is None:
+            for batch in turn.batches.values():
+                batch.in_queue_order()
+            kept.append(turn)
+        else:
+            on_turn(turn)
+
     index = 0
+    kind: Any = None
     for index, r in enumerate(records):
-        kind = r["type"]
         try:
+            kind = r["type"]
             # Ordered by how often each type occurs in a recording.
             if kind == "call_finished":
                 batch = batches.get(r["batch_id"])
                 if batch is not None:
-                    batch.calls.append(
-                        Call(
-                            r["call_id"],
-                            r["tool"],
-                            r["args"],
-                            r["status"],
-                            r["result"],
-                            r["queued_t"],
-                            r["started_t"],
-                            r["finished_t"],
-                            r.get("attempts", 1),
-                        )
-                    )
-            elif kind == "call_queued":
-                batch = batches.get(r["batch_id"])
-                if batch is not None:
-                    batch.queue[r["call_id"]] = len(batch.queue)
+                    if not r.keys() >= _CALL_FIELDS:
+                        raise KeyError(", ".join(sorted(_CALL_FIELDS - r.keys())))
+                    batch.calls.append(Call(r))
             elif kind == "batch_started":
                 batch_id = r["batch_id"]
-                turn_number = r["turn"]
                 batch = Batch(
-                    batch_id, turn_number, _settings(r["settings"]), r.get("eager", False), r["t"]
+                    batch_id,
+                    r["turn"],
+                    r["settings"],
+                    r.get("eager", False),
+                    r["t"],
                 )
                 batches[batch_id] = batch
-                b.turn(turn_number).batches.append(batch)
+                turn_for(batch.turn).batches[batch_id] = batch
             elif kind == "batch_finished":
                 batch = batches.get(r["batch_id"])
                 if batch is not None:
                     stats = r["stats"]
                     batch.wall_s = stats["wall_s"]
                     batch.peak = stats["peak_concurrency"]
+                    batch.totals = BatchTotals(
+                        stats["wait_s"], stats["sum_s"], stats["errors"], stats["timeouts"]
+                    )
             elif kind == "model_request_started":
-                turn_number = r["turn"]
                 trip = RoundTrip(
-                    turn_number,
+                    r["turn"],
                     r["round_trip"],
                     r["provider"],
                     r["model"],
@@ -207,7 +374,7 @@ def build(records: Iterable[Record], *, path: str = "", header: Any = None) -> S
                     r["t"],
                 )
                 round_trips[trip.number] = trip
-                b.turn(turn_number).round_trips.append(trip)
+                turn_for(trip.turn).round_trips.append(trip)
             elif kind == "model_response_finished":
                 answered = round_trips.get(r["round_trip"])
                 if answered is not None:
@@ -218,36 +385,44 @@ def build(records: Iterable[Record], *, path: str = "", header: Any = None) -> S
                     answered.input_tokens = usage.get("input_tokens", 0)
                     answered.output_tokens = usage.get("output_tokens", 0)
             elif kind == "turn_started":
-                b.turn(r["turn"])
+                turn_for(r["turn"])
             elif kind == "turn_finished":
-                b.turn(r["turn"]).status = r["status"]
+                turn = turn_for(r["turn"])
+                turn.status = r["status"]
+                close(turn)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             problems.append(
                 f"event {index + 1} ({kind!r}) is not as recorded sessions are"
                 f" ({type(exc).__name__}: {exc}); used the events before it"
             )
             break
-    for batch in batches.values():
-        # Completion order is the recording's; queue order is the executor's.
-        queue = batch.queue
-        batch.calls.sort(key=lambda call: (queue.get(call.call_id, len(queue)), call.queued_t))
+    for number in sorted(open_turns):
+        close(open_turns[number])
+    kept.sort(key=lambda turn: turn.number)
     provider = getattr(header, "provider", None)
     provider_name = model = None
     if isinstance(provider, dict):
         provider_name, model = provider.get("name"), provider.get("model")
     elif provider is not None:  # a typed header (v2)
         provider_name, model = getattr(provider, "name", None), getattr(provider, "model", None)
-    return Session(
-        path=path,
-        provider=provider_name,
-        model=model,
-        turns=[turns[n] for n in sorted(turns)],
-        batches=batches,
-        problems=problems,
-    )
+    return Session(path=path, provider=provider_name, model=model, turns=kept, problems=problems)
 
 
-def from_recording(recording: Recording) -> Session:
-    session = build(recording.records, path=str(recording.path), header=recording.header)
+def from_recording(recording: Recording, *, on_turn: TurnSink | None = None) -> Session:
+    """The facts of a recorded session; what was wrong with the file is in its ``problems``."""
+    # Parsing allocates containers by the thousand: the collector's passes over the facts kept so
+    # far find nothing to free (the loader pauses it for the same reason).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        session = build(
+            recording.records(skip=IGNORED),
+            path=str(recording.path),
+            header=recording.header,
+            on_turn=on_turn,
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
     session.problems[:0] = recording.problems
     return session

@@ -2,18 +2,21 @@
 
 The session loader (:func:`workbench.session.load_session`) validates every event with pydantic,
 ~5 µs an event; statistics over a million recorded events must stay near the cost of parsing the
-lines at all, so the body is parsed with orjson into plain dicts and only the fields analysis reads
-are looked at. The header goes through the loader's own parser, so the versions it accepts (v1 files
-included) and its error wording are the loader's. The body follows the loader's rules too: a line
-that is not a JSON object with a known ``type`` ends the usable part (a torn last line is the usual
-case, an interrupted session) and is said so; a line of a type this workbench does not know is
-skipped and counted.
+lines at all, so the body is parsed with orjson into plain dicts, handed on one at a time (a million
+events kept as dicts would take a gigabyte) and only the fields analysis reads are looked at. The
+header goes through the loader's own parser, so the versions it accepts (v1 files included) and its
+error wording are the loader's. The body follows the loader's rules too: a line that is not a JSON
+object with a ``type`` ends the usable part (a torn last line is the usual case, an interrupted
+session) and is said so; a line of a type this workbench does not know is skipped and counted.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -31,65 +34,81 @@ Record = dict[str, Any]
 
 @dataclass(slots=True)
 class Recording:
-    """A session file's header and its usable event lines, with what was wrong with the rest."""
+    """A session file's header, and its event lines to be read once with :meth:`records`."""
 
     path: Path
     header: SessionHeader
-    records: list[Record]
+    lines: list[bytes]
     problems: list[str] = field(default_factory=list)
+    """What was wrong with the body, one line each; complete once :meth:`records` is exhausted."""
     truncated_at: int | None = None
     """The 1-based line where reading stopped, or None when every line was read."""
 
+    def records(self, skip: AbstractSet[str] = frozenset()) -> Iterator[Record]:
+        """The event lines as dicts, in order, up to the first line that is not one.
+
+        Events of the types in ``skip`` are parsed (a bad line among them still ends the usable
+        part) but not handed on.
+        """
+        loads = orjson.loads
+        # One lookup per line: True hands the event on, False skips it, None: unknown type.
+        table = {kind: kind not in skip for kind in EVENT_TYPES}
+        wanted = table.get
+        lines = self.lines
+        unknown: Counter[str] = Counter()
+        torn_tail = lines[-1] != b""
+        last = len(lines) if torn_tail else len(lines) - 1
+        blank = 0
+        problem: str | None = None
+        for line in islice(lines, 1, last):
+            try:
+                record = loads(line)
+                kind = record["type"]
+                verdict = wanted(kind)
+                if verdict:
+                    yield record
+                    continue
+                if verdict is not None:
+                    continue
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    blank += 1
+                    continue
+                problem = "not valid JSON"
+            except (TypeError, KeyError):
+                problem = 'not an event (no "type")'
+            else:
+                if isinstance(kind, str):
+                    unknown[kind] += 1
+                    continue
+                problem = 'not an event (its "type" is not a string)'
+            # Found again rather than counted on every line: an identical earlier line would have
+            # stopped reading there.
+            self.truncated_at = lines.index(line, 1) + 1
+            break
+        self.problems.extend(
+            f"skipped {n} line{'s' if n != 1 else ''} of unknown event type {kind!r}"
+            " (a newer workbench probably wrote them)"
+            for kind, n in unknown.items()
+        )
+        if self.truncated_at is not None:
+            count = self.truncated_at - 2 - blank - sum(unknown.values())
+            torn = self.truncated_at == last and torn_tail
+            why = " (the file ends mid-line; the session was probably interrupted)" if torn else ""
+            self.problems.append(
+                f"line {self.truncated_at}: {problem}{why}; used the {count} events before it"
+            )
+
 
 def read_recording(path: Path) -> Recording:
-    """Read a session file. Raises the loader's ``SessionFileError`` / ``SessionFormatError``."""
-    lines = _read_lines(path)
+    """Open a session file. Raises the loader's ``SessionFileError`` / ``SessionFormatError``."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if not data or (data[:1].isspace() and data.isspace()):
+        _read_lines(path)  # raises the loader's error for a file it cannot read or an empty one
+    # Not _read_lines itself: its emptiness check copies the whole file, 10% of a parse.
+    lines = data.split(b"\n")
     header = _parse_header(path, lines[0])
-    records, problems, truncated_at = parse_lines(lines)
-    return Recording(path, header, records, problems, truncated_at)
-
-
-def parse_lines(lines: list[bytes]) -> tuple[list[Record], list[str], int | None]:
-    """The event lines after the header (``lines[0]``), as dicts; problems worded for a user."""
-    loads = orjson.loads
-    known = EVENT_TYPES
-    records: list[Record] = []
-    append = records.append
-    unknown: Counter[str] = Counter()
-    torn_tail = lines[-1] != b""
-    last = len(lines) if torn_tail else len(lines) - 1
-    truncated_at: int | None = None
-    problem: str | None = None
-    for number in range(2, last + 1):
-        line = lines[number - 1]
-        try:
-            record = loads(line)
-            if record["type"] in known:
-                append(record)
-                continue
-        except orjson.JSONDecodeError:
-            if not line.strip():
-                continue
-            problem = "not valid JSON"
-        except (TypeError, KeyError):
-            problem = 'not an event (no "type")'
-        else:
-            kind = record["type"]
-            if isinstance(kind, str):
-                unknown[kind] += 1
-                continue
-            problem = 'not an event (its "type" is not a string)'
-        truncated_at = number
-        break
-    notes = [
-        f"skipped {count} line{'s' if count != 1 else ''} of unknown event type {kind!r}"
-        " (a newer workbench probably wrote them)"
-        for kind, count in unknown.items()
-    ]
-    if truncated_at is not None:
-        torn = truncated_at == last and torn_tail
-        why = " (the file ends mid-line; the session was probably interrupted)" if torn else ""
-        notes.append(
-            f"line {truncated_at}: {problem}{why}; used the {len(records)} events before it"
-        )
-    return records, notes, truncated_at
+    return Recording(path, header, lines)

@@ -60,7 +60,23 @@ class Workload:
 
     @classmethod
     def of_batch(cls, batch: Batch) -> Workload:
-        return cls.of(batch.calls)
+        return cls.of(batch.in_queue_order())
+
+    @classmethod
+    def concat(cls, works: Sequence[Workload]) -> Workload:
+        """One workload after another in the queue, each keeping its own arrival offsets (clamped
+        so that arrivals stay in queue order): several responses' calls as if streamed in one."""
+        available: list[float] = []
+        latest = 0.0
+        for work in works:
+            for offset in work.available:
+                latest = offset if offset > latest else latest
+                available.append(latest)
+        return cls(
+            tuple(available),
+            tuple(d for work in works for d in work.duration),
+            tuple(b for work in works for b in work.lower_bound),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from workbench.analysis.advisor import advise
-from workbench.analysis.model import Session
+from workbench.analysis.advisor import advise_turn
+from workbench.analysis.model import Batch, Session, Turn, from_recording
+from workbench.analysis.read import read_recording
+from workbench.session import SessionError
 
 
 @dataclass(slots=True)
@@ -89,6 +92,9 @@ class Stats:
     """(path, problem) for sessions used in part (truncated or partly corrupt)."""
     models: dict[tuple[str, str], ModelStats] = field(default_factory=dict)
 
+    def counter(self, path: str) -> SessionCounter:
+        return SessionCounter(self, path)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "sessions": self.sessions,
@@ -98,36 +104,46 @@ class Stats:
 
 
 def collect(sessions: Iterable[Session], into: Stats | None = None) -> Stats:
+    """Count sessions already built with their turns (``build`` without ``on_turn``)."""
     stats = into or Stats()
     for session in sessions:
-        add_session(stats, session)
+        counter = stats.counter(session.path)
+        for turn in session.turns:
+            counter.add_turn(turn)
+        counter.finish(session)
     return stats
 
 
-def add_session(stats: Stats, session: Session) -> None:
-    """Count one session's turns, responses, batches and advice into ``stats``."""
-    stats.sessions += 1
-    models = stats.models
+class SessionCounter:
+    """Counts one session's turns into a :class:`Stats` as they come (``build(on_turn=...)``)."""
 
-    def entry(provider: str, model: str) -> ModelStats:
+    def __init__(self, stats: Stats, path: str) -> None:
+        self._stats = stats
+        self._path = path
+        self._orphans: list[Batch] = []
+        """Batches of turns that recorded no model request (their model is the header's)."""
+
+    def _entry(self, provider: str, model: str) -> ModelStats:
+        models = self._stats.models
         key = (provider, model)
         found = models.get(key)
         if found is None:
             found = models[key] = ModelStats(provider, model)
-        found.sessions.add(session.path)
+        found.sessions.add(self._path)
         return found
 
-    batch_owner: dict[str, ModelStats] = {}
-    for turn in session.turns:
+    def add_turn(self, turn: Turn) -> None:
         if not turn.round_trips:
-            continue
+            self._orphans.extend(turn.batches.values())
+            return
         first = turn.round_trips[0]
-        owner = entry(first.provider, first.model)
+        owner = self._entry(first.provider, first.model)
         owner.turns += 1
         owner.round_trips += len(turn.round_trips)
+        batch_owner: dict[str, ModelStats] = {}
         for trip in turn.round_trips:
             m = owner if (trip.provider, trip.model) == (owner.provider, owner.model) else None
-            m = m or entry(trip.provider, trip.model)
+            m = m or self._entry(trip.provider, trip.model)
             if trip.duration_s is None:
                 continue  # the response never finished
             m.responses += 1
@@ -139,24 +155,42 @@ def add_session(stats: Stats, session: Session) -> None:
                     m.tool_responses_parallel_off += 1
             if trip.batch_id is not None:
                 batch_owner[trip.batch_id] = m
-    for batch_id, batch in session.batches.items():
-        m = batch_owner.get(batch_id) or entry(session.provider or "?", session.model or "?")
-        m.batches += 1
-        calls = batch.calls
-        if len(calls) > 1 and batch.peak is not None:
-            m.concurrency.append(batch.peak / len(calls))
-        m.calls += len(calls)
-        for call in calls:
-            status = call.status
-            if status == "error":
-                m.errors += 1
-            elif status == "timeout":
-                m.timeouts += 1
-            started = call.started_t
-            if started is None:
-                m.wait_s += call.finished_t - call.queued_t
-            else:
-                m.wait_s += started - call.queued_t
-                m.run_s += call.finished_t - started
-    for advice in advise(session):
-        entry(advice.provider, advice.model).possible_saving_s += advice.saved_s
+        for batch_id, batch in turn.batches.items():
+            _count_batch(batch_owner.get(batch_id, owner), batch)
+        for advice in advise_turn(turn):
+            self._entry(advice.provider, advice.model).possible_saving_s += advice.saved_s
+
+    def finish(self, session: Session) -> None:
+        """The session is read: count what could not be attributed as it came."""
+        self._stats.sessions += 1
+        if session.problems:
+            self._stats.notes.extend((session.path, problem) for problem in session.problems)
+        if self._orphans:
+            m = self._entry(session.provider or "unknown", session.model or "unknown")
+            for batch in self._orphans:
+                _count_batch(m, batch)
+
+
+def _count_batch(m: ModelStats, batch: Batch) -> None:
+    m.batches += 1
+    calls = len(batch.calls)
+    if calls > 1 and batch.peak is not None:
+        m.concurrency.append(batch.peak / calls)
+    m.calls += calls
+    totals = batch.counted()
+    m.errors += totals.errors
+    m.timeouts += totals.timeouts
+    m.wait_s += totals.wait_s
+    m.run_s += totals.run_s
+
+
+def add_file(stats: Stats, path: Path) -> None:
+    """Read one session file into ``stats`` a turn at a time, or note why it was skipped."""
+    try:
+        recording = read_recording(path)
+    except SessionError as exc:
+        stats.skipped.append((str(path), exc.message))
+        return
+    counter = stats.counter(str(path))
+    session = from_recording(recording, on_turn=counter.add_turn)
+    counter.finish(session)

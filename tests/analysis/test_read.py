@@ -1,0 +1,102 @@
+"""Reading recordings for analysis: truncated and corrupt files, v1 files, files that are not sessions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.analysis.support import profile, record
+from workbench.analysis import from_recording, read_recording
+from workbench.session import SessionFormatError, load_session
+
+
+async def recorded(tmp_path: Path) -> Path:
+    path = tmp_path / "s.jsonl"
+    await record(path, ["sleep(ms=5), sleep(ms=5) then sleep(ms=5)"], profile())
+    return path
+
+
+async def test_the_records_are_the_loaders_events(tmp_path: Path) -> None:
+    path = await recorded(tmp_path)
+    recording = read_recording(path)
+    loaded = load_session(path)
+    assert [r["type"] for r in recording.records()] == [e.type for e in loaded.events]
+    assert recording.problems == []
+    assert recording.header == loaded.header
+
+
+async def test_a_truncated_file_is_used_up_to_its_last_good_line_and_says_so(
+    tmp_path: Path,
+) -> None:
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    # cut inside the second batch's batch_finished line, as a killed process leaves it
+    cut = next(i for i, line in enumerate(lines) if b'"batch_finished"' in line and b'"b2"' in line)
+    path.write_bytes(b"".join(lines[:cut]) + lines[cut][:30])
+    session = from_recording(read_recording(path))
+    assert session.batches["b1"].finished
+    assert not session.batches["b2"].finished  # its end was lost
+    [problem] = session.problems
+    assert f"line {cut + 1}" in problem
+    assert "interrupted" in problem
+
+
+async def test_a_corrupt_line_stops_there(tmp_path: Path) -> None:
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines.insert(5, b"{not json\n")
+    path.write_bytes(b"".join(lines))
+    recording = read_recording(path)
+    assert len(list(recording.records())) == 4
+    assert recording.truncated_at == 6
+    assert "line 6: not valid JSON" in recording.problems[0]
+
+
+async def test_unknown_event_types_are_skipped_and_counted(tmp_path: Path) -> None:
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines.insert(3, b'{"t": 0.1, "type": "from_the_future"}\n')
+    path.write_bytes(b"".join(lines))
+    recording = read_recording(path)
+    assert len(list(recording.records())) == len(lines) - 2
+    assert recording.truncated_at is None
+    assert "skipped 1 line of unknown event type 'from_the_future'" in recording.problems[0]
+
+
+async def test_a_version_1_file_reads(tmp_path: Path) -> None:
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    v1 = {  # what the first recorder wrote: no provider, no typed fields
+        "format": "workbench-session",
+        "version": 1,
+        "created": header["created"],
+        "workbench_version": "0.1.0",
+        "session_id": "abc",
+        "profile": {"name": "local", "type": "scripted"},
+    }
+    path.write_bytes(json.dumps(v1).encode() + b"\n" + b"".join(lines[1:]))
+    session = from_recording(read_recording(path))
+    assert session.provider is None
+    assert [len(b.calls) for b in session.batches.values()] == [2, 1]
+    assert session.turns[0].round_trips[0].provider == "scripted"  # each request names it
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"hello\n", "not a workbench session"),
+        (b'{"format": "other"}\n', "not a workbench session"),
+    ],
+)
+def test_a_file_that_is_not_a_session_is_refused_in_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(SessionFormatError, match=message) as info:
+        read_recording(path)
+    assert "\n" not in str(info.value)
