@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.analysis.read import Record, Recording
+from workbench.session import SessionHeader
 
 IGNORED = frozenset(
     {
@@ -298,7 +299,7 @@ def build(
     records: Iterable[Record],
     *,
     path: str = "",
-    header: Any = None,
+    header: SessionHeader | None = None,
     on_turn: TurnSink | None = None,
 ) -> Session:
     """The facts of a session from its event records, in recorded order.

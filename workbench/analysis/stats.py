@@ -184,12 +184,20 @@ def _count_batch(m: ModelStats, batch: Batch) -> None:
     m.run_s += totals.run_s
 
 
+def _without_path(message: str, path: str) -> str:
+    """The loader's messages name the file; beside the file's own name, the reason is enough."""
+    for prefix in (f"{path}: ", f"{path} is ", f"{path} "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
 def add_file(stats: Stats, path: Path) -> None:
     """Read one session file into ``stats`` a turn at a time, or note why it was skipped."""
     try:
         recording = read_recording(path)
     except SessionError as exc:
-        stats.skipped.append((str(path), exc.message))
+        stats.skipped.append((str(path), _without_path(exc.message, str(path))))
         return
     counter = stats.counter(str(path))
     session = from_recording(recording, on_turn=counter.add_turn)

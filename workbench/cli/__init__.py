@@ -25,6 +25,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "profiles",
     "providers",
     "replay",
+    "analyze",
+    "stats",
     "emulate",
     "export",
 )
