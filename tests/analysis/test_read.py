@@ -100,3 +100,35 @@ def test_a_file_that_is_not_a_session_is_refused_in_one_line(
     with pytest.raises(SessionFormatError, match=message) as info:
         read_recording(path)
     assert "\n" not in str(info.value)
+
+
+async def test_a_torn_last_line_of_a_type_analysis_skips_is_still_reported(tmp_path: Path) -> None:
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if b'"type":"call_started"' in line)
+    path.write_bytes(b"".join(lines[:cut]) + lines[cut][:-20])
+    session = from_recording(read_recording(path))
+    [problem] = session.problems
+    assert f"line {cut + 1}: not valid JSON" in problem
+
+
+async def test_a_call_record_without_its_times_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workbench.cli import main
+
+    path = await recorded(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if b'"type":"call_finished"' in line)
+    broken = json.loads(lines[at])
+    del broken["started_t"]
+    lines[at] = json.dumps(broken).encode() + b"\n"
+    path.write_bytes(b"".join(lines))
+    assert main(["analyze", str(path)]) == 0
+    _, err = capsys.readouterr()
+    assert "left out batch b1: the call_finished event of" in err
+    assert "lacks started_t" in err
+    assert main(["stats", str(path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["sessions"] == 1
+    assert "lacks started_t; counted the turns before it" in err

@@ -15,6 +15,11 @@ from typing import Any
 from workbench.analysis.read import Record, Recording
 from workbench.session import SessionHeader
 
+
+class RecordingError(ValueError):
+    """A recorded event that parses but lacks what the format promises; the message is one line."""
+
+
 IGNORED = frozenset(
     {
         "call_queued",
@@ -199,7 +204,7 @@ class Batch:
             return self.totals
         wait = run = 0.0
         errors = timeouts = 0
-        for call in self.calls:
+        for call in self.in_queue_order():
             wait += call.wait_s
             run += call.run_s
             errors += call.status == "error"
@@ -208,9 +213,23 @@ class Batch:
 
     def in_queue_order(self) -> list[Call]:
         """The calls in the order the executor took them (sorted when first asked: statistics
-        mostly never need it)."""
+        mostly never need it). Raises :class:`RecordingError` for a call record that lacks a
+        field analysis reads."""
         if not self.ordered:
-            self.calls.sort(key=_queue_order)
+            for call in self.calls:
+                r = call.record
+                if not r.keys() >= _CALL_FIELDS:
+                    missing = ", ".join(sorted(_CALL_FIELDS - r.keys()))
+                    raise RecordingError(
+                        f"the call_finished event of {r.get('call_id', '?')!r} in batch"
+                        f" {self.batch_id} lacks {missing}"
+                    )
+            try:
+                self.calls.sort(key=_queue_order)
+            except TypeError:
+                raise RecordingError(
+                    f"a call_finished event in batch {self.batch_id} has a time that is not a number"
+                ) from None
             self.ordered = True
         return self.calls
 
@@ -327,8 +346,6 @@ def build(
         for trip in turn.round_trips:
             round_trips.pop(trip.number, None)
         if on_turn is None:
-            for batch in turn.batches.values():
-                batch.in_queue_order()
             kept.append(turn)
         else:
             on_turn(turn)
@@ -342,8 +359,8 @@ def build(
             if kind == "call_finished":
                 batch = batches.get(r["batch_id"])
                 if batch is not None:
-                    if not r.keys() >= _CALL_FIELDS:
-                        raise KeyError(", ".join(sorted(_CALL_FIELDS - r.keys())))
+                    # Its fields are checked when the calls are first used (in_queue_order):
+                    # statistics never look at most calls, and a million of them add up.
                     batch.calls.append(Call(r))
             elif kind == "batch_started":
                 batch_id = r["batch_id"]
@@ -391,6 +408,8 @@ def build(
                 turn = turn_for(r["turn"])
                 turn.status = r["status"]
                 close(turn)
+        except RecordingError:
+            raise  # worded already (from a turn handed to on_turn)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             problems.append(
                 f"event {index + 1} ({kind!r}) is not as recorded sessions are"

@@ -47,20 +47,33 @@ class Recording:
     def records(self, skip: AbstractSet[str] = frozenset()) -> Iterator[Record]:
         """The event lines as dicts, in order, up to the first line that is not one.
 
-        Events of the types in ``skip`` are parsed (a bad line among them still ends the usable
-        part) but not handed on.
+        Events of the types in ``skip`` are not handed on. A line the recorder wrote names its type
+        in its first few bytes (``{"t":0.25,"type":"text_delta",...``): such a line of a skipped
+        type is passed over without being parsed, 0.3-0.5 µs saved on most lines of a recording.
+        The recorder writes whole lines, so only the file's last line can be torn: that one is
+        always parsed, and a torn line still ends the usable part.
         """
         loads = orjson.loads
         # One lookup per line: True hands the event on, False skips it, None: unknown type.
         table = {kind: kind not in skip for kind in EVENT_TYPES}
         wanted = table.get
+        passed_over = frozenset(kind.encode() for kind in skip if kind in EVENT_TYPES)
         lines = self.lines
         unknown: Counter[str] = Counter()
         torn_tail = lines[-1] != b""
         last = len(lines) if torn_tail else len(lines) - 1
+        final = lines[last - 1]
         blank = 0
         problem: str | None = None
         for line in islice(lines, 1, last):
+            if passed_over:
+                at = line.find(b'"type":"', 0, 48)
+                if (
+                    at > 0
+                    and line[at + 8 : line.find(b'"', at + 8, at + 40)] in passed_over
+                    and line is not final
+                ):
+                    continue
             try:
                 record = loads(line)
                 kind = record["type"]

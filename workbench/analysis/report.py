@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workbench.analysis.advisor import Advice, advise
-from workbench.analysis.model import Batch, Session
+from workbench.analysis.advisor import Advice, advise_turn
+from workbench.analysis.model import Batch, RecordingError, Session
 from workbench.analysis.simulate import Schedule, Workload, simulate
 
 DEFAULT_CAPS = (1, 2, 4, 8)
@@ -99,9 +99,20 @@ def whatifs(batch: Batch, caps: Sequence[int] | None = None) -> tuple[WhatIf, ..
 
 
 def analyse(session: Session, caps: Sequence[int] | None = None) -> SessionAnalysis:
-    batches = tuple(
-        BatchAnalysis(batch, whatifs(batch, caps))
-        for batch in session.batches.values()
-        if batch.calls
-    )
-    return SessionAnalysis(session, batches, tuple(advise(session)))
+    """Every batch's what-ifs and every turn's advice; a batch or turn whose records are malformed
+    is left out and named in the session's ``problems``."""
+    batches: list[BatchAnalysis] = []
+    advice: list[Advice] = []
+    for turn in session.turns:
+        for batch in turn.batches.values():
+            if not batch.calls:
+                continue
+            try:
+                batches.append(BatchAnalysis(batch, whatifs(batch, caps)))
+            except RecordingError as exc:
+                session.problems.append(f"left out batch {batch.batch_id}: {exc}")
+        try:
+            advice.extend(advise_turn(turn))
+        except RecordingError as exc:
+            session.problems.append(f"no advice for turn {turn.number}: {exc}")
+    return SessionAnalysis(session, tuple(batches), tuple(advice))

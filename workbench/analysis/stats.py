@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.analysis.advisor import advise_turn
-from workbench.analysis.model import Batch, Session, Turn, from_recording
+from workbench.analysis.model import Batch, RecordingError, Session, Turn, from_recording
 from workbench.analysis.read import read_recording
 from workbench.session import SessionError
 
@@ -110,7 +110,7 @@ def collect(sessions: Iterable[Session], into: Stats | None = None) -> Stats:
         counter = stats.counter(session.path)
         for turn in session.turns:
             counter.add_turn(turn)
-        counter.finish(session)
+        counter.finish(session.problems, session.provider, session.model)
     return stats
 
 
@@ -160,13 +160,13 @@ class SessionCounter:
         for advice in advise_turn(turn):
             self._entry(advice.provider, advice.model).possible_saving_s += advice.saved_s
 
-    def finish(self, session: Session) -> None:
-        """The session is read: count what could not be attributed as it came."""
+    def finish(self, problems: list[str], provider: str | None, model: str | None) -> None:
+        """The session is read: count what could not be attributed as it came (batches of turns
+        without a model request go to the header's provider and model)."""
         self._stats.sessions += 1
-        if session.problems:
-            self._stats.notes.extend((session.path, problem) for problem in session.problems)
+        self._stats.notes.extend((self._path, problem) for problem in problems)
         if self._orphans:
-            m = self._entry(session.provider or "unknown", session.model or "unknown")
+            m = self._entry(provider or "unknown", model or "unknown")
             for batch in self._orphans:
                 _count_batch(m, batch)
 
@@ -200,5 +200,13 @@ def add_file(stats: Stats, path: Path) -> None:
         stats.skipped.append((str(path), _without_path(exc.message, str(path))))
         return
     counter = stats.counter(str(path))
-    session = from_recording(recording, on_turn=counter.add_turn)
-    counter.finish(session)
+    provider = recording.header.provider
+    try:
+        problems = from_recording(recording, on_turn=counter.add_turn).problems
+    except RecordingError as exc:
+        problems = [*recording.problems, f"{exc}; counted the turns before it"]
+    counter.finish(
+        problems,
+        provider.name if provider is not None else None,
+        provider.model if provider is not None else None,
+    )

@@ -48,10 +48,9 @@ def run(args: argparse.Namespace) -> int:
         recording = read_recording(args.file)
     except SessionError as exc:
         raise UsageError(str(exc)) from None
-    session = from_recording(recording)
-    for problem in session.problems:
+    report = analyse(from_recording(recording), args.cap)
+    for problem in report.session.problems:
         print(f"workbench: {args.file}: {problem}", file=sys.stderr)
-    report = analyse(session, args.cap)
     if args.json:
         sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
         return EXIT_OK
