@@ -26,7 +26,10 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "sequential": ({"concurrent_tool_execution": False}, SLEEPS),
     "cap 2, not eager": ({"max_concurrent_tools": 2, "eager_dispatch": False}, SLEEPS),
     "cap 2, eager, calls arrive apart": ({"max_concurrent_tools": 2, "tokens_per_s": 400}, SLEEPS),
-    "cap 4, eager, calls arrive apart": ({"max_concurrent_tools": 4, "tokens_per_s": 300}, SLEEPS),
+    "cap 3, eager, calls arrive apart": (
+        {"max_concurrent_tools": 3, "tokens_per_s": 300},
+        "sleep(ms=80), sleep(ms=70), sleep(ms=60), sleep(ms=50), sleep(ms=40), sleep(ms=30)",
+    ),
     "retries hold the slot through the backoff": (
         {"max_concurrent_tools": 2, "tool_retries": 2, "tool_retry_backoff_s": 0.02},
         'fail(message="x"), sleep(ms=30), sleep(ms=20), fail(message="y"), sleep(ms=20)',
@@ -71,8 +74,14 @@ async def test_simulating_a_recorded_batch_under_its_own_settings_gives_its_wall
     [batch] = session.batches.values()
     assert batch.wall_s is not None
     assert len(batch.calls) == prompt.count("(")
-    schedule = simulate(Workload.of_batch(batch), batch.settings.cap)
+    work = Workload.of_batch(batch)
+    schedule = simulate(work, batch.settings.cap)
     assert schedule.wall_s == pytest.approx(batch.wall_s, abs=tolerance(batch.wall_s)), case
+    if batch.settings.cap < len(batch.calls):
+        # The match is the policy's, not a tolerance wide enough for anything: one slot more is
+        # a different wall.
+        other = simulate(work, batch.settings.cap + 1).wall_s
+        assert abs(other - batch.wall_s) > tolerance(batch.wall_s), case
 
 
 async def test_the_cases_cover_what_they_claim(tmp_path: Path) -> None:
@@ -118,3 +127,23 @@ async def test_several_batches_and_turns_each_match(tmp_path: Path) -> None:
         assert batch.wall_s is not None
         wall = simulate(Workload.of_batch(batch), batch.settings.cap).wall_s
         assert wall == pytest.approx(batch.wall_s, abs=tolerance(batch.wall_s)), batch.batch_id
+
+
+@pytest.mark.parametrize(("recorded_cap", "other_cap"), [(1, 3), (4, 2), (2, 10)])
+async def test_a_what_if_predicts_the_run_at_the_other_cap(
+    tmp_path: Path, recorded_cap: int, other_cap: int
+) -> None:
+    """Recorded at one cap, simulated at another, then really run at that other cap.
+
+    Two runs, so the machine's noise enters twice (a loaded machine oversleeps each timer by a few
+    ms, differently in each run): a looser check than the 5% that holds for one recording."""
+    prompt = SLEEPS + ", sleep(ms=30)"
+    recorded = await record(
+        tmp_path / "a.jsonl", [prompt], profile(max_concurrent_tools=recorded_cap)
+    )
+    [batch] = recorded.batches.values()
+    predicted = simulate(Workload.of_batch(batch), other_cap).wall_s
+    actual = await record(tmp_path / "b.jsonl", [prompt], profile(max_concurrent_tools=other_cap))
+    [real] = actual.batches.values()
+    assert real.wall_s is not None
+    assert predicted == pytest.approx(real.wall_s, abs=max(0.25 * real.wall_s, 0.02))

@@ -10,7 +10,8 @@ durations:
   deadline. So a call's slot time is its recorded ``finished_t - started_t``, under the recorded
   timeout and retries (those are not varied here);
 - a call is available at its recorded ``queued_t``: with eager dispatch calls arrive while the model
-  still streams, and that does not depend on the cap.
+  still streams, and that does not depend on the cap. A call that found a slot free started when
+  its worker got a turn of the event loop; that recorded delay is kept (see :meth:`Workload.of`).
 
 A call that timed out or was cancelled ran at least as long as recorded, but how long the tool needed
 is unknown. A simulated wall whose critical chain (the last call to finish, the call whose end let it
@@ -41,15 +42,30 @@ class Workload:
         return len(self.duration)
 
     @classmethod
-    def of(cls, calls: Sequence[Call], *, eager: bool = True) -> Workload:
-        """From recorded calls in queue order; ``eager=False`` makes every call available at once."""
+    def of(cls, calls: Sequence[Call], cap: int | None = None) -> Workload:
+        """From recorded calls in queue order, recorded under ``cap`` (None: unknown).
+
+        A call that found a slot free when it arrived started when the executor's new worker got
+        its turn of the event loop, usually well under a millisecond later, more while the model's
+        stream is still being read or the machine is busy. That recorded delay is part of its
+        arrival here; a call that waited for a slot was taken the moment one freed, with no delay.
+        """
         if not calls:
             return cls((), (), ())
         first = calls[0].queued_t
         available: list[float] = []
         latest = 0.0
+        busy: list[float] = []  # ends of the calls before this one still unfinished at its arrival
         for call in calls:
-            offset = call.queued_t - first if eager else 0.0
+            queued = call.queued_t
+            offset = queued - first
+            if cap is not None:
+                while busy and busy[0] <= queued:
+                    heapq.heappop(busy)
+                started = call.started_t
+                if len(busy) < cap and started is not None and started > queued:
+                    offset += started - queued
+                heapq.heappush(busy, call.finished_t)
             latest = offset if offset > latest else latest  # queue order is arrival order
             available.append(latest)
         return cls(
@@ -60,7 +76,7 @@ class Workload:
 
     @classmethod
     def of_batch(cls, batch: Batch) -> Workload:
-        return cls.of(batch.in_queue_order())
+        return cls.of(batch.in_queue_order(), batch.settings.cap)
 
     @classmethod
     def concat(cls, works: Sequence[Workload]) -> Workload:
