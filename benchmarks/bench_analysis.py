@@ -139,14 +139,15 @@ def main() -> None:
         runs = []
         for _ in range(7):
             gc.collect()
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             for cap in CAPS:
                 simulate(work, cap)
-            runs.append(time.perf_counter() - start)
+            runs.append((time.perf_counter() - wall, time.process_time() - cpu))
         print(
-            f"simulate() of a {len(work):,}-call batch under {len(CAPS)} caps: "
-            f"median {statistics.median(runs) * 1000:.0f} ms, best {min(runs) * 1000:.0f} ms"
-            " (target 100 ms)"
+            f"simulate() of a {len(work):,}-call batch under {len(CAPS)} caps: median"
+            f" {statistics.median(r[0] for r in runs) * 1000:.0f} ms wall,"
+            f" {statistics.median(r[1] for r in runs) * 1000:.0f} ms CPU;"
+            f" best {min(r[0] for r in runs) * 1000:.0f} ms (target 100 ms)"
         )
 
 
