@@ -5,7 +5,16 @@ only imports are the core and the session package (an import-linter contract hol
 """
 
 from workbench.analysis.advisor import Advice, advise
-from workbench.analysis.model import Batch, Call, RoundTrip, Session, Turn, build, from_recording
+from workbench.analysis.model import (
+    Batch,
+    Call,
+    RoundTrip,
+    Session,
+    Turn,
+    build,
+    from_events,
+    from_recording,
+)
 from workbench.analysis.read import Recording, read_recording
 from workbench.analysis.report import SessionAnalysis, analyse
 from workbench.analysis.simulate import Schedule, Workload, simulate
@@ -27,6 +36,7 @@ __all__ = [
     "analyse",
     "build",
     "collect",
+    "from_events",
     "from_recording",
     "read_recording",
     "simulate",

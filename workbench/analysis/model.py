@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.analysis.read import Record, Recording
+from workbench.core.events import EVENT_ADAPTER, Event
 from workbench.session import SessionHeader
 
 
@@ -446,3 +447,10 @@ def from_recording(recording: Recording, *, on_turn: TurnSink | None = None) -> 
             gc.enable()
     session.problems[:0] = recording.problems
     return session
+
+
+def from_events(events: Iterable[Event], *, path: str = "") -> Session:
+    """The facts of events already in memory (a live run, a loaded replay): the same as reading
+    them back from their recording."""
+    dump = EVENT_ADAPTER.dump_python
+    return build((dump(event, mode="json") for event in events), path=path)

@@ -1,0 +1,85 @@
+"""The what-if view: a recorded batch drawn again under another cap, with +/- and the chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tests.analysis.support import profile, record
+from workbench.core.events import Event
+from workbench.session import load_session
+from workbench.tui.screens.whatif import WhatIfScreen, chart_caps
+
+SIZE = (140, 45)
+
+
+@pytest.fixture
+async def events(tmp_path: Path) -> list[Event]:
+    path = tmp_path / "s.jsonl"
+    await record(
+        path,
+        ["sleep(ms=40), sleep(ms=20), sleep(ms=30), sleep(ms=50), hang()"],
+        profile(max_concurrent_tools=2, tool_timeout_s=0.05),
+    )
+    return load_session(path).events
+
+
+class Host(App[None]):
+    def __init__(self, events: list[Event]) -> None:
+        super().__init__()
+        self.events = events
+
+    def compose(self) -> ComposeResult:
+        yield Static("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(WhatIfScreen(self.events, "b1"))
+
+
+def body(app: App[None]) -> str:
+    return str(app.screen.query_one("#whatif-body", Static).render())
+
+
+async def test_the_view_opens_at_the_recorded_cap_and_plus_minus_change_it(
+    events: list[Event],
+) -> None:
+    app = Host(events)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        text = body(app)
+        assert "batch b1 · 5 calls · ran concurrent ≤2 · recorded wall" in text
+        assert "simulated from the recorded call durations" in text
+        assert "cap 2 (simulated)" in text
+        at_two = screen.schedule.wall_s
+        # the timed-out hang() is on the critical chain: the wall is a lower bound
+        assert "simulated wall ≥ " in text
+        await pilot.press("minus")
+        assert screen.cap == 1
+        assert "cap 1 (sequential) (simulated)" in body(app)
+        assert screen.schedule.wall_s > at_two
+        await pilot.press("plus", "plus", "plus")
+        assert screen.cap == 4
+        await pilot.press("plus")
+        assert screen.cap is None
+        assert "unbounded (simulated)" in body(app)
+        assert screen.schedule.wall_s < at_two
+        await pilot.press("s")
+        assert screen.cap == 1
+        await pilot.press("r")
+        assert screen.cap == 2
+        assert "wall against cap (simulated)" in body(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WhatIfScreen)
+
+
+def test_the_chart_covers_every_cap_up_to_the_batch_and_samples_big_ones() -> None:
+    assert chart_caps(5) == [1, 2, 3, 4, 5]
+    big = chart_caps(1000)
+    assert big[0] == 1
+    assert big[-1] == 1000
+    assert len(big) <= 48
