@@ -24,16 +24,17 @@ class RecordingError(ValueError):
 IGNORED = frozenset(
     {
         "call_queued",
+        "call_retrying",
+        "call_started",
+        "error",
+        "notice",
+        "settings_changed",
         "text_delta",
         "tool_call_emitted",
-        "call_started",
-        "call_retrying",
-        "notice",
-        "error",
     }
-    | {"settings_changed"}
 )
-"""Event types nothing here reads (the attempts of a call are in its ``call_finished``)."""
+"""Event types nothing here reads: a call's queue place, attempts and times are all in its
+``call_finished``, and a batch's settings in its ``batch_started``."""
 
 LOWER_BOUND_STATUSES = frozenset({"timeout", "cancelled"})
 """A call that ended so ran at least as long as recorded; how long the tool needed is unknown."""
@@ -237,7 +238,12 @@ class Batch:
     @property
     def settings(self) -> BatchSettings:
         """The execution settings it ran under (read when asked: statistics rarely need them)."""
-        return _settings(self.raw_settings)
+        try:
+            return _settings(self.raw_settings)
+        except (AttributeError, TypeError, ValueError):
+            raise RecordingError(
+                f"the settings recorded for batch {self.batch_id} are not execution settings"
+            ) from None
 
 
 @dataclass(slots=True)
