@@ -57,7 +57,8 @@ class Recording:
         # One lookup per line: True hands the event on, False skips it, None: unknown type.
         table = {kind: kind not in skip for kind in EVENT_TYPES}
         wanted = table.get
-        passed_over = frozenset(kind.encode() for kind in skip if kind in EVENT_TYPES)
+        # The skipped types with their closing quote, so that a longer name is not taken for one.
+        passed_over = tuple(f'{kind}"'.encode() for kind in sorted(skip) if kind in EVENT_TYPES)
         lines = self.lines
         unknown: Counter[str] = Counter()
         torn_tail = lines[-1] != b""
@@ -68,11 +69,7 @@ class Recording:
         for line in islice(lines, 1, last):
             if passed_over:
                 at = line.find(b'"type":"', 0, 48)
-                if (
-                    at > 0
-                    and line[at + 8 : line.find(b'"', at + 8, at + 40)] in passed_over
-                    and line is not final
-                ):
+                if at > 0 and line.startswith(passed_over, at + 8) and line is not final:
                     continue
             try:
                 record = loads(line)
