@@ -9,9 +9,11 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from tests.analysis.support import profile, record
+from workbench.analysis import from_group
 from workbench.core.events import Event
+from workbench.core.timeline import TimelineModel
 from workbench.session import load_session
-from workbench.tui.screens.whatif import WhatIfScreen, chart_caps
+from workbench.tui.screens.whatif import WhatIfScreen, chart_caps, render
 
 SIZE = (140, 45)
 
@@ -36,7 +38,7 @@ class Host(App[None]):
         yield Static("host")
 
     def on_mount(self) -> None:
-        self.push_screen(WhatIfScreen(self.events, "b1"))
+        self.push_screen(WhatIfScreen.of_events(self.events, "b1"))
 
 
 def body(app: App[None]) -> str:
@@ -75,6 +77,21 @@ async def test_the_view_opens_at_the_recorded_cap_and_plus_minus_change_it(
         assert "wall against cap (simulated)" in body(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, WhatIfScreen)
+
+
+def test_the_timeline_models_batch_gives_the_same_view(events: list[Event]) -> None:
+    """Live or replayed, the app holds a batch as the timeline model does: the same facts."""
+    model = TimelineModel()
+    for event in events:
+        model.apply(event)
+    group = model.batch("b1")
+    assert group is not None
+    from_timeline = from_group(group)
+    from_recording = WhatIfScreen.of_events(events, "b1").recorded
+    assert render(from_timeline, 2).plain == render(from_recording, 2).plain
+    group.stats = None
+    with pytest.raises(ValueError, match="still running"):
+        from_group(group)
 
 
 def test_the_chart_covers_every_cap_up_to_the_batch_and_samples_big_ones() -> None:

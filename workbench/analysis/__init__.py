@@ -13,6 +13,7 @@ from workbench.analysis.model import (
     Turn,
     build,
     from_events,
+    from_group,
     from_recording,
 )
 from workbench.analysis.read import Recording, read_recording
@@ -37,6 +38,7 @@ __all__ = [
     "build",
     "collect",
     "from_events",
+    "from_group",
     "from_recording",
     "read_recording",
     "simulate",

@@ -14,6 +14,7 @@ from typing import Any
 
 from workbench.analysis.read import Record, Recording
 from workbench.core.events import EVENT_ADAPTER, Event
+from workbench.core.timeline_parts import TERMINAL, BatchGroup
 from workbench.session import SessionHeader
 
 
@@ -460,3 +461,38 @@ def from_events(events: Iterable[Event], *, path: str = "") -> Session:
     them back from their recording."""
     dump = EVENT_ADAPTER.dump_python
     return build((dump(event, mode="json") for event in events), path=path)
+
+
+def from_group(group: BatchGroup) -> Batch:
+    """A batch as the app's timeline model holds it (live or replayed), once it has finished.
+
+    Raises ``ValueError`` while the batch is still running: its open calls have no duration yet.
+    """
+    if group.stats is None:
+        raise ValueError(f"batch {group.batch_id} is still running")
+    batch = Batch(
+        group.batch_id,
+        group.turn,
+        group.settings.model_dump(mode="json"),
+        group.eager,
+        group.started_t,
+        wall_s=group.stats.wall_s,
+        peak=group.stats.peak_concurrency,
+    )
+    for row in group.calls:
+        if row.state not in TERMINAL or row.finished_t is None:
+            raise ValueError(f"batch {group.batch_id} is still running")
+        batch.calls.append(
+            Call.of(
+                call_id=row.call_id,
+                tool=row.tool,
+                args=row.args,
+                status=row.state,
+                result=row.result or "",
+                queued_t=row.queued_t,
+                started_t=row.started_t,
+                finished_t=row.finished_t,
+                attempts=max(1, row.attempts),
+            )
+        )
+    return batch

@@ -156,15 +156,21 @@ class WhatIfScreen(ModalScreen[None]):
     cap: reactive[int | None] = reactive(None, init=False)
     """The cap simulated; None is unbounded."""
 
-    def __init__(self, events: Sequence[Event], batch_id: str | None = None) -> None:
-        """``events``: the events of a turn or session holding the batch (its own events suffice);
-        ``batch_id``: which batch (default: the last one in ``events``)."""
+    def __init__(self, batch: Batch) -> None:
+        """``batch``: a finished batch (:meth:`of_events`, or ``analysis.from_group`` for the one
+        the timeline shows)."""
         super().__init__()
+        self.recorded = batch
+        self.set_reactive(WhatIfScreen.cap, batch.settings.cap)
+
+    @classmethod
+    def of_events(cls, events: Sequence[Event], batch_id: str | None = None) -> WhatIfScreen:
+        """From the events of a turn or session holding the batch (its own events suffice);
+        ``batch_id``: which batch (default: the last one). Raises ``ValueError`` for none."""
         batches = from_events(events).batches
         if not batches:
             raise ValueError("no batch in these events")
-        self.recorded = batches[batch_id] if batch_id is not None else list(batches.values())[-1]
-        self.set_reactive(WhatIfScreen.cap, self.recorded.settings.cap)
+        return cls(batches[batch_id] if batch_id is not None else list(batches.values())[-1])
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
