@@ -97,3 +97,20 @@ def test_the_dependency_rule() -> None:
     assert not depends(call({"flag": True, "n": 1, "m": 0}), results)  # too common to mean a thing
     assert not depends(call({"s": "py"}), results)  # two characters say nothing
     assert not depends(call({}), results)
+
+
+async def test_the_app_gets_the_same_advice_from_its_timeline_model(tmp_path: Path) -> None:
+    from workbench.analysis import turn_from_model
+    from workbench.analysis.advisor import advise_turn
+    from workbench.core.timeline import TimelineModel
+    from workbench.session import load_session
+
+    path = tmp_path / "s.jsonl"
+    session = await record(path, ["sleep(ms=30) then sleep(ms=40) then sleep(ms=20)"], profile())
+    model = TimelineModel()
+    for event in load_session(path).events:
+        model.apply(event)
+    turn = turn_from_model(model, 1)
+    assert turn is not None
+    assert advise_turn(turn) == advise(session)
+    assert turn_from_model(model, 2) is None

@@ -15,6 +15,7 @@ from workbench.analysis.model import (
     from_events,
     from_group,
     from_recording,
+    turn_from_model,
 )
 from workbench.analysis.read import Recording, read_recording
 from workbench.analysis.report import SessionAnalysis, analyse
@@ -42,4 +43,5 @@ __all__ = [
     "from_recording",
     "read_recording",
     "simulate",
+    "turn_from_model",
 ]

@@ -7,6 +7,7 @@ clock's seconds.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from workbench.analysis.read import Record, Recording
 from workbench.core.events import EVENT_ADAPTER, Event
+from workbench.core.timeline import TimelineModel
 from workbench.core.timeline_parts import TERMINAL, BatchGroup
 from workbench.session import SessionHeader
 
@@ -496,3 +498,36 @@ def from_group(group: BatchGroup) -> Batch:
             )
         )
     return batch
+
+
+def turn_from_model(model: TimelineModel, number: int) -> Turn | None:
+    """A finished turn as the app's timeline model holds it (live or replayed), for the advisor;
+    None while it runs or when the model has no such turn."""
+    info = model.turn(number)
+    if info is None or info.status is None:
+        return None
+    turn = Turn(number, status=info.status)
+    for span in model.model_spans:
+        if span.turn != number:
+            continue
+        turn.round_trips.append(
+            RoundTrip(
+                number,
+                span.round_trip,
+                span.provider,
+                span.model,
+                span.emission.parallel if span.emission is not None else True,
+                span.start_t,
+                duration_s=span.duration_s,
+                batch_id=span.batch_id,
+                calls=span.calls,
+                input_tokens=span.usage.input_tokens,
+                output_tokens=span.usage.output_tokens,
+            )
+        )
+    for batch_id in info.batch_ids:
+        group = model.batch(batch_id)
+        if group is not None and group.stats is not None:
+            with contextlib.suppress(ValueError):
+                turn.batches[batch_id] = from_group(group)
+    return turn
