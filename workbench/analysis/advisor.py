@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from workbench.analysis.model import Batch, Call, RoundTrip, Session, Turn
 from workbench.analysis.simulate import Workload, simulate
+from workbench.core.figures import duration
 
 Reason = Literal["knob", "model"]
 
@@ -58,9 +59,9 @@ class Advice:
         """``round trips 2–4 could have been one: −3.1 s of model time, −1,900 input tokens``."""
         first, last = self.round_trips[0], self.round_trips[-1]
         span = f"{first}–{last}" if len(self.round_trips) > 2 else f"{first} and {last}"
-        saved = [f"−{_duration(self.model_time_saved_s)} of model time"]
+        saved = [f"−{duration(self.model_time_saved_s)} of model time"]
         if self.tool_time_saved_s >= 0.0005:
-            saved.append(f"−{_duration(self.tool_time_saved_s)} of tool time")
+            saved.append(f"−{duration(self.tool_time_saved_s)} of tool time")
         saved.append(f"−{self.input_tokens_saved:,} input tokens")
         why = (
             "parallel emission was off"
@@ -68,11 +69,6 @@ class Advice:
             else "the model sent them one response at a time"
         )
         return f"round trips {span} could have been one: {', '.join(saved)} ({why})"
-
-
-def _duration(seconds: float) -> str:
-    """``3.1 s``, or ``42 ms`` under a second."""
-    return f"{seconds:.1f} s" if seconds >= 0.9995 else f"{seconds * 1000:.0f} ms"
 
 
 def argument_values(args: Any) -> Iterator[str]:

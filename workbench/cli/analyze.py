@@ -81,15 +81,13 @@ def print_report(report: SessionAnalysis, out: TextIO) -> None:
 
 
 def _print_batch(analysis: BatchAnalysis, out: TextIO) -> None:
-    from workbench.render.format import format_duration
+    from workbench.core.figures import duration
 
     batch = analysis.batch
     settings = batch.settings
     ran = "sequential" if not settings.concurrent else f"concurrent ≤{settings.max_concurrent}"
     eager = ", eager" if batch.eager else ""
-    recorded = (
-        format_duration(batch.wall_s) if batch.wall_s is not None else "unknown (its end was lost)"
-    )
+    recorded = duration(batch.wall_s) if batch.wall_s is not None else "unknown (its end was lost)"
     n = len(batch.calls)
     calls = f"{n} call" if n == 1 else f"{n} calls"
     print(f"  {batch.batch_id} · {calls} · ran {ran}{eager} · recorded wall {recorded}", file=out)
@@ -107,7 +105,7 @@ def _print_batch(analysis: BatchAnalysis, out: TextIO) -> None:
             whatif.setting == "unbounded" and settings.cap >= n
         )
         print(
-            f"    {whatif.label:<12} {mark}{format_duration(schedule.wall_s):>9}"
+            f"    {whatif.label:<12} {mark}{duration(schedule.wall_s):>9}"
             f"   {speedup:5.2f}×{'   (as it ran)' if recorded_here else ''}",
             file=out,
         )

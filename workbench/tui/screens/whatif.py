@@ -21,7 +21,7 @@ from textual.widgets import Static
 from workbench.analysis import Batch, Schedule, Workload, from_events, simulate
 from workbench.core.events import Event
 from workbench.tui.format import args as format_args
-from workbench.tui.format import seconds
+from workbench.tui.format import duration
 
 _LEVELS = "▁▂▃▄▅▆▇█"
 _CHART_MAX = 48
@@ -59,7 +59,7 @@ def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
     recorded_cap = batch.settings.cap
     out = Text()
     ran = "sequential" if not batch.settings.concurrent else f"concurrent ≤{recorded_cap}"
-    wall = seconds(batch.wall_s) if batch.wall_s is not None else "unknown"
+    wall = duration(batch.wall_s) if batch.wall_s is not None else "unknown"
     out.append(f"batch {batch.batch_id}", style="bold")
     out.append(f" · {n} call{'s' if n != 1 else ''} · ran {ran} · recorded wall {wall}\n")
     out.append(
@@ -90,7 +90,7 @@ def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
     mark = "≥ " if sim.lower_bound else ""
     speedup = sequential.wall_s / sim.wall_s if sim.wall_s > 0 else 1.0
     out.append("\nsimulated wall ", style="bold")
-    out.append(f"{mark}{seconds(sim.wall_s)}", style="bold green")
+    out.append(f"{mark}{duration(sim.wall_s)}", style="bold green")
     out.append(f" ({_setting(cap, n)}) · {speedup:.2f}× against sequential")
     if sim.lower_bound:
         out.append(
@@ -111,11 +111,11 @@ def wall_chart(work: Workload, cap: int | None) -> Text:
     top = max(walls, default=0.0) or 1.0
     current = n if cap is None else min(cap, n)
     text = Text("wall against cap (simulated)  ", style="bold")
-    text.append(f"cap 1 {seconds(walls[0])} ")
+    text.append(f"cap 1 {duration(walls[0])} ")
     for k, wall in zip(caps, walls, strict=True):
         level = _LEVELS[min(len(_LEVELS) - 1, int(wall / top * (len(_LEVELS) - 1) + 0.5))]
         text.append(level, style="reverse green" if k == current else "green")
-    text.append(f" cap {caps[-1]} {seconds(walls[-1])}")
+    text.append(f" cap {caps[-1]} {duration(walls[-1])}")
     return text
 
 
