@@ -6,14 +6,18 @@ from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tests.analysis.support import profile, record
+from tests.tui.conftest import ready, run_turn, wait_for
 from workbench.analysis import from_group
 from workbench.core.events import Event
 from workbench.core.timeline import TimelineModel
 from workbench.session import load_session
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.screens.replay import ReplayScreen
 from workbench.tui.screens.whatif import WhatIfScreen, chart_caps, render
+from workbench.tui.widgets.timeline import Timeline
 
 SIZE = (140, 45)
 
@@ -100,3 +104,48 @@ def test_the_chart_covers_every_cap_up_to_the_batch_and_samples_big_ones() -> No
     assert big[0] == 1
     assert big[-1] == 1000
     assert len(big) <= 48
+
+
+async def test_w_on_a_replayed_batch_opens_its_what_if_and_esc_returns(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    await record(
+        path,
+        ["sleep(ms=30), sleep(ms=20), sleep(ms=40) then sleep(ms=10), sleep(ms=10)"],
+        profile(max_concurrent_tools=2),
+    )
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        timeline = screen.query_one(Timeline)
+        timeline.flush()
+        timeline.focus()
+        await pilot.pause()
+        first = screen.model.batches[0].calls[0].call_id
+        assert timeline.select_call(first)
+        await pilot.press("w")
+        whatif = app.screen
+        assert isinstance(whatif, WhatIfScreen)
+        assert whatif.recorded.batch_id == "b1"
+        assert "batch b1 · 3 calls · ran concurrent ≤2" in body(app)
+        await pilot.press("minus")
+        assert whatif.cap == 1
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_w_typed_in_the_prompt_is_a_letter_not_the_what_if_view(
+    app: WorkbenchApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await run_turn(pilot)
+        prompt = app.screen.query_one("#prompt", Input)
+        prompt.focus()
+        await pilot.press("w")
+        assert prompt.value == "w"
+        assert not isinstance(app.screen, WhatIfScreen)
+        app.screen.query_one(Timeline).focus()
+        await pilot.press("w")  # nothing selected: the last batch
+        assert isinstance(app.screen, WhatIfScreen)

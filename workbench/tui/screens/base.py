@@ -46,6 +46,7 @@ COMMON_BINDINGS: list[BindingType] = [
     Binding("question_mark", "help", "Help", show=False),
     Binding("f2", "focus('prompt')", "Prompt", show=False),
     Binding("f3", "focus('timeline')", "Timeline", show=False),
+    Binding("w", "whatif", "What if", show=False),
 ]
 """The keys of every session screen."""
 
@@ -223,6 +224,24 @@ class SessionScreen(Screen[None]):
         self.notify(str(written), title="Exported", timeout=10)
 
     # -- keys -------------------------------------------------------------------------------------
+
+    def action_whatif(self) -> None:
+        """The selected call's batch (or the last one) under another cap, simulated."""
+        from workbench.analysis import from_group
+        from workbench.tui.screens.whatif import WhatIfScreen
+
+        row = self.pane.timeline.selected_call()
+        batches = self.model.batches
+        group = self.model.batch(row.batch_id) if row else (batches[-1] if batches else None)
+        if group is None:
+            self.notify("No batch yet: the what-if view redraws a batch that ran.")
+            return
+        try:
+            batch = from_group(group)
+        except ValueError as exc:
+            self.notify(f"{exc}: the what-if view needs its calls' durations.")
+            return
+        self.app.push_screen(WhatIfScreen(batch))
 
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
