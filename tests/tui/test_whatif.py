@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
 from tests.analysis.support import profile, record
-from tests.tui.conftest import ready, run_turn, wait_for
+from tests.tui.conftest import ready, region_text, run_turn, wait_for
 from workbench.analysis import from_group
 from workbench.core.events import Event
 from workbench.core.timeline import TimelineModel
@@ -149,3 +149,33 @@ async def test_w_typed_in_the_prompt_is_a_letter_not_the_what_if_view(
         app.screen.query_one(Timeline).focus()
         await pilot.press("w")  # nothing selected: the last batch
         assert isinstance(app.screen, WhatIfScreen)
+
+
+async def test_the_advisors_note_shows_at_its_turn_in_the_timeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    path = tmp_path / "s.jsonl"
+    await record(
+        path,
+        [
+            "sleep(ms=10) then sleep(ms=20) then sleep(ms=30)",
+            'read_file(path="a.py") then run_linter(path="a.py")',
+        ],
+        profile(),
+    )
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        timeline = app.screen.query_one(Timeline)
+        timeline.flush()
+        await pilot.pause()
+        notes = [s for s in timeline.sections if s.kind == "note"]
+        # turn 1's three sleeps could have been one response; turn 2's linter needed the read
+        assert [(n.turn, n.text.split(":")[0]) for n in notes] == [
+            (1, "round trips 1–3 could have been one")
+        ]
+        timeline.scroll_home(animate=False)
+        await pilot.pause()
+        assert "advice: round trips 1–3 could have been one: −" in region_text(app, timeline)

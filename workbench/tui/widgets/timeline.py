@@ -24,13 +24,20 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.core.events import ModelRequestStarted, ModelResponseFinished, TurnStarted
+from workbench.analysis import turn_from_model
+from workbench.analysis.advisor import advise_turn
+from workbench.core.events import (
+    ModelRequestStarted,
+    ModelResponseFinished,
+    TurnFinished,
+    TurnStarted,
+)
 from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
 from workbench.core.timeline_parts import MIN_AXIS_S
 from workbench.render import bars
 from workbench.tui.widgets import timeline_rows as rows
 
-SectionKind = Literal["turn", "model", "batch"]
+SectionKind = Literal["turn", "model", "batch", "note"]
 LEGEND = "  ".join(f"{glyph} {word}" for glyph, word, _ in bars.LEGEND)
 """Shown on the border: the glyphs a first-time reader has to guess otherwise (the terminal
 printer's key, word for word)."""
@@ -44,6 +51,8 @@ class Section:
     turn: int
     span: ModelSpan | None = None
     batch: BatchGroup | None = None
+    text: str = ""
+    """A note's words (the round-trip advisor's, after its turn)."""
     start: int = 0
     height: int = 1
 
@@ -172,6 +181,9 @@ class Timeline(ScrollView, can_focus=True):
         event = change.event
         if isinstance(event, TurnStarted) and event.turn not in self._by_turn:
             self._by_turn[event.turn] = self._append(Section("turn", event.turn))
+        elif isinstance(event, TurnFinished):
+            for text in self._advice(event.turn):
+                self._append(Section("note", event.turn, text=text))
         if change.round_trip is not None and change.round_trip not in self._by_round_trip:
             span = self.model.span(change.round_trip)
             if span is not None and isinstance(event, ModelRequestStarted | ModelResponseFinished):
@@ -201,6 +213,14 @@ class Timeline(ScrollView, can_focus=True):
                 row = self.model.call(call_id)
                 if row is not None and row.batch_id in self._by_batch:
                     self._dirty(self._by_batch[row.batch_id])
+
+    def _advice(self, number: int) -> list[str]:
+        """The round-trip advisor's notes on a finished turn (two responses with calls at least)."""
+        info = self.model.turn(number)
+        if info is None or len(info.batch_ids) < 2:
+            return []
+        turn = turn_from_model(self.model, number)
+        return [advice.sentence() for advice in advise_turn(turn)] if turn is not None else []
 
     def _adopt(self, batch: BatchGroup) -> Section:
         """A new batch joins the section of its round trip, or gets one of its own."""
@@ -324,6 +344,8 @@ class Timeline(ScrollView, can_focus=True):
         if section.kind == "turn":
             turn = self.model.turn(section.turn)
             return rows.turn_line(turn, width, style) if turn is not None else []
+        if section.kind == "note":
+            return [Segment(f" advice: {section.text}", style("model"))]
         if section.span is not None:
             if offset == 0:
                 return rows.span_line(section.span, now, frame, style)
