@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -24,6 +24,8 @@ from workbench.tui.format import args as format_args
 from workbench.tui.format import duration
 
 _LEVELS = "▁▂▃▄▅▆▇█"
+MAX_ROWS = 100
+"""Calls drawn; a bigger batch says how many more there are."""
 _CHART_MAX = 48
 """Caps drawn in the wall-against-cap chart; a bigger batch is sampled."""
 
@@ -49,8 +51,12 @@ def _bar(start: float, end: float, ready: float, scale: float, width: int) -> Te
     return text
 
 
-def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
-    """The what-if view as text: the header, the bars side by side, the simulated wall, the chart."""
+def render(
+    batch: Batch, cap: int | None, *, width: int = 100, walls: list[float] | None = None
+) -> Text:
+    """The what-if view as text: the header, the bars side by side, the simulated wall, the chart.
+
+    ``walls``: the chart's simulated walls (:func:`chart_walls`), when already known."""
     calls = batch.in_queue_order()
     work = Workload.of_batch(batch)
     n = len(calls)
@@ -74,7 +80,7 @@ def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
     out.append(" " * (label_w + 1))
     out.append("recorded".ljust(bar_w + 2), style="bold")
     out.append(f"{_setting(cap, n)} (simulated)\n", style="bold")
-    for i, call in enumerate(calls):
+    for i, call in enumerate(calls[:MAX_ROWS]):
         label = _label(call.tool, call.args)[:label_w].ljust(label_w)
         out.append(label + " ")
         started = call.started_t if call.started_t is not None else call.finished_t
@@ -87,6 +93,8 @@ def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
         out.append("  ")
         out.append_text(_bar(sim.start[i], sim.end[i], work.available[i], scale, bar_w))
         out.append("\n")
+    if n > MAX_ROWS:
+        out.append(f"… {n - MAX_ROWS:,} more calls (the walls and the chart count them all)\n")
     mark = "≥ " if sim.lower_bound else ""
     speedup = sequential.wall_s / sim.wall_s if sim.wall_s > 0 else 1.0
     out.append("\nsimulated wall ", style="bold")
@@ -99,15 +107,20 @@ def render(batch: Batch, cap: int | None, *, width: int = 100) -> Text:
             style="yellow",
         )
     out.append("\n\n")
-    out.append_text(wall_chart(work, cap))
+    out.append_text(wall_chart(work, cap, walls))
     return out
 
 
-def wall_chart(work: Workload, cap: int | None) -> Text:
+def chart_walls(work: Workload) -> list[float]:
+    """The simulated wall at each of :func:`chart_caps` (up to 48 simulations: done once)."""
+    return [simulate(work, k).wall_s for k in chart_caps(len(work))]
+
+
+def wall_chart(work: Workload, cap: int | None, walls: list[float] | None = None) -> Text:
     """Simulated wall against cap, from 1 to the batch's size, one column per cap."""
     n = len(work)
     caps = chart_caps(n)
-    walls = [simulate(work, k).wall_s for k in caps]
+    walls = chart_walls(work) if walls is None else walls
     top = max(walls, default=0.0) or 1.0
     current = n if cap is None else min(cap, n)
     text = Text("wall against cap (simulated)  ", style="bold")
@@ -136,7 +149,7 @@ class WhatIfScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     WhatIfScreen {
         align: center middle;
-        & > Vertical {
+        & > VerticalScroll {
             width: 95%; height: auto; max-height: 95%;
             border: round $accent; background: $panel; padding: 0 1;
         }
@@ -161,6 +174,7 @@ class WhatIfScreen(ModalScreen[None]):
         the timeline shows)."""
         super().__init__()
         self.recorded = batch
+        self._walls = chart_walls(Workload.of_batch(batch))
         self.set_reactive(WhatIfScreen.cap, batch.settings.cap)
 
     @classmethod
@@ -173,7 +187,7 @@ class WhatIfScreen(ModalScreen[None]):
         return cls(batches[batch_id] if batch_id is not None else list(batches.values())[-1])
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with VerticalScroll() as box:
             box.border_title = "What if"
             yield Static(id="whatif-body")
             yield Static(
@@ -189,7 +203,8 @@ class WhatIfScreen(ModalScreen[None]):
 
     def _draw(self) -> None:
         width = max(40, self.app.size.width - 10)
-        self.query_one("#whatif-body", Static).update(render(self.recorded, self.cap, width=width))
+        body = render(self.recorded, self.cap, width=width, walls=self._walls)
+        self.query_one("#whatif-body", Static).update(body)
 
     @property
     def schedule(self) -> Schedule:
