@@ -156,6 +156,9 @@ def test_stats_counts_the_sessions_and_skips_the_rest_with_a_reason(
         str(tmp_path / "nope"),
     }
     assert "skipped" in err and "notes.txt" in err and "the file ends mid-line" in err
+    [problem] = stats["problems"]
+    assert problem["path"] == str(torn)
+    assert "the file ends mid-line" in problem["problem"]
     [model] = stats["models"]
     assert set(model) >= {
         "provider",

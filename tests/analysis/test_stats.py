@@ -68,4 +68,4 @@ async def test_errors_timeouts_and_waiting_for_a_slot(tmp_path: Path) -> None:
 
 
 def test_nothing_counted_gives_nulls_not_zeros() -> None:
-    assert Stats().to_json() == {"sessions": 0, "skipped": [], "models": []}
+    assert Stats().to_json() == {"sessions": 0, "skipped": [], "problems": [], "models": []}

@@ -99,6 +99,7 @@ class Stats:
         return {
             "sessions": self.sessions,
             "skipped": [{"path": path, "reason": reason} for path, reason in self.skipped],
+            "problems": [{"path": path, "problem": problem} for path, problem in self.notes],
             "models": [self.models[key].to_json() for key in sorted(self.models)],
         }
 
