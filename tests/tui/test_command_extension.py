@@ -47,7 +47,8 @@ async def test_a_new_command_is_parsed_listed_and_run(
             heard.append(command.word)
 
     app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
-    async with app.run_test(size=SIZE) as pilot:
+    # Tall enough that the help's whole command list is on screen, however many commands there are.
+    async with app.run_test(size=(SIZE[0], 120)) as pilot:
         await ready(pilot)
         app.runtime_ready.clear()
         screen = EchoScreen(
