@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from workbench.config import massgen
 from workbench.config.errors import ProfileError
 from workbench.config.explain import FieldOrigins, explain_validation
+from workbench.config.mcp import profile_servers, resolve_config_path
 from workbench.config.profile import Profile
 from workbench.config.yaml_source import YamlDocument, read_yaml
 
@@ -62,6 +63,9 @@ def _own_spec(doc: YamlDocument) -> massgen.ProfileSpec:
     modules = data.get("tool_modules")
     if isinstance(modules, list):
         data["tool_modules"] = [_resolve_module(item, doc.path.parent) for item in modules]
+    config = data.get("mcp_config")
+    if isinstance(config, str):
+        data["mcp_config"] = str(resolve_config_path(config, doc.path.parent).resolve())
     return massgen.ProfileSpec(data=data, origins=FieldOrigins())
 
 
@@ -84,4 +88,9 @@ def _validate(doc: YamlDocument, spec: massgen.ProfileSpec) -> Profile:
         profile = Profile.model_validate(spec.data)
     except ValidationError as exc:
         raise explain_validation(exc, Profile, doc, spec.origins) from None
-    return profile.with_source(str(doc.path), tuple(spec.notes))
+    notes = list(spec.notes)
+    if profile.mcp_config is not None or profile.mcp_servers:
+        # The mcpServers file is read now so a bad one is a profile error, with its own lines.
+        _, file_notes = profile_servers(profile.mcp_servers, profile.mcp_config, doc.path.parent)
+        notes.extend(file_notes)
+    return profile.with_source(str(doc.path), tuple(notes))

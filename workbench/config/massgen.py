@@ -1,7 +1,7 @@
 """Reading a MassGen config (``agents:`` list, or one ``agent:``) as one profile per agent.
 
 Only the backend keys that mean the same thing here are mapped; MassGen's many other features
-(``cwd``, ``mcp_servers``, ``orchestrator``, ``ui``...) are reported as ignored, never as errors. A key
+(``cwd``, ``orchestrator``, ``ui``...) are reported as ignored, never as errors. A key
 that looks like a misspelling of a mapped one is an error, so a typo cannot silently drop a knob.
 This module produces plain profile data; validating it is the loader's job.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from workbench.config.errors import ProfileError, did_you_mean, quoted_list
 from workbench.config.explain import FieldOrigins
+from workbench.config.mcp import McpServerConfig, entry_fields, validate_server
 from workbench.config.yaml_source import KeyPath, YamlDocument, dotted
 
 
@@ -107,7 +108,6 @@ _SAMPLING_KEYS = frozenset(
 _KNOWN_UNMODELLED = frozenset(
     {
         "cwd",
-        "mcp_servers",
         "custom_tools",
         "allowed_tools",
         "exclude_tools",
@@ -239,6 +239,8 @@ def _agent_spec(doc: YamlDocument, where: KeyPath, agent: Any, index: int) -> Pr
             continue
         if key == "api_key":
             data["api_key_env"] = _api_key_reference(doc, path, value)
+        elif key == "mcp_servers":
+            data["mcp_servers"] = _mcp_servers(doc, path, value, notes)
         elif key in MAPPED_BACKEND_KEYS:
             data[key] = value
         elif key in _SAMPLING_KEYS:
@@ -300,6 +302,36 @@ def _backend_type(
         suggestion=(f"Did you mean '{close}'? " if close else "")
         + f"Supported: {', '.join(sorted(BACKENDS))}",
     )
+
+
+def _mcp_servers(
+    doc: YamlDocument, path: KeyPath, value: Any, notes: list[str]
+) -> list[McpServerConfig]:
+    """MassGen's ``mcp_servers``: a list of entries with a ``name``, or a map of name to entry."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        entries: list[tuple[KeyPath, Any, str | None]] = [
+            ((*path, name), entry, str(name)) for name, entry in value.items()
+        ]
+    elif isinstance(value, list):
+        entries = [((*path, i), entry, None) for i, entry in enumerate(value)]
+    else:
+        raise _error(doc, path, "must be a list of servers, each with a name and a type")
+    servers = []
+    for where, entry, name in entries:
+        if not isinstance(entry, dict):
+            raise _error(doc, where, "must be a mapping with name, type and command or url")
+        fields = entry_fields(doc, where, entry, notes, _line_label(doc, where))
+        if name is not None:
+            fields.setdefault("name", name)
+        servers.append(validate_server(fields, doc, FieldOrigins(prefix=where)))
+    return servers
+
+
+def _line_label(doc: YamlDocument, path: KeyPath) -> str:
+    line = doc.line_of(path)
+    return f"line {line}: " if line is not None else ""
 
 
 def _infer_type(model: Any) -> str | None:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from workbench.config.explain import explain_overrides
+from workbench.config.mcp import McpServerConfig, check_unique
 from workbench.core.capabilities import (
     PARALLEL_FIELDS,
     PROVIDER_TYPES,
@@ -187,6 +188,14 @@ class Profile(BaseModel):
     workbench is started from (not to the profile file)."""
     faults: dict[str, Fault] = Field(default_factory=dict)
     """Fault injection per tool name: latency_ms (fixed or [low, high]), failure_rate, hang."""
+    mcp_servers: list[McpServerConfig] = Field(default_factory=list)
+    """MCP servers whose tools are offered as ``{server}__{tool}``, in MassGen's shape: each a
+    ``name`` with ``type: stdio`` (``command``, ``args``, ``env``, ``cwd``) or ``type:
+    streamable-http`` (``url``, ``headers``). ``${VAR}`` in env and headers is read from the
+    environment when the server starts and never recorded."""
+    mcp_config: str | None = None
+    """A JSON file with an ``mcpServers`` map (Claude Desktop, Cursor, oterm), whose servers are
+    added to mcp_servers. ``~`` is expanded; a relative path is relative to the profile's folder."""
 
     # --- conversation ---------------------------------------------------------------------------
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
@@ -261,6 +270,12 @@ class Profile(BaseModel):
                     "answers 'Thinking may not be enabled when tool_choice forces tool use'"
                 )
         return self
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _unique_servers(cls, value: list[McpServerConfig]) -> list[McpServerConfig]:
+        check_unique(value)
+        return value
 
     @field_validator("function_calling_mode", mode="before")
     @classmethod
@@ -350,6 +365,8 @@ class Profile(BaseModel):
             data["base_url"] = redact_url(self.base_url)
         if self.telemetry is not None and self.telemetry.endpoint is not None:
             data["telemetry"]["endpoint"] = redact_url(self.telemetry.endpoint)
+        # Names, commands and URLs only: env, headers and arguments may hold secrets.
+        data["mcp_servers"] = [server.public_dict() for server in self.mcp_servers]
         return data
 
     def warnings(self) -> list[str]:

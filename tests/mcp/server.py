@@ -1,0 +1,107 @@
+"""A real MCP server for the tests, written with the SDK: stdio by default, Streamable HTTP with
+``--http PORT``. ``--exit-at-start CODE`` exits before the handshake; ``--hang-at-start`` never
+answers it. Run as a script (``python tests/mcp/server.py``), never imported by the tests."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import sys
+import time
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ImageContent, TextContent
+
+server = MCPServer("test-server")
+
+
+@server.tool()
+async def echo(text: str, times: int = 1) -> str:
+    """Return the text, repeated."""
+    return text * times
+
+
+@server.tool()
+async def sleep(seconds: float) -> str:
+    """Wait, then say how long."""
+    await asyncio.sleep(seconds)
+    return f"slept {seconds}"
+
+
+@server.tool()
+async def hang() -> str:
+    """Never return (until cancelled); leaves a mark in stderr when cancelled."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        print("hang was cancelled", file=sys.stderr, flush=True)
+        raise
+    return "unreachable"
+
+
+@server.tool()
+async def big(size: int) -> str:
+    """A text of ``size`` characters."""
+    return "x" * size
+
+
+@server.tool()
+async def crash(code: int = 3, delay: float = 0.0) -> str:
+    """Exit the whole server process with ``code`` after ``delay`` seconds."""
+    await asyncio.sleep(delay)
+    os._exit(code)
+
+
+@server.tool()
+async def pid() -> str:
+    """The server's process id (to tell a restarted server from the first)."""
+    return str(os.getpid())
+
+
+@server.tool(structured_output=True)
+async def weather(city: str) -> dict[str, Any]:
+    """Structured output."""
+    return {"city": city, "temp_c": 21}
+
+
+@server.tool()
+async def picture() -> list[TextContent | ImageContent]:
+    """A text block and an image block."""
+    data = base64.b64encode(b"\x89PNG fake").decode()
+    return [
+        TextContent(type="text", text="a picture:"),
+        ImageContent(type="image", data=data, mime_type="image/png"),
+    ]
+
+
+@server.tool()
+async def secret_env(name: str) -> str:
+    """Print an environment variable to stderr and say whether it is set (the secrets test)."""
+    value = os.environ.get(name, "")
+    print(f"{name}={value}", file=sys.stderr, flush=True)
+    return "set" if value else "unset"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--http", type=int, default=None)
+    parser.add_argument("--exit-at-start", type=int, default=None)
+    parser.add_argument("--hang-at-start", action="store_true")
+    args = parser.parse_args()
+    print("test server starting", file=sys.stderr, flush=True)
+    if args.exit_at_start is not None:
+        print("refusing to start", file=sys.stderr, flush=True)
+        sys.exit(args.exit_at_start)
+    if args.hang_at_start:
+        time.sleep(3600)
+    if args.http is not None:
+        server.run("streamable-http", host="127.0.0.1", port=args.http)
+    else:
+        server.run()
+
+
+if __name__ == "__main__":
+    main()
