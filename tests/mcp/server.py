@@ -13,15 +13,64 @@ import time
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ImageContent, TextContent
+from mcp.types import CallToolResult, ImageContent, TextContent
 
 server = MCPServer("test-server")
+_history: list[str] = []
+_inside = 0
+_crowd = asyncio.Event()
+_cancelled = asyncio.Event()
 
 
 @server.tool()
 async def echo(text: str, times: int = 1) -> str:
     """Return the text, repeated."""
+    _history.append("echo")
     return text * times
+
+
+@server.tool()
+async def history() -> str:
+    """The names of the tools called so far, in order (this call not included)."""
+    return ",".join(_history)
+
+
+@server.tool()
+async def barrier(n: int, timeout: float = 5.0) -> str:
+    """Return 'met' once ``n`` calls are inside at the same time, 'alone' after ``timeout``."""
+    global _inside
+    _inside += 1
+    if _inside >= n:
+        _crowd.set()
+    try:
+        await asyncio.wait_for(_crowd.wait(), timeout)
+        return "met"
+    except TimeoutError:
+        return "alone"
+    finally:
+        _inside -= 1
+
+
+@server.tool()
+async def was_cancelled() -> str:
+    """'yes' once a hang() call has been cancelled on this server (waits up to 5 s)."""
+    try:
+        await asyncio.wait_for(_cancelled.wait(), 5.0)
+    except TimeoutError:
+        return "no"
+    return "yes"
+
+
+@server.tool()
+async def fail(message: str) -> str:
+    """Raise (a 2.x server hides the text)."""
+    raise ValueError(message)
+
+
+@server.tool()
+async def refuse(message: str) -> CallToolResult:
+    """An isError result with a message for the model."""
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
 @server.tool()
@@ -37,6 +86,7 @@ async def hang() -> str:
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
+        _cancelled.set()
         print("hang was cancelled", file=sys.stderr, flush=True)
         raise
     return "unreachable"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.core.tools import Tool, ToolSource
+from workbench.core.tools import Tool, ToolSource, ToolSourceError
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
@@ -34,7 +34,39 @@ class FunctionToolSource:
         return self._tools
 
 
+class UnusableSource:
+    """A source whose configuration broke after the profile was loaded (its mcp_config file was
+    edited, say): it fails to start with the reason, so the session goes on as with any failure."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self._reason = reason
+
+    async def start(self) -> None:
+        raise ToolSourceError(self._reason)
+
+    async def aclose(self) -> None:
+        return None
+
+    def tools(self) -> Sequence[Tool]:
+        return []
+
+
 def sources_for(profile: Profile, *, cwd: Path | None = None) -> list[ToolSource]:
-    """Every tool source the profile configures beyond its Python tools (none yet: MCP lands here)."""
-    del profile, cwd
-    return []
+    """Every tool source the profile configures beyond its Python tools: one per MCP server.
+
+    The MCP SDK is imported only when the profile has servers.
+    """
+    if not profile.mcp_servers and not profile.mcp_config:
+        return []
+    from workbench.config.errors import ProfileError
+    from workbench.config.mcp import profile_servers
+
+    base_dir = Path(profile.source_path).parent if profile.source_path else (cwd or Path.cwd())
+    try:
+        servers, _ = profile_servers(profile.mcp_servers, profile.mcp_config, base_dir)
+    except ProfileError as exc:
+        return [UnusableSource("mcp_config", str(exc))]
+    from workbench.tools.mcp import McpServerSource
+
+    return [McpServerSource(server, cwd=cwd) for server in servers]
