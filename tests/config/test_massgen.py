@@ -158,6 +158,9 @@ agents:
       temperature: 0.2
       mcp_servers:
         - name: weather
+          type: stdio
+          command: npx
+          args: ["-y", "@fak111/weather-mcp"]
   - id: writer
     backend:
       type: claude
@@ -187,7 +190,7 @@ def test_a_team_loads_one_profile_per_agent_and_reports_what_it_ignores(
     assert writer.run_settings().execution.max_concurrent == 2
     notes = researcher.warnings()
     assert "line 1: orchestrator is a MassGen setting workbench does not use; ignored." in notes
-    assert "line 20: ui is a MassGen setting workbench does not use; ignored." in notes
+    assert "line 23: ui is a MassGen setting workbench does not use; ignored." in notes
     assert (
         "line 9: agents[0].backend.cwd is a MassGen setting workbench does not use; ignored."
         in notes
@@ -196,7 +199,11 @@ def test_a_team_loads_one_profile_per_agent_and_reports_what_it_ignores(
         "line 10: agents[0].backend.temperature is not sent: workbench uses the provider's "
         "default." in notes
     )
-    assert any("agents[0].backend.mcp_servers" in n for n in notes)
+    # MCP servers load as they are (workbench/config/mcp.py), no longer ignored.
+    assert not any("mcp_servers" in n for n in notes)
+    [weather] = researcher.mcp_servers
+    assert (weather.name, weather.transport, weather.command) == ("weather", "stdio", "npx")
+    assert writer.mcp_servers == []
     assert researcher.source_path is not None and researcher.source_path.endswith("team.yaml")
 
 

@@ -123,9 +123,7 @@ class Harness:
             out.append(ToolCall(id=f"c{self._n}", name=name, arguments=args))
         return out
 
-    async def run(
-        self, *specs: tuple[str, dict[str, Any]], **settings: Any
-    ) -> list[ToolResult]:
+    async def run(self, *specs: tuple[str, dict[str, Any]], **settings: Any) -> list[ToolResult]:
         self._n += 1
         return await self.executor.run(
             f"b{self._n}", self.calls(*specs), ExecutionSettings(**settings)

@@ -15,7 +15,9 @@ from workbench.core.tools import ToolSourceError
 from workbench.tools.mcp import McpServerSource, server_log_path
 
 
-async def test_a_stdio_server_that_crashes_mid_call_fails_the_calls_in_flight_and_restarts() -> None:
+async def test_a_stdio_server_that_crashes_mid_call_fails_the_calls_in_flight_and_restarts() -> (
+    None
+):
     src = McpServerSource(stdio_config())
     await src.start()
     try:
@@ -102,7 +104,9 @@ async def test_a_server_that_exits_at_once_says_its_code_and_last_words() -> Non
 
 async def test_a_server_that_never_answers_the_handshake_times_out() -> None:
     src = McpServerSource(stdio_config("mute", "--hang-at-start", start_timeout_s=0.5))
-    with pytest.raises(ToolSourceError, match=r"'mute' did not answer the MCP handshake within 0.5 s"):
+    with pytest.raises(
+        ToolSourceError, match=r"'mute' did not answer the MCP handshake within 0.5 s"
+    ):
         await src.start()
     await src.aclose()  # stops the process (the SDK's close, then terminate)
     assert src.state == "closed"
