@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "stats",
     "emulate",
     "export",
+    "mcp",
 )
 """Modules of this package that each add one subcommand, in the order ``--help`` lists them."""
 
