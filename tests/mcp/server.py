@@ -36,14 +36,14 @@ async def history() -> str:
 
 
 @server.tool()
-async def barrier(n: int, timeout: float = 5.0) -> str:
-    """Return 'met' once ``n`` calls are inside at the same time, 'alone' after ``timeout``."""
+async def barrier(n: int, wait_s: float = 5.0) -> str:
+    """Return 'met' once ``n`` calls are inside at the same time, 'alone' after ``wait_s``."""
     global _inside
     _inside += 1
     if _inside >= n:
         _crowd.set()
     try:
-        await asyncio.wait_for(_crowd.wait(), timeout)
+        await asyncio.wait_for(_crowd.wait(), wait_s)
         return "met"
     except TimeoutError:
         return "alone"
