@@ -10,7 +10,7 @@ import pytest
 
 from tests.mcp.conftest import Harness
 from workbench.core.results import MAX_RESULT_CHARS
-from workbench.core.settings import ExecutionSettings
+from workbench.core.settings import ExecutionSettings, Fault
 from workbench.tools.mcp import McpServerSource, McpTool
 
 
@@ -107,3 +107,14 @@ async def test_results_other_than_text_are_described(source: McpServerSource) ->
     assert picture.content == "a picture:\n[image: image/png, 9 bytes, not shown]"
     weather = await h.one("t__weather", city="Paris")
     assert '"city": "Paris"' in weather.content
+
+
+async def test_faults_and_retries_apply_to_mcp_tools(source: McpServerSource) -> None:
+    h = Harness(source)
+    failing = {"t__echo": Fault(failure_rate=1.0)}
+    [injected] = await h.run(("t__echo", {"text": "x"}), faults=failing)
+    assert injected.status == "error" and "injected failure" in injected.content
+    assert (await h.one("t__history")).content == ""  # the fault struck before the call
+    slow = {"t__echo": Fault(latency_ms=50)}
+    [ok] = await h.run(("t__echo", {"text": "late"}), faults=slow)
+    assert (ok.status, ok.content) == ("ok", "late")

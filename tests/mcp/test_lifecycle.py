@@ -149,3 +149,32 @@ async def test_the_child_gets_only_its_env_and_the_basics(tmp_path: Path) -> Non
         assert (await h.one("envy__secret_env", name="XDG_STATE_HOME")).content == "unset"
     finally:
         await src.aclose()
+
+
+async def test_a_server_that_keeps_dying_is_restarted_after_a_growing_bounded_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workbench.tools import mcp as mcp_module
+
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def record(delay: float, *args: object) -> None:
+        if delay >= 0.5:  # the backoff's waits, not the SDK's polling
+            waits.append(delay)
+            delay = 0
+        await real_sleep(delay)
+
+    monkeypatch.setattr(mcp_module.asyncio, "sleep", record)
+    src = McpServerSource(stdio_config())
+    await src.start()
+    try:
+        h = Harness(src)
+        for _ in range(7):  # the first restart is at once, then the waits grow to the cap
+            result = await h.one("t__crash", code=9)
+            assert result.status == "error" and "exited with code 9" in result.content
+        assert (await h.one("t__echo", text="alive")).content == "alive"
+    finally:
+        await src.aclose()
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert src.restarts == 7

@@ -310,6 +310,8 @@ class McpServerSource:
             self._connecting = asyncio.get_running_loop().create_task(
                 self._restart(), name=f"mcp-reconnect-{self.name}"
             )
+            # Every waiter may have given up (timed out) before it failed: mark it seen.
+            self._connecting.add_done_callback(_seen)
         try:
             # Shielded: a caller timing out must not abandon a start the next caller waits for.
             return await asyncio.shield(self._connecting)
@@ -493,6 +495,11 @@ class McpServerSource:
             self.reason = reason
         if self._on_state is not None:
             self._on_state(self)
+
+
+def _seen(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _settle(future: asyncio.Future[Any], error: BaseException) -> None:
