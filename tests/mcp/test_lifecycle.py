@@ -154,8 +154,6 @@ async def test_the_child_gets_only_its_env_and_the_basics(tmp_path: Path) -> Non
 async def test_a_server_that_keeps_dying_is_restarted_after_a_growing_bounded_wait(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from workbench.tools import mcp as mcp_module
-
     waits: list[float] = []
     real_sleep = asyncio.sleep
 
@@ -165,7 +163,8 @@ async def test_a_server_that_keeps_dying_is_restarted_after_a_growing_bounded_wa
             delay = 0
         await real_sleep(delay)
 
-    monkeypatch.setattr(mcp_module.asyncio, "sleep", record)
+    # Every asyncio.sleep in this process: the SDK's own are short, the backoff's 0.5 s and more.
+    monkeypatch.setattr(asyncio, "sleep", record)
     src = McpServerSource(stdio_config())
     await src.start()
     try:
