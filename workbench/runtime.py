@@ -105,6 +105,9 @@ class Runtime:
         self.registry = registry
         self.recorder = recorder
         self.sources = list(sources)
+        self.offered_sources: list[ToolSource] = list(
+            sources
+        )  # those that failed too (servers view)
         self.start_notices: list[Notice] = []
         """What went wrong while starting (a tool source that did not start), also recorded."""
         self.on_close: list[Callable[[], Awaitable[None]]] = []
@@ -183,6 +186,7 @@ class Runtime:
             notice = runtime.loop.warn_once(warning)
             if notice is not None:
                 runtime.start_notices.append(notice)
+        runtime.offered_sources = wanted
         return runtime
 
     # -- what the UI shows -----------------------------------------------------------------------

@@ -109,7 +109,8 @@ async def test_a_server_that_never_answers_the_handshake_times_out() -> None:
     ):
         await src.start()
     await src.aclose()  # stops the process (the SDK's close, then terminate)
-    assert src.state == "closed"
+    assert src.state == "failed"  # and keeps saying why
+    assert src.reason is not None and "handshake" in src.reason
 
 
 async def test_an_http_endpoint_nobody_serves_is_a_start_error() -> None:

@@ -12,6 +12,7 @@ import sys
 from typing import Any, TextIO
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, load_profile
+from workbench.render.format import schema_signature
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,22 +88,9 @@ def _print_text(sources: list[Any], reasons: dict[str, str | None], out: TextIO)
             file=out,
         )
         for tool in tools:
-            print(f"    {tool.name}({_signature(tool.parameters)})", file=out)
+            print(f"    {tool.name}({schema_signature(tool.parameters)})", file=out)
             if tool.description:
                 print(f"        {tool.description.splitlines()[0]}", file=out)
-
-
-def _signature(schema: dict[str, Any]) -> str:
-    """``path: string, limit?: integer`` from a JSON Schema's properties."""
-    props = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    parts = []
-    for name, prop in props.items():
-        kind = prop.get("type", "any") if isinstance(prop, dict) else "any"
-        if isinstance(kind, list):
-            kind = " | ".join(str(k) for k in kind)
-        parts.append(f"{name}{'' if name in required else '?'}: {kind}")
-    return ", ".join(parts)
 
 
 def _print_json(sources: list[Any], reasons: dict[str, str | None], out: TextIO) -> None:

@@ -170,3 +170,17 @@ def strict_label(emission: EmissionSettings | None) -> str:
     if emission.serialized:
         return "strict, parallel serialized"
     return "strict + parallel (warned)" if emission.parallel else "strict"
+
+
+def schema_signature(schema: dict[str, Any]) -> str:
+    """``path: string, limit?: integer``: a tool's JSON Schema properties in one line (optional
+    ones marked ``?``), as ``workbench mcp list`` and the app's servers view show them."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    parts = []
+    for name, prop in props.items():
+        kind = prop.get("type", "any") if isinstance(prop, dict) else "any"
+        if isinstance(kind, list):
+            kind = " | ".join(str(k) for k in kind)
+        parts.append(f"{name}{'' if name in required else '?'}: {kind}")
+    return ", ".join(parts)

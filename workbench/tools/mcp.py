@@ -219,6 +219,15 @@ class McpServerSource:
     def __repr__(self) -> str:
         return f"McpServerSource({self.name!r}, {self.state})"
 
+    @property
+    def summary(self) -> str:
+        """``stdio · python server.py`` or ``streamable-http · URL``: nothing secret (no env,
+        headers; arguments are the user's own command line)."""
+        config = self.config
+        if config.transport == "stdio":
+            return " ".join(["stdio ·", config.command or "", *config.args])
+        return f"streamable-http · {config.public_dict()['url']}"
+
     # -- ToolSource --------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -248,7 +257,8 @@ class McpServerSource:
         owners = list(self._owners)
         if owners:
             await asyncio.gather(*owners, return_exceptions=True)
-        self._set_state("closed")
+        if self.state != "failed":  # a failed server keeps saying why
+            self._set_state("closed")
 
     # -- calls ---------------------------------------------------------------------------------------
 
