@@ -118,3 +118,13 @@ async def test_faults_and_retries_apply_to_mcp_tools(source: McpServerSource) ->
     slow = {"t__echo": Fault(latency_ms=50)}
     [ok] = await h.run(("t__echo", {"text": "late"}), faults=slow)
     assert (ok.status, ok.content) == ("ok", "late")
+
+
+def test_only_transport_failures_count_as_a_lost_server() -> None:
+    # The SDK raises RuntimeError for a result that breaks the tool's output schema: an error for
+    # that call, while the session stays.
+    from workbench.tools.mcp import _is_transport_error
+
+    assert not _is_transport_error(RuntimeError("Invalid structured content returned by tool x"))
+    assert _is_transport_error(ConnectionResetError())
+    assert _is_transport_error(ExceptionGroup("tg", [ValueError()]))

@@ -25,6 +25,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, Literal, TextIO, cast
 
+import anyio
+import httpx2
 import jsonschema
 import mcp_types
 from mcp import Client, MCPError, StdioServerParameters, stdio_client
@@ -277,14 +279,13 @@ class McpServerSource:
             raise McpServerError(
                 f"MCP server '{self.name}' answered error {exc.code}: {exc.message}"
             ) from None
-        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            # Transport failures (HTTP) arrive as anything from OSError to nested groups.
-            if conn.gone.is_set() or not _is_protocol_error(exc):
+        except Exception as exc:
+            # Transport failures (HTTP) arrive as anything from OSError to nested groups; anything
+            # else (a result that does not fit its output schema...) leaves the session as it is.
+            if conn.gone.is_set() or _is_transport_error(exc):
                 raise McpServerError(await self._lost(conn, exc)) from None
             raise McpServerError(
-                f"MCP server '{self.name}' sent an answer workbench cannot read: {_leaf_text(exc)}"
+                f"MCP server '{self.name}' sent an answer workbench cannot use: {_leaf_text(exc)}"
             ) from None
         self._failures = 0
         text = result_text(result)
@@ -443,8 +444,6 @@ class McpServerSource:
                 return Client(
                     stdio_client(params, errlog=conn.stderr.writer), mode="legacy", cache=None
                 )
-            import httpx2
-
             assert config.url is not None
             http = httpx2.AsyncClient(
                 headers=config.resolved_headers(self._environ),
@@ -566,10 +565,18 @@ def _leaf_text(exc: BaseException) -> str:
     return f"{type(leaf).__name__}: {text}" if text else type(leaf).__name__
 
 
-def _is_protocol_error(exc: BaseException) -> bool:
-    from pydantic import ValidationError
-
-    return isinstance(_leaf(exc), ValidationError)
+def _is_transport_error(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return True  # the transport's task group failed
+    return isinstance(
+        exc,
+        OSError
+        | EOFError
+        | anyio.ClosedResourceError
+        | anyio.BrokenResourceError
+        | anyio.EndOfStream
+        | httpx2.TransportError,
+    )
 
 
 # --- tools ---------------------------------------------------------------------------------------
