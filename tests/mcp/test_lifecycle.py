@@ -178,3 +178,14 @@ async def test_a_server_that_keeps_dying_is_restarted_after_a_growing_bounded_wa
         await src.aclose()
     assert waits == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
     assert src.restarts == 7
+
+
+async def test_an_unset_var_is_a_start_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WB_NOT_SET_ANYWHERE", raising=False)
+    src = McpServerSource(stdio_config("needy", env={"KEY": "${WB_NOT_SET_ANYWHERE}"}))
+    with pytest.raises(ToolSourceError) as info:
+        await src.start()
+    assert str(info.value) == (
+        "MCP server 'needy': env.KEY uses ${WB_NOT_SET_ANYWHERE}, which is not set in the environment"
+    )
+    await src.aclose()

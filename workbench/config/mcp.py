@@ -148,7 +148,8 @@ def _expand(value: str, environ: Mapping[str, str] | None, where: str, server: s
         name = match.group(1)
         if name not in env:
             raise McpConfigError(
-                f"server '{server}': {where} uses ${{{name}}}, which is not set in the environment"
+                f"MCP server '{server}': {where} uses ${{{name}}}, which is not set in the "
+                "environment"
             )
         return env[name]
 

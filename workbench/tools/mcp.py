@@ -101,15 +101,19 @@ class _StderrLog:
     kept to say why a server would not start.
     """
 
-    def __init__(self, path: Path, secrets: Sequence[str]) -> None:
+    def __init__(self, path: Path, secrets: Sequence[str], *, pipe: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._file = path.open("a", encoding="utf-8", buffering=1)
+        self.tail: deque[str] = deque(maxlen=_STDERR_TAIL)
+        self._thread: threading.Thread | None = None
+        if not pipe:  # an HTTP server's stderr is not ours; the file gets workbench's notes
+            self.writer = cast(TextIO, self._file)
+            return
         read_fd, write_fd = os.pipe()
         self.writer = cast(TextIO, os.fdopen(write_fd, "w"))
         self._reader = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
-        self.tail: deque[str] = deque(maxlen=_STDERR_TAIL)
         self._thread = threading.Thread(
             target=self._drain, name="workbench-mcp-stderr", daemon=True
         )
@@ -128,8 +132,9 @@ class _StderrLog:
 
     def release_writer(self) -> None:
         """Drop our end once the child holds its own, so the reader sees EOF when it exits."""
-        with contextlib.suppress(OSError):
-            self.writer.close()
+        if self._thread is not None:
+            with contextlib.suppress(OSError):
+                self.writer.close()
 
     def _drain(self) -> None:
         with contextlib.suppress(ValueError, OSError):
@@ -141,7 +146,8 @@ class _StderrLog:
             self._reader.close()
 
     def last_line(self, wait_s: float = 0.5) -> str | None:
-        self._thread.join(wait_s)
+        if self._thread is not None:
+            self._thread.join(wait_s)
         for line in reversed(self.tail):
             if line.strip():
                 return line.strip()[:200]
@@ -149,7 +155,8 @@ class _StderrLog:
 
     def close(self) -> None:
         self.release_writer()
-        self._thread.join(1.0)
+        if self._thread is not None:
+            self._thread.join(1.0)
         with contextlib.suppress(OSError):
             self._file.close()
 
@@ -375,7 +382,11 @@ class McpServerSource:
         _current.set(conn)  # this task's own context: the process hook finds the connection
         config = self.config
         try:
-            stderr = conn.stderr = _StderrLog(self.log_path, config.secret_values(self._environ))
+            stderr = conn.stderr = _StderrLog(
+                self.log_path,
+                config.secret_values(self._environ),
+                pipe=config.transport == "stdio",
+            )
             async with AsyncExitStack() as stack:
                 try:
                     client = await stack.enter_async_context(self._client(conn, stack))
