@@ -151,7 +151,7 @@ class Runtime:
             provider = await asyncio.to_thread(build_provider, profile)
         if registry is None:
             registry = build_tools(profile)
-        wanted = [*sources_for(profile), *sources]
+        wanted = [*await asyncio.to_thread(sources_for, profile), *sources]  # SDK import: ~1 s
         started, problems = await start_sources(wanted, registry)
         clock = Clock()  # t = 0 now, once everything the first turn needs is ready
         try:
