@@ -113,3 +113,28 @@ def test_a_real_mcp_source_is_what_the_view_reads_and_the_runtime_offers_it() ->
             self.offered_sources = [source, object()]
 
     assert servers_of(Runtime()) == [source]
+
+
+async def test_slash_mcp_and_the_palette_open_the_view_on_the_live_screen(tmp_path: Path) -> None:
+    from tests.tui.conftest import SIZE, ready, submit
+    from tests.tui.fakes import FakeFactory, fake_profiles
+    from workbench.tui.app import create_app
+    from workbench.tui.screens.live import LiveScreen
+
+    factory = FakeFactory()
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        live = app.screen
+        assert isinstance(live, LiveScreen)
+        setattr(factory.runtime, "offered_sources", _servers(tmp_path))  # noqa: B010 (a fake's extra)
+        titles = [title for title, _, _ in live.palette_entries()]
+        assert "MCP servers" in titles
+        await submit(pilot, "/mcp")
+        assert isinstance(app.screen, ServersScreen)
+        assert "● files" in _text(app, "#server-0")
+        assert "✗ search" in _text(app, "#server-1")
+        await pilot.press("escape")
+        await pilot.pause()
+        back: object = app.screen  # (mypy narrowed app.screen above)
+        assert back is live

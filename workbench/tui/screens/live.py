@@ -40,6 +40,7 @@ from workbench.tui.commands import (
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
 from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
 from workbench.tui.screens.palette import PaletteEntry
+from workbench.tui.screens.servers import McpCommand, ServersScreen, servers_of
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
 
@@ -291,6 +292,10 @@ class LiveScreen(SessionScreen):
     def session_file(self) -> Path | None:
         return self.runtime.session_path if self.runtime is not None else None
 
+    @handles(McpCommand)
+    async def _mcp(self, command: McpCommand) -> None:
+        await self.app.push_screen(ServersScreen(servers_of(self.runtime)))
+
     @handles(ReplayCommand)
     async def _replay(self, command: ReplayCommand) -> None:
         await self.open_replay(command.path)
@@ -346,6 +351,7 @@ class LiveScreen(SessionScreen):
             "sequential, parallel emission and parallel, side by side (/compare)",
             CompareCommand(),
         )
+        yield "MCP servers", "Each server's state, tools and log file (/mcp)", McpCommand()
         if runtime is None:
             return
         knob = runtime.capabilities.parallel_knob or "not available"

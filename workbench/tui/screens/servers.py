@@ -1,6 +1,6 @@
 """/mcp: the session's MCP servers, each with its state, its tools and its log file.
 
-The screen reads the servers through :class:`ServerLike` (``workbench.tools.mcp.McpServerSource``
+:class:`McpCommand` is declared here, beside the screen; the live screen handles it. The screen reads the servers through :class:`ServerLike` (``workbench.tools.mcp.McpServerSource``
 fits) and redraws twice a second while open, so a crash, a restart or a reconnect shows as it happens.
 It never talks to a server itself.
 """
@@ -8,8 +8,9 @@ It never talks to a server itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from workbench.render.format import schema_signature
+from workbench.tui.commands import ParseContext, SlashCommand, command
 
 _STATE_STYLE = {
     "connected": ("●", "green"),
@@ -28,6 +30,19 @@ _STATE_STYLE = {
     "closed": ("○", "dim"),
     "idle": ("○", "dim"),
 }
+
+
+@command
+@dataclass(frozen=True, slots=True)
+class McpCommand(SlashCommand):
+    name: ClassVar[str] = "mcp"
+    usage: ClassVar[str] = "/mcp"
+    help: ClassVar[str] = "Show the MCP servers: state, tools, log file"
+    nargs: ClassVar[int] = 0
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls()
 
 
 class ToolLike(Protocol):
