@@ -189,3 +189,15 @@ async def test_an_unset_var_is_a_start_error_naming_it(monkeypatch: pytest.Monke
         "MCP server 'needy': env.KEY uses ${WB_NOT_SET_ANYWHERE}, which is not set in the environment"
     )
     await src.aclose()
+
+
+async def test_a_big_server_log_is_rotated_when_the_server_starts() -> None:
+    log = server_log_path("t")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("old line\n" * 500_000)  # 4.5 MB
+    src = McpServerSource(stdio_config())
+    await src.start()
+    await src.aclose()
+    assert "test server starting" in log.read_text()
+    assert "old line" not in log.read_text()
+    assert log.with_suffix(".log.1").read_text().startswith("old line")

@@ -47,6 +47,7 @@ _BACKOFF_FIRST_S = 0.5
 _BACKOFF_MAX_S = 8.0
 _EXIT_CODE_WAIT_S = 2.0
 _STDERR_TAIL = 5
+_LOG_ROTATE_BYTES = 4 * 1024 * 1024
 
 
 class McpToolError(RuntimeError):
@@ -103,6 +104,9 @@ class _StderrLog:
 
     def __init__(self, path: Path, secrets: Sequence[str], *, pipe: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > _LOG_ROTATE_BYTES:  # one old generation is kept, as .log.1
+                path.replace(path.with_suffix(path.suffix + ".1"))
         self.path = path
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._file = path.open("a", encoding="utf-8", buffering=1)
