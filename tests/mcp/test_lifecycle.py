@@ -201,3 +201,27 @@ async def test_a_big_server_log_is_rotated_when_the_server_starts() -> None:
     assert "test server starting" in log.read_text()
     assert "old line" not in log.read_text()
     assert log.with_suffix(".log.1").read_text().startswith("old line")
+
+
+async def test_an_http_endpoint_that_never_answers_the_handshake_times_out() -> None:
+    stalled = asyncio.Event()
+
+    async def accept_and_say_nothing(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.read(1)
+        stalled.set()
+        await asyncio.Event().wait()  # until the test's server closes
+
+    server = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        src = McpServerSource(
+            McpServerConfig(name="mute", url=f"http://127.0.0.1:{port}/mcp", start_timeout_s=0.5)
+        )
+        with pytest.raises(ToolSourceError, match=r"'mute' did not answer the MCP handshake"):
+            await src.start()
+        assert stalled.is_set()
+        await src.aclose()
+    finally:
+        server.close()
