@@ -60,6 +60,9 @@ async def test_a_new_command_is_parsed_listed_and_run(
         assert heard == ["hello"]
         await submit(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
-        assert "/echo WORD" in region_text(app, app.screen.query_one("VerticalScroll"))
+        help_box = app.screen.query_one("VerticalScroll")
+        help_box.scroll_end(animate=False)  # the newest command is listed last
+        await pilot.pause()
+        assert "/echo WORD" in region_text(app, help_box)
     assert "/echo" not in str(LiveScreen.known_commands())  # only the screen that handles it
     assert isinstance(app.signals, Signals)

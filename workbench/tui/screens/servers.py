@@ -37,7 +37,7 @@ _STATE_STYLE = {
 class McpCommand(SlashCommand):
     name: ClassVar[str] = "mcp"
     usage: ClassVar[str] = "/mcp"
-    help: ClassVar[str] = "Show the MCP servers: state, tools, log file"
+    help: ClassVar[str] = "MCP servers: state, tools, log"
     nargs: ClassVar[int] = 0
 
     @classmethod
