@@ -24,6 +24,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "demo",
     "profiles",
     "providers",
+    "sessions",
     "replay",
     "analyze",
     "stats",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER, Event
@@ -26,7 +26,6 @@ from workbench.paths import sessions_dir
 from workbench.session.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
-    SessionError,
     SessionFileError,
     SessionFormatError,
     SessionHeader,
@@ -34,7 +33,6 @@ from workbench.session.format import (
 )
 
 EVENT_TYPES = frozenset(event_types())
-_TURN_STARTED = re.compile(rb'"type"\s*:\s*"turn_started"')
 
 
 @dataclass(slots=True)
@@ -64,7 +62,20 @@ class SessionSummary:
     events: int
     first_prompt: str | None
     duration_s: float | None
-    """``t`` of the last complete event line, when it could be read."""
+    """``t`` of the last complete event line, when it could be read: the session's wall time."""
+    provider: str | None = None
+    """The provider type (``openai-chat``), from the header."""
+    model: str | None = None
+    calls: int = 0
+    """Tool calls that finished (every call gets exactly one ``call_finished``)."""
+    failures: int = 0
+    """Finished calls whose status is not ``ok`` (errors, timeouts, cancellations)."""
+    size: int = 0
+    """The file's size in bytes."""
+    prompts: tuple[str, ...] = ()
+    """Every turn's prompt, in order (``--grep`` and the browser's filter search them)."""
+    t0_unix_ns: int = 0
+    """When t = 0 was, in Unix ns (from ``created`` in files that predate ``t0_unix_ns``)."""
 
 
 def load_session(path: Path) -> LoadedSession:
@@ -142,57 +153,113 @@ def _gc_paused() -> Iterator[None]:
 
 
 def list_sessions(
-    directory: Path | None = None, *, limit: int | None = None
+    directory: Path | None = None, *, limit: int | None = None, index: bool = True
 ) -> list[SessionSummary]:
     """Summaries of the sessions in ``directory`` (default: ``sessions_dir()``), newest first.
 
-    Files that are not readable sessions of a known version are left out.
+    Files that are not readable sessions of a known version are left out. With ``index`` the
+    summaries are kept in a small index file beside the sessions, so a second listing reads only
+    what changed (see :mod:`workbench.session.index`).
     """
+    from workbench.session.index import scan_directory
+
     directory = sessions_dir() if directory is None else directory
-    if not directory.is_dir():
-        return []
-    summaries: list[SessionSummary] = []
-    for path in directory.glob("*.jsonl"):
-        try:
-            summaries.append(summarise_session(path))
-        except SessionError:
-            continue
-    summaries.sort(key=lambda s: s.created, reverse=True)
+    summaries = scan_directory(directory, index=index).summaries
     return summaries if limit is None else summaries[:limit]
 
 
 def summarise_session(path: Path) -> SessionSummary:
-    """Header plus a scan for turns, without validating every event."""
-    lines = _read_lines(path)
-    header = _parse_header(path, lines[0])
-    body = [line for line in lines[1:] if line.strip()]
-    if lines[-1] != b"" and body:
-        body.pop()  # a torn last line is not an event
-    turn_lines = [line for line in body if b"turn_started" in line and _TURN_STARTED.search(line)]
-    first_prompt = None
-    if turn_lines:
-        first = _json_object(turn_lines[0])
-        prompt = first.get("prompt") if first else None
-        first_prompt = prompt if isinstance(prompt, str) else None
-    duration = None
-    if body:
-        last = _json_object(body[-1])
-        t = last.get("t") if last else None
-        duration = float(t) if isinstance(t, int | float) else None
-    name = header.profile.name
+    """The header, parsed and validated, plus one pass over the event lines that reads each line's
+    ``type`` tag without parsing it; only ``turn_started`` and ``call_finished`` lines are parsed.
+
+    Like :func:`load_session`, counting stops at the first line that is not JSON, and a torn last
+    line is not an event. Raises :class:`SessionFileError` or :class:`SessionFormatError`.
+    """
+    data = _read_bytes(path)
+    newline = data.find(b"\n")
+    header = _parse_header(path, data if newline < 0 else data[:newline])
+    lines = [] if newline < 0 else data[newline + 1 :].split(b"\n")
+    if lines:
+        lines.pop()  # empty after the final newline, or a torn last line: not an event
+    events = calls = failures = 0
+    prompts: list[str] = []
+    last_t: float | None = None
+    loads = orjson.loads
+    for line in lines:
+        if not line.strip():
+            continue
+        tag, t = _tag_and_t(line)
+        raw: dict[str, Any] | None = None
+        if tag is None or tag in _PARSED:
+            try:
+                parsed = loads(line)
+            except orjson.JSONDecodeError:
+                break  # what follows is not trusted (load_session stops here too)
+            if not isinstance(parsed, dict):
+                break
+            raw = parsed
+            tag = raw.get("type") if tag is None else tag
+            value = raw.get("t")
+            t = float(value) if isinstance(value, int | float) else t
+        events += 1
+        last_t = t if t is not None else last_t
+        if raw is None:
+            continue
+        if tag == "turn_started":
+            prompt = raw.get("prompt")
+            if isinstance(prompt, str):
+                prompts.append(prompt)
+        elif tag == "call_finished":
+            calls += 1
+            failures += raw.get("status") != "ok"
+    provider = header.provider
     return SessionSummary(
         path=path,
         created=header.created,
         session_id=header.session_id,
-        profile_name=name if isinstance(name, str) else None,
-        turns=len(turn_lines),
-        events=len(body),
-        first_prompt=first_prompt,
-        duration_s=duration,
+        profile_name=header.profile.name,
+        turns=len(prompts),
+        events=events,
+        first_prompt=prompts[0] if prompts else None,
+        duration_s=last_t,
+        provider=provider.name if provider is not None else header.profile.type,
+        model=provider.model if provider is not None else header.profile.model,
+        calls=calls,
+        failures=failures,
+        size=len(data),
+        prompts=tuple(prompts),
+        t0_unix_ns=header.start_unix_ns()[0],
     )
 
 
+_PARSED = frozenset({"turn_started", "call_finished"})
+_T_PREFIX = b'{"t":'
+_TYPE_KEY = b',"type":"'
+
+
+def _tag_and_t(line: bytes) -> tuple[str | None, float | None]:
+    """``type`` and ``t`` of an event line as the recorder writes it (``{"t":1.5,"type":"…",``),
+    read without parsing the line; ``(None, None)`` for any other shape (then it is parsed)."""
+    if not line.startswith(_T_PREFIX):
+        return None, None
+    comma = line.find(_TYPE_KEY, 5, 48)
+    if comma < 0:
+        return None, None
+    end = line.find(b'"', comma + 9, comma + 64)
+    if end < 0:
+        return None, None
+    try:
+        t = float(line[5:comma])
+    except ValueError:
+        return None, None
+    return line[comma + 9 : end].decode("ascii", "replace"), t
+
+
 def _read_lines(path: Path) -> list[bytes]:
+    return _read_bytes(path).split(b"\n")
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -204,7 +271,7 @@ def _read_lines(path: Path) -> list[bytes]:
         raise SessionFileError(path, f"cannot read session file {path}: {reason}") from exc
     if not data.strip():
         raise SessionFormatError(path, f"{path} is empty: not a workbench session")
-    return data.split(b"\n")
+    return data
 
 
 def _parse_header(path: Path, line: bytes) -> SessionHeader:

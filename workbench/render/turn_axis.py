@@ -1,0 +1,368 @@
+"""A whole turn on one time axis: where its wall time went, from the recorded events alone.
+
+Every model round trip (``model_request_started`` to ``model_response_finished``, split at its first
+streamed token or call into time to first token and streaming) and every batch (``batch_started`` to
+``batch_finished``) is a span on the turn's axis (``turn_started`` to ``turn_finished``). The turn's
+wall time splits into
+
+    model + tools − overlap + idle = wall
+
+where model and tools are the time covered by at least one span of their kind, overlap the time
+covered by both (eager calls running while the model still streams) and idle the time covered by
+neither (between a response and its batch, preparing the next request, ...). A round trip that never
+finished (a cancelled or failed turn) ends at the first sign of it: a cancelled call, an error, or
+the end of the turn. Works on a live stream too: :class:`TurnAxisBuilder` takes events one by one,
+and a running turn is measured up to ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workbench.core.events import (
+    BatchFinished,
+    BatchStarted,
+    CallFinished,
+    ErrorEvent,
+    Event,
+    ModelRequestStarted,
+    ModelResponseFinished,
+    TextDelta,
+    ToolCallEmitted,
+    TurnFinished,
+    TurnStarted,
+)
+from workbench.render.format import Style, format_duration, paint
+
+SpanKind = Literal["model", "tools"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One model round trip or one batch, on the session clock."""
+
+    kind: SpanKind
+    label: str
+    """``round trip 3`` or the batch id."""
+    start: float
+    end: float
+    first_token: float | None = None
+    """A round trip's first streamed text or call (None: nothing streamed)."""
+    finished: bool = True
+    """False for a round trip or batch cut short (cancelled, failed, still running)."""
+
+    @property
+    def ttft_end(self) -> float:
+        return (
+            self.end
+            if self.first_token is None
+            else min(max(self.first_token, self.start), self.end)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnAxis:
+    """One turn's spans and the split of its wall time."""
+
+    turn: int
+    prompt: str
+    status: str | None
+    """``completed``, ``cancelled``, ``error``, ``max_turns``; None while the turn runs."""
+    start: float
+    end: float
+    spans: tuple[Span, ...]
+    model_s: float
+    ttft_s: float
+    streaming_s: float
+    tools_s: float
+    overlap_s: float
+    idle_s: float
+    idle: tuple[tuple[float, float], ...]
+    """The gaps covered by neither kind, for drawing."""
+
+    @property
+    def wall_s(self) -> float:
+        return self.end - self.start
+
+    @property
+    def round_trips(self) -> int:
+        return sum(1 for s in self.spans if s.kind == "model")
+
+    @property
+    def batches(self) -> int:
+        return sum(1 for s in self.spans if s.kind == "tools")
+
+    def share(self, seconds: float) -> float:
+        """``seconds`` as a fraction of the wall time (0 for an empty turn)."""
+        return seconds / self.wall_s if self.wall_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class _Open:
+    turn: int
+    prompt: str
+    start: float
+    spans: list[Span] = field(default_factory=list)
+    model: dict[int, tuple[float, float | None]] = field(default_factory=dict)
+    """Round trips in flight: start and first token."""
+    batches: dict[str, float] = field(default_factory=dict)
+
+
+class TurnAxisBuilder:
+    """Folds events, live or recorded, into :class:`TurnAxis` values."""
+
+    def __init__(self) -> None:
+        self.finished: list[TurnAxis] = []
+        self._open: _Open | None = None
+        self._last_t = 0.0
+
+    def apply(self, event: Event) -> TurnAxis | None:
+        """Take one event; returns the turn's axis when the event ends a turn."""
+        self._last_t = max(self._last_t, event.t)
+        if isinstance(event, TurnStarted):
+            self._open = _Open(event.turn, event.prompt, event.t)
+            return None
+        turn = self._open
+        if turn is None:
+            return None
+        match event:
+            case ModelRequestStarted(round_trip=rt, t=t):
+                turn.model[rt] = (t, None)
+            case TextDelta(t=t) | ToolCallEmitted(t=t):
+                for rt, (start, first) in turn.model.items():
+                    if first is None:
+                        turn.model[rt] = (start, t)
+            case ModelResponseFinished(round_trip=rt, t=t):
+                started = turn.model.pop(rt, None)
+                if started is not None:
+                    turn.spans.append(Span("model", f"round trip {rt}", started[0], t, started[1]))
+            case BatchStarted(batch_id=batch_id, t=t):
+                turn.batches[batch_id] = t
+            case BatchFinished(batch_id=batch_id, t=t):
+                opened = turn.batches.pop(batch_id, None)
+                if opened is not None:
+                    turn.spans.append(Span("tools", batch_id, opened, t))
+                self._cut_model(turn, t)  # a batch ends inside a round trip only when cancelled
+            case CallFinished(status="cancelled", t=t) | ErrorEvent(t=t):
+                self._cut_model(turn, t)
+            case TurnFinished(status=status, t=t):
+                axis = self._close(turn, t, status)
+                self.finished.append(axis)
+                self._open = None
+                return axis
+        return None
+
+    def current(self, now: float | None = None) -> TurnAxis | None:
+        """The running turn measured up to ``now`` (default: the last event's ``t``)."""
+        if self._open is None:
+            return None
+        return self._close(self._open, self._last_t if now is None else now, None, keep=True)
+
+    def axes(self, now: float | None = None) -> list[TurnAxis]:
+        running = self.current(now)
+        return [*self.finished, *([running] if running is not None else [])]
+
+    @staticmethod
+    def _cut_model(turn: _Open, t: float) -> None:
+        for rt, (start, first) in sorted(turn.model.items()):
+            turn.spans.append(Span("model", f"round trip {rt}", start, t, first, finished=False))
+        turn.model.clear()
+
+    def _close(
+        self, turn: _Open, end: float, status: str | None, *, keep: bool = False
+    ) -> TurnAxis:
+        spans = list(turn.spans)
+        for rt, (start, first) in sorted(turn.model.items()):
+            spans.append(Span("model", f"round trip {rt}", start, end, first, finished=False))
+        for batch_id, start in turn.batches.items():
+            spans.append(Span("tools", batch_id, start, end, finished=False))
+        if not keep:
+            turn.model.clear()
+            turn.batches.clear()
+        return measure(turn.turn, turn.prompt, status, turn.start, end, spans)
+
+
+def measure(
+    turn: int, prompt: str, status: str | None, start: float, end: float, spans: list[Span]
+) -> TurnAxis:
+    """Split ``[start, end]`` by ``spans`` (clipped to it)."""
+    end = max(start, end)
+    spans = sorted(spans, key=lambda s: (s.start, s.kind))
+    model = _union([(s.start, s.end) for s in spans if s.kind == "model"], start, end)
+    ttft = _union([(s.start, s.ttft_end) for s in spans if s.kind == "model"], start, end)
+    tools = _union([(s.start, s.end) for s in spans if s.kind == "tools"], start, end)
+    both = _intersect(model, tools)
+    busy = _union([*model, *tools], start, end)
+    model_s, tools_s, overlap_s = _length(model), _length(tools), _length(both)
+    ttft_s = min(_length(ttft), model_s)
+    idle = _gaps(busy, start, end)
+    return TurnAxis(
+        turn=turn,
+        prompt=prompt,
+        status=status,
+        start=start,
+        end=end,
+        spans=tuple(spans),
+        model_s=model_s,
+        ttft_s=ttft_s,
+        streaming_s=model_s - ttft_s,
+        tools_s=tools_s,
+        overlap_s=overlap_s,
+        # By definition of the union; computed so the four figures add up to the wall time exactly.
+        idle_s=max(0.0, (end - start) - (model_s + tools_s - overlap_s)),
+        idle=tuple(idle),
+    )
+
+
+def turn_axes(events: Iterable[Event], *, now: float | None = None) -> list[TurnAxis]:
+    """Every turn of a session (a running last turn measured up to ``now``)."""
+    builder = TurnAxisBuilder()
+    for event in events:
+        builder.apply(event)
+    return builder.axes(now)
+
+
+Interval = tuple[float, float]
+
+
+def _union(intervals: list[Interval], lo: float, hi: float) -> list[Interval]:
+    clipped = sorted((max(a, lo), min(b, hi)) for a, b in intervals)
+    out: list[Interval] = []
+    for a, b in clipped:
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _intersect(xs: list[Interval], ys: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(xs) and j < len(ys):
+        a, b = max(xs[i][0], ys[j][0]), min(xs[i][1], ys[j][1])
+        if a < b:
+            out.append((a, b))
+        if xs[i][1] < ys[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _gaps(busy: list[Interval], lo: float, hi: float) -> list[Interval]:
+    out: list[Interval] = []
+    cursor = lo
+    for a, b in busy:
+        if a > cursor:
+            out.append((cursor, a))
+        cursor = max(cursor, b)
+    if hi > cursor:
+        out.append((cursor, hi))
+    return out
+
+
+def _length(intervals: list[Interval]) -> float:
+    return sum(b - a for a, b in intervals)
+
+
+# -- text ------------------------------------------------------------------------------------------
+
+TTFT, STREAM, TOOLS, IDLE = "▒", "▓", "█", "·"
+
+
+def split_line(axis: TurnAxis) -> str:
+    """``wall 2.41 s = model 1.62 s (67%) + tools 0.91 s (38%) − overlap 0.30 s (12%) + idle …``"""
+
+    def part(name: str, seconds: float) -> str:
+        return f"{name} {format_duration(seconds)} ({axis.share(seconds):.0%})"
+
+    return (
+        f"wall {format_duration(axis.wall_s)} = {part('model', axis.model_s)}"
+        f" + {part('tools', axis.tools_s)} − {part('overlap', axis.overlap_s)}"
+        f" + {part('idle', axis.idle_s)}"
+    )
+
+
+def detail_line(axis: TurnAxis) -> str:
+    rts = axis.round_trips
+    batches = axis.batches
+    return (
+        f"model: time to first token {format_duration(axis.ttft_s)}, streaming"
+        f" {format_duration(axis.streaming_s)} · {rts} round {'trip' if rts == 1 else 'trips'},"
+        f" {batches} {'batch' if batches == 1 else 'batches'}"
+    )
+
+
+def strip(axis: TurnAxis, kind: SpanKind, width: int) -> str:
+    """One row of the turn's axis, ``width`` cells: the spans of ``kind``, idle gaps dotted."""
+    cells = [" "] * width
+    if axis.wall_s <= 0 or width <= 0:
+        return "".join(cells)
+    scale = width / axis.wall_s
+
+    def cols(a: float, b: float) -> range:
+        lo = min(width - 1, max(0, int((a - axis.start) * scale)))
+        hi = min(width, max(lo + 1, round((b - axis.start) * scale)))
+        return range(lo, hi)
+
+    for a, b in axis.idle:
+        for c in cols(a, b):
+            cells[c] = IDLE
+    for span in axis.spans:
+        if span.kind != kind:
+            continue
+        if kind == "tools":
+            for c in cols(span.start, span.end):
+                cells[c] = TOOLS
+            continue
+        for c in cols(span.start, span.end):
+            cells[c] = STREAM
+        if span.ttft_end > span.start:
+            for c in cols(span.start, span.ttft_end):
+                cells[c] = TTFT
+    return "".join(cells)
+
+
+_STATUS_STYLE: dict[str, Style] = {"cancelled": "yellow", "error": "red", "max_turns": "yellow"}
+
+
+def render_turn_axis(axis: TurnAxis, *, width: int = 100, color: bool = False) -> list[str]:
+    """The turn as text: a title, the model and tools rows on one axis, the split and its detail."""
+    status = axis.status or "running"
+    prompt = " ".join(axis.prompt.split())
+    title = f"turn {axis.turn} · {status}"
+    room = max(10, width - len(title) - 4)
+    if len(prompt) > room:
+        prompt = prompt[: room - 1] + "…"
+    cells = max(10, width - 9)
+    return [
+        f"{paint(title, _STATUS_STYLE.get(status, 'bold'), color)}  {paint(prompt, 'dim', color)}",
+        f"  model {paint(strip(axis, 'model', cells), 'cyan', color)}",
+        f"  tools {paint(strip(axis, 'tools', cells), 'green', color)}",
+        f"  {split_line(axis)}",
+        f"  {paint(detail_line(axis), 'grey', color)}",
+    ]
+
+
+LEGEND = (
+    f"{TTFT} time to first token   {STREAM} model streaming   {TOOLS} a batch running   {IDLE} idle"
+)
+
+
+__all__ = [
+    "LEGEND",
+    "Span",
+    "TurnAxis",
+    "TurnAxisBuilder",
+    "detail_line",
+    "measure",
+    "render_turn_axis",
+    "split_line",
+    "strip",
+    "turn_axes",
+]
