@@ -298,11 +298,13 @@ def detail_line(axis: TurnAxis) -> str:
     )
 
 
-def strip(axis: TurnAxis, kind: SpanKind, width: int) -> str:
-    """One row of the turn's axis, ``width`` cells: the spans of ``kind``, idle gaps dotted."""
-    cells = [" "] * width
+def strips(axis: TurnAxis, width: int) -> tuple[str, str]:
+    """The model and tools rows of the turn's axis, ``width`` cells each; a cell neither row covers
+    is idle and dotted in both (gaps shorter than a cell do not show)."""
+    model = [" "] * width
+    tools = [" "] * width
     if axis.wall_s <= 0 or width <= 0:
-        return "".join(cells)
+        return "".join(model), "".join(tools)
     scale = width / axis.wall_s
 
     def cols(a: float, b: float) -> range:
@@ -310,22 +312,20 @@ def strip(axis: TurnAxis, kind: SpanKind, width: int) -> str:
         hi = min(width, max(lo + 1, round((b - axis.start) * scale)))
         return range(lo, hi)
 
-    for a, b in axis.idle:
-        for c in cols(a, b):
-            cells[c] = IDLE
     for span in axis.spans:
-        if span.kind != kind:
-            continue
-        if kind == "tools":
+        if span.kind == "tools":
             for c in cols(span.start, span.end):
-                cells[c] = TOOLS
+                tools[c] = TOOLS
             continue
         for c in cols(span.start, span.end):
-            cells[c] = STREAM
+            model[c] = STREAM
         if span.ttft_end > span.start:
             for c in cols(span.start, span.ttft_end):
-                cells[c] = TTFT
-    return "".join(cells)
+                model[c] = TTFT
+    for c in range(width):
+        if model[c] == " " and tools[c] == " ":
+            model[c] = tools[c] = IDLE
+    return "".join(model), "".join(tools)
 
 
 _STATUS_STYLE: dict[str, Style] = {"cancelled": "yellow", "error": "red", "max_turns": "yellow"}
@@ -339,11 +339,11 @@ def render_turn_axis(axis: TurnAxis, *, width: int = 100, color: bool = False) -
     room = max(10, width - len(title) - 4)
     if len(prompt) > room:
         prompt = prompt[: room - 1] + "…"
-    cells = max(10, width - 9)
+    model, tools = strips(axis, max(10, width - 8))
     return [
         f"{paint(title, _STATUS_STYLE.get(status, 'bold'), color)}  {paint(prompt, 'dim', color)}",
-        f"  model {paint(strip(axis, 'model', cells), 'cyan', color)}",
-        f"  tools {paint(strip(axis, 'tools', cells), 'green', color)}",
+        f"  model {paint(model, 'cyan', color)}",
+        f"  tools {paint(tools, 'green', color)}",
         f"  {split_line(axis)}",
         f"  {paint(detail_line(axis), 'grey', color)}",
     ]
@@ -363,6 +363,6 @@ __all__ = [
     "measure",
     "render_turn_axis",
     "split_line",
-    "strip",
+    "strips",
     "turn_axes",
 ]

@@ -1,0 +1,176 @@
+"""`workbench sessions` and `workbench replay --last / --turn-axis`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.paths import sessions_dir
+from workbench.tools.latency import set_latency_scale
+
+FAST = """\
+name: fast
+type: scripted
+scripted: {ttft_ms: 5, tokens_per_s: 100000}
+"""
+V1 = Path(__file__).parent.parent / "session" / "v1"
+KEYS = [
+    "path",
+    "created",
+    "profile",
+    "provider",
+    "model",
+    "first_prompt",
+    "turns",
+    "calls",
+    "failures",
+    "wall_s",
+    "bytes",
+    "compare",
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_tool_latency() -> None:
+    set_latency_scale(0.0)
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Two sessions in the user's sessions directory, as `workbench run` records them."""
+    profile = tmp_path / "fast.yaml"
+    profile.write_text(FAST)
+    directory = sessions_dir()
+    directory.mkdir(parents=True)
+    for name, prompt in (
+        ("first", "weather in Tokyo"),
+        ("second", 'get_date(), fail(message="x")'),
+    ):
+        assert (
+            main(["run", "-p", str(profile), "--record", str(directory / f"{name}.jsonl"), prompt])
+            == 0
+        )
+    capsys.readouterr()
+    return directory
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_table_lists_newest_first_and_counts_what_was_skipped(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (recorded / "junk.jsonl").write_text("{}\n")
+    code, out, _ = run(["sessions"], capsys)
+    assert code == 0
+    header, second, first, skipped = out.strip().splitlines()
+    assert header.split()[:3] == ["created", "profile", "provider/model"]
+    assert "get_date()" in second and "fast" in second and "scripted/scripted" in second
+    assert "weather in Tokyo" in first
+    assert re.search(r"\s1\s+2\s+1\s+\d+ ms\s+\d", second)  # turns, calls, failures, wall, size
+    assert skipped == "skipped 1 file that is not a readable workbench session"
+
+
+def test_json_is_one_array_with_the_documented_fields(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["sessions", "--json"], capsys)
+    assert code == 0 and err == ""
+    rows = json.loads(out)
+    assert [list(row) for row in rows] == [KEYS, KEYS]
+    newest = rows[0]
+    assert newest["path"] == str(recorded / "second.jsonl")
+    assert (newest["turns"], newest["calls"], newest["failures"]) == (1, 2, 1)
+    assert newest["provider"] == "scripted" and newest["profile"] == "fast"
+    assert newest["bytes"] == (recorded / "second.jsonl").stat().st_size
+    assert newest["wall_s"] > 0 and newest["compare"] is None
+
+
+def test_grep_keeps_sessions_whose_prompts_mention_the_text(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(["sessions", "--json", "--grep", "tokyo"], capsys)
+    assert [Path(r["path"]).name for r in json.loads(out)] == ["first.jsonl"]
+    code, out, _ = run(["sessions", "--grep", "atlantis"], capsys)
+    assert code == 0
+    assert "no session's prompts mention 'atlantis' (2 listed)" in out
+
+
+def test_a_missing_directory_says_so_and_is_an_empty_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["sessions", "--dir", str(tmp_path / "nope")], capsys)
+    assert code == 0
+    assert out.strip() == f"no sessions: {tmp_path / 'nope'} does not exist"
+    code, out, err = run(["sessions", "--json", "--dir", str(tmp_path / "nope")], capsys)
+    assert code == 0
+    assert json.loads(out) == []
+    assert "does not exist" in err
+
+
+def test_old_sessions_list_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(V1, tmp_path / "old")
+    _, out, _ = run(["sessions", "--json", "--dir", str(tmp_path / "old")], capsys)
+    assert len(json.loads(out)) == len(list(V1.glob("*.jsonl")))
+    code, out, _ = run(["replay", "--last", "--headless", "--dir", str(tmp_path / "old")], capsys)
+    assert code == 0
+    assert "batch b1" in out
+
+
+def test_replay_last_replays_the_newest_session(
+    recorded: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, _ = run(["replay", "--last", "--headless"], capsys)
+    assert code == 0
+    _, direct, _ = run(["replay", str(recorded / "second.jsonl"), "--headless"], capsys)
+    assert out == direct
+    assert "get_date" in out
+
+
+def test_replay_turn_axis_prints_the_split_per_turn(
+    recorded: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, _ = run(
+        ["replay", str(recorded / "first.jsonl"), "--headless", "--turn-axis"], capsys
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("▒ time to first token")
+    assert any(line.startswith("turn 1 · completed  weather in Tokyo") for line in lines)
+    [split] = [line for line in lines if line.strip().startswith("wall ")]
+    assert "= model" in split and "+ tools" in split and "− overlap" in split and "+ idle" in split
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["replay", "--headless"], "needs a FILE or --last"),
+        (["replay", "x.jsonl", "--last"], "a FILE or --last, not both"),
+        (["replay", "x.jsonl", "--turn-axis"], "use it with --headless"),
+    ],
+)
+def test_replay_usage_errors_are_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(args, capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_replay_last_with_nothing_recorded_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["replay", "--last", "--headless", "--dir", str(tmp_path)], capsys)
+    assert code == 2
+    assert f"no recorded sessions in {tmp_path}" in err
