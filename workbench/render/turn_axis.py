@@ -275,14 +275,19 @@ def _length(intervals: list[Interval]) -> float:
 TTFT, STREAM, TOOLS, IDLE = "▒", "▓", "█", "·"
 
 
-def split_line(axis: TurnAxis) -> str:
-    """``wall 2.41 s = model 1.62 s (67%) + tools 0.91 s (38%) − overlap 0.30 s (12%) + idle …``"""
+def split_line(axis: TurnAxis, *, compact: bool = False) -> str:
+    """``wall 2.41 s = model 1.62 s (67%) + tools 0.91 s (38%) − overlap 0.30 s (12%) + idle …``;
+    ``compact`` drops the parentheses and the spaces in the figures, for a narrow pane."""
 
     def part(name: str, seconds: float) -> str:
-        return f"{name} {format_duration(seconds)} ({axis.share(seconds):.0%})"
+        figure, share = format_duration(seconds), f"{axis.share(seconds):.0%}"
+        if compact:
+            return f"{name} {figure.replace(' ', '')} {share}"
+        return f"{name} {figure} ({share})"
 
+    wall = format_duration(axis.wall_s)
     return (
-        f"wall {format_duration(axis.wall_s)} = {part('model', axis.model_s)}"
+        f"wall {wall.replace(' ', '') if compact else wall} = {part('model', axis.model_s)}"
         f" + {part('tools', axis.tools_s)} − {part('overlap', axis.overlap_s)}"
         f" + {part('idle', axis.idle_s)}"
     )

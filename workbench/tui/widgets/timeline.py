@@ -1,4 +1,6 @@
-"""The timeline: one group per batch on its own time axis, the model's round trips between them.
+"""The timeline: one group per batch on its own time axis, the model's round trips between them; or,
+after ``t``, each whole turn on one axis (model round trips and batches together, the idle gaps
+visible) with its wall time split into model, tools, overlap and idle (workbench/render/turn_axis.py).
 
 A Line API widget (``ScrollView`` + ``render_line``): it keeps a light index of *sections* (a turn
 divider, a model round trip, a batch with its calls) with their first line, and draws only the lines in
@@ -35,12 +37,23 @@ from workbench.core.events import (
 from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
 from workbench.core.timeline_parts import MIN_AXIS_S
 from workbench.render import bars
+from workbench.render import turn_axis as ta
 from workbench.tui.widgets import timeline_rows as rows
 
 SectionKind = Literal["turn", "model", "batch", "note"]
 LEGEND = "  ".join(f"{glyph} {word}" for glyph, word, _ in bars.LEGEND)
 """Shown on the border: the glyphs a first-time reader has to guess otherwise (the terminal
 printer's key, word for word)."""
+AXIS_LEGEND = "t: batch axes  ▒ to first token  ▓ streaming  █ batch  · idle"
+AXIS_LINES = 6
+"""Lines per turn on the turn axis: title, model row, tools row, split, detail, blank."""
+_AXIS_STYLE = {
+    ta.TTFT: "wait",
+    ta.STREAM: "model",
+    ta.TOOLS: "running",
+    ta.IDLE: "axis",
+    " ": "text",
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -122,12 +135,15 @@ class Timeline(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(10)", "Down 10 calls", show=False),
         Binding("home", "cursor_edge(False)", "First call", show=False),
         Binding("end", "cursor_edge(True)", "Last call (follow)", show=False),
+        Binding("t", "toggle_turn_axis", "Turn axis / batch axes"),
     ]
 
     follow: var[bool] = var(True)
     """Keep the newest lines in view; off once the user scrolls back, on again at the bottom."""
     cursor: var[str | None] = var(None, init=False)
     """Id of the selected call."""
+    turn_axis: var[bool] = var(False, init=False)
+    """Each turn on one time axis with its split, instead of one axis per batch."""
 
     class CallSelected(Message):
         """The cursor moved to a call (keys, mouse, or :meth:`select_call`)."""
@@ -160,6 +176,10 @@ class Timeline(ScrollView, can_focus=True):
         self._open: set[int] = set()
         self._styles: dict[str, Style] = {}
         self._cursor_pos: tuple[int, int] | None = None
+        self._axes = ta.TurnAxisBuilder()
+        self._axes_dirty = False
+        self._axis_view: list[ta.TurnAxis] = []
+        self._axis_rows: dict[tuple[int, int], tuple[str, str]] = {}
         self.border_subtitle = LEGEND
 
     # -- feeding ----------------------------------------------------------------------------------
@@ -175,10 +195,14 @@ class Timeline(ScrollView, can_focus=True):
         self._cursor_pos = None
         self.cursor = None
         self._dirty_from = 0
+        self._axes = ta.TurnAxisBuilder()
+        self._axes_dirty = True
 
     def note(self, change: Change) -> None:
         """Record what an applied event changed; drawing waits for :meth:`flush`."""
         event = change.event
+        self._axes.apply(event)
+        self._axes_dirty = True
         if isinstance(event, TurnStarted) and event.turn not in self._by_turn:
             self._by_turn[event.turn] = self._append(Section("turn", event.turn))
         elif isinstance(event, TurnFinished):
@@ -262,6 +286,12 @@ class Timeline(ScrollView, can_focus=True):
 
     def flush(self) -> None:
         """Re-measure what changed and redraw; called at most ~20 times a second."""
+        if self.turn_axis:
+            if self._dirty_from is not None:  # kept measured, for switching back
+                self._relayout(self._dirty_from)
+                self._dirty_from = None
+            self._flush_axes()
+            return
         if self._dirty_from is not None:
             self._relayout(self._dirty_from)
             self._dirty_from = None
@@ -275,6 +305,73 @@ class Timeline(ScrollView, can_focus=True):
         elif self._open:
             self.refresh()
         self._open = {i for i in self._open if i < len(self.sections) and self.sections[i].open}
+
+    def _flush_axes(self) -> None:
+        running = self._axes.current() is not None
+        if not (self._axes_dirty or running):
+            return
+        self._axes_dirty = False
+        now = max(self.clock(), self.model.last_t)
+        self._axis_view = self._axes.axes(now=now if running else None)
+        self._axis_rows.clear()
+        self.virtual_size = Size(0, len(self._axis_view) * AXIS_LINES)
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.refresh()
+
+    def watch_turn_axis(self, on: bool) -> None:
+        self.border_subtitle = AXIS_LEGEND if on else LEGEND
+        self.follow = True
+        if on:
+            self._axes_dirty = True
+        else:
+            self._dirty_from = 0
+        self.flush()
+
+    def action_toggle_turn_axis(self) -> None:
+        self.turn_axis = not self.turn_axis
+
+    def _axis_line(self, line: int, width: int) -> list[Segment]:
+        index, offset = divmod(line, AXIS_LINES)
+        if not 0 <= index < len(self._axis_view):
+            return []
+        axis = self._axis_view[index]
+        style = self._style
+        if offset == 0:
+            status = axis.status or "running"
+            prompt = " ".join(axis.prompt.split())
+            if len(prompt) > 40:
+                prompt = prompt[:39] + "…"
+            text = f"── turn {axis.turn} · {prompt} · {status} "
+            return [Segment(text + "─" * max(0, width - len(text)), style("turn"))]
+        if offset in (1, 2):
+            cells = max(10, width - 8)
+            key = (index, cells)
+            strips = self._axis_rows.get(key)
+            if strips is None:
+                strips = self._axis_rows[key] = ta.strips(axis, cells)
+            strip = strips[offset - 1]
+            label = " model " if offset == 1 else " tools "
+            return [
+                Segment(label, style("dim")),
+                *rows.styled_cells(strip, _AXIS_STYLE, style),
+            ]
+        if offset == 3:
+            split = ta.split_line(axis)
+            if len(split) >= width:
+                split = ta.split_line(axis, compact=True)
+            return [Segment(" " + split, style("header"))]
+        if offset == 4:
+            return [Segment(" " + ta.detail_line(axis), style("dim"))]
+        return []
+
+    def axis_text(self) -> list[str]:
+        """The turn axis as plain text, every line of it (tests read it; drawing uses render_line)."""
+        width = max(40, self.scrollable_content_region.width)
+        return [
+            "".join(seg.text for seg in self._axis_line(line, width))
+            for line in range(len(self._axis_view) * AXIS_LINES)
+        ]
 
     def _relayout(self, first: int) -> None:
         line = 0
@@ -310,6 +407,8 @@ class Timeline(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         line = self.scroll_offset.y + y
+        if self.turn_axis:
+            return Strip(self._axis_line(line, width)).crop_extend(0, width, base).apply_style(base)
         located = self._locate(line)
         if located is None:
             return Strip.blank(width, base)
@@ -451,6 +550,9 @@ class Timeline(ScrollView, can_focus=True):
         )
 
     def action_cursor(self, delta: int) -> None:
+        if self.turn_axis:  # no calls on the turn axis: the keys scroll
+            self.scroll_relative(y=delta, animate=False)
+            return
         pos = self._cursor_position()
         if pos is None:
             self.action_cursor_edge(last=delta < 0)
@@ -460,6 +562,12 @@ class Timeline(ScrollView, can_focus=True):
             self._move_to(target)
 
     def action_cursor_edge(self, last: bool) -> None:
+        if self.turn_axis:
+            if last:
+                self.scroll_end(animate=False)
+            else:
+                self.scroll_home(animate=False)
+            return
         indices = range(len(self.sections) - 1, -1, -1) if last else range(len(self.sections))
         for index in indices:
             batch = self.sections[index].batch
@@ -506,7 +614,7 @@ class Timeline(ScrollView, can_focus=True):
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None:
+        if offset is None or self.turn_axis:
             return
         located = self._locate(self.scroll_offset.y + offset.y)
         if located is None:

@@ -177,6 +177,11 @@ def turn_line(turn: TurnInfo, width: int, style: StyleFor) -> list[Segment]:
     return [Segment(text + "─" * max(0, width - len(text)), style("turn"))]
 
 
+def styled_cells(text: str, style_of: dict[str, str], style: StyleFor) -> list[Segment]:
+    """``text`` drawn a character at a time, each in the style ``style_of`` names for it."""
+    return _runs([(c, style_of.get(c, "text")) for c in text], style)
+
+
 def _state_style(state: str) -> str:
     return {"emitted": "wait", "queued": "wait", "retrying": "running"}.get(state, state)
 

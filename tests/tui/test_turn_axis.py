@@ -1,0 +1,67 @@
+"""`t` in the timeline: each turn on one time axis with its split, live and in replay, and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tests.tui.conftest import SIZE, ready, region_text, run_turn, wait_for
+from tests.tui.synthetic import Script, concurrent_turn, failing_turn
+from workbench.render.turn_axis import turn_axes
+from workbench.session import SessionRecorder
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.widgets.timeline import Timeline
+
+PROFILE = {"name": "local", "type": "scripted", "model": "demo"}
+
+
+async def toggle(pilot: Pilot[None]) -> Timeline:
+    timeline = pilot.app.screen.query_one("#timeline", Timeline)
+    timeline.focus()
+    await pilot.press("t")
+    timeline.flush()
+    await pilot.pause()
+    return timeline
+
+
+async def test_replay_shows_every_turn_on_one_axis_and_t_switches_back(tmp_path: Path) -> None:
+    script = Script()
+    events = concurrent_turn(script) + failing_turn(script)
+    path = tmp_path / "session.jsonl"
+    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+        for event in events:
+            recorder.record(event)
+    app = create_app(replay=path, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app.replay_finished)
+        timeline = await toggle(pilot)
+        assert timeline.turn_axis
+        text = region_text(app, timeline)
+        expected = turn_axes(events)
+        assert len(expected) == 2
+        for axis in expected:
+            assert f"turn {axis.turn} · " in text
+        assert text.count("wall ") == 2 and "= model" in text and "− overlap" in text
+        assert " model " in text and " tools " in text and "█" in text
+        assert "t: batch axes" in text  # the legend on the border says how to go back
+        lines = timeline.axis_text()
+        assert any(line.strip().startswith("wall") for line in lines)
+        await pilot.press("t")
+        timeline.flush()
+        await pilot.pause()
+        assert not timeline.turn_axis
+        assert "▾ b2 · 4 calls" in region_text(app, timeline)
+
+
+async def test_live_turns_are_drawn_on_the_turn_axis(app: WorkbenchApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        timeline = await toggle(pilot)
+        assert timeline.axis_text() == []
+        await run_turn(pilot)
+        timeline.flush()
+        await pilot.pause()
+        text = region_text(app, timeline)
+        assert "turn 1 · weather in Paris and Rome? · completed" in text
+        assert "wall " in text and "+ idle" in text
