@@ -1,0 +1,201 @@
+"""The session browser: the listing in a table, type to filter, Enter replays, c compares, d deletes
+after a confirmation, Esc leaves; driven from the keyboard as a user would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from tests.session.samples import session_events
+from tests.tui.conftest import screen_text, wait_for
+from workbench.core.events import TurnStarted
+from workbench.session import SessionRecorder
+from workbench.tui.screens.sessions import ConfirmDelete, SessionActions, SessionsScreen
+
+SIZE = (140, 30)
+
+
+def record(path: Path, *prompts: str, full: bool = False) -> Path:
+    with SessionRecorder.create(path, profile={"name": "local", "type": "scripted"}) as recorder:
+        if full:
+            for event in session_events():
+                recorder.record(event)
+        for i, prompt in enumerate(prompts, start=1):
+            recorder.record(TurnStarted(t=float(i), turn=i, prompt=prompt))
+    return path
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    d = tmp_path / "sessions"
+    d.mkdir()
+    record(d / "a.jsonl", "weather in Tokyo")
+    record(d / "b.jsonl", full=True)
+    record(d / "c.jsonl", "what's the date?", "and the time in Lima")
+    (d / "junk.jsonl").write_text("not a session\n")
+    return d
+
+
+class Host(App[None]):
+    def __init__(self, directory: Path, *, with_compare: bool = False) -> None:
+        super().__init__()
+        self.directory = directory
+        self.replayed: list[Path] = []
+        self.compared: list[Path] = []
+        self.actions = SessionActions(
+            replay=self.replayed.append,
+            compare=self.compared.append if with_compare else None,
+        )
+
+    async def on_mount(self) -> None:
+        await self.push_screen(SessionsScreen(self.directory, self.actions, closable=False))
+
+    @property
+    def browser(self) -> SessionsScreen:
+        screen = self.screen
+        assert isinstance(screen, SessionsScreen)
+        return screen
+
+
+async def loaded(pilot: Pilot[None]) -> SessionsScreen:
+    app = pilot.app
+    assert isinstance(app, Host)
+    await pilot.pause()
+    await wait_for(app.browser.loaded)
+    await pilot.pause()
+    return app.browser
+
+
+def names(screen: SessionsScreen) -> list[str]:
+    return [row.path.name for row in screen.shown]
+
+
+async def test_rows_newest_first_with_the_skipped_files_counted(directory: Path) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
+        text = screen_text(app)
+        assert "what's the date?" in text and "weather in Tokyo" in text
+        assert "3 of 3 sessions" in text
+        assert "skipped 1 file" in text
+        assert screen.focused is screen.query_one(DataTable)
+
+
+async def test_typing_filters_and_enter_replays_the_highlighted_session(directory: Path) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("l", "i", "m", "a")  # matches the second prompt of c.jsonl
+        await pilot.pause()
+        assert screen.query_one("#filter", Input).value == "lima"
+        assert names(screen) == ["c.jsonl"]
+        assert "1 of 3 sessions" in screen_text(app)
+        await pilot.press("enter")
+        assert app.replayed == [directory / "c.jsonl"]
+        await pilot.press("escape")  # clears the filter, back on the table
+        await pilot.pause()
+        assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
+        await pilot.press("down", "enter")
+        assert app.replayed[-1] == directory / "b.jsonl"
+
+
+async def test_a_filter_that_matches_nothing_leaves_an_empty_table(directory: Path) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("z", "z", "z")
+        await pilot.pause()
+        assert names(screen) == []
+        await pilot.press("enter")
+        assert app.replayed == []
+
+
+async def test_d_deletes_only_after_a_confirmation(directory: Path) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDelete)
+        assert "Delete this session?" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert (directory / "c.jsonl").exists()
+        top: object = app.screen
+        assert top is screen
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(screen.loaded)
+        await pilot.pause()
+        assert not (directory / "c.jsonl").exists()
+        assert names(screen) == ["b.jsonl", "a.jsonl"]
+
+
+def compare_run(directory: Path) -> Path:
+    run = directory / "compare-1"
+    run.mkdir()
+    record(run / "1-parallel.jsonl", "weather in Oslo")
+    record(run / "2-sequential.jsonl", "weather in Oslo")
+    manifest = run / "compare.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "prompt": "weather in Oslo",
+                "variants": [
+                    {"name": "parallel", "session": "1-parallel.jsonl"},
+                    {"name": "sequential", "session": "2-sequential.jsonl"},
+                ],
+            }
+        )
+    )
+    return manifest
+
+
+async def test_c_opens_a_compare_run_side_by_side(directory: Path) -> None:
+    manifest = compare_run(directory)
+    app = Host(directory, with_compare=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert names(screen)[0] == "compare.json"
+        assert "[compare: parallel, sequential]" in screen_text(app)
+        await pilot.press("c")
+        assert app.compared == [manifest]
+        await pilot.press("down", "c")  # not a compare run: nothing opens
+        assert app.compared == [manifest]
+
+
+async def test_without_a_compare_screen_c_says_so_and_enter_replays_a_variant(
+    directory: Path,
+) -> None:
+    manifest = compare_run(directory)
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert any("not in this workbench yet" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        assert app.replayed == [manifest.parent / "1-parallel.jsonl"]
+
+
+async def test_a_missing_directory_says_so(tmp_path: Path) -> None:
+    app = Host(tmp_path / "nope")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert f"no sessions: {tmp_path / 'nope'} does not exist" in screen_text(app)
+
+
+async def test_escape_on_the_first_screen_quits(directory: Path) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code == 0
