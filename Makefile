@@ -36,6 +36,7 @@ bench: install
 	$(PY) benchmarks/bench_executor.py
 	$(PY) benchmarks/bench_recorder.py
 	$(PY) benchmarks/bench_session.py
+	$(PY) benchmarks/bench_sessions.py
 	$(PY) benchmarks/bench_timeline.py
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_providers.py

@@ -51,7 +51,7 @@ async def record_one(path: Path, events: int) -> None:
     turn = 0
     while written < events:
         turn += 1
-        prompt = ", ".join(f'get_weather(city="City {turn}-{j}")' for j in range(40))
+        prompt = ", ".join(f'get_weather(city="City {turn}-{j}")' for j in range(20))
         async for _ in runtime.run_turn(prompt):
             written += 1
     await runtime.aclose()

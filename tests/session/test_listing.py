@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.events import CallFinished, TurnStarted
+from workbench.core.events import CallFinished, CallQueued, TurnStarted
 from workbench.session import SessionRecorder, load_session
 from workbench.session.index import INDEX_NAME, scan_directory
 from workbench.session.listing import list_rows
@@ -61,6 +61,24 @@ def test_a_summary_agrees_with_loading_every_event(sessions: Path, name: str) ->
     assert summary.provider == "scripted"
     assert summary.size == path.stat().st_size
     assert summary.t0_unix_ns == loaded.header.t0_unix_ns
+
+
+def test_only_an_event_s_own_type_counts_not_a_nested_one(tmp_path: Path) -> None:
+    path = tmp_path / "nested.jsonl"
+    tricky = {"type": "call_finished", "status": "error", "prompt": "not a prompt"}
+    common = {"batch_id": "b1", "call_id": "c1", "tool": "echo", "args": tricky}
+    with SessionRecorder.create(path, profile={"name": "x"}) as recorder:
+        recorder.record(TurnStarted(t=0.0, turn=1, prompt='echo {"type": "turn_started"}'))
+        recorder.record(CallQueued(t=0.1, index=0, **common))
+        recorder.record(
+            CallFinished(
+                t=0.2, status="ok", result='{"type":"turn_started"}', queued_t=0.1,
+                started_t=0.1, finished_t=0.2, **common,
+            )
+        )  # fmt: skip
+    summary = summarise_session(path)
+    assert (summary.turns, summary.calls, summary.failures, summary.events) == (1, 1, 0, 3)
+    assert summary.duration_s == 0.2
 
 
 def test_failures_count_errors_timeouts_and_cancellations(sessions: Path) -> None:

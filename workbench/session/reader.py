@@ -169,23 +169,99 @@ def list_sessions(
 
 
 def summarise_session(path: Path) -> SessionSummary:
-    """The header, parsed and validated, plus one pass over the event lines that reads each line's
-    ``type`` tag without parsing it; only ``turn_started`` and ``call_finished`` lines are parsed.
+    """The header, parsed and validated, plus what a listing shows, without parsing every event.
 
-    Like :func:`load_session`, counting stops at the first line that is not JSON, and a torn last
-    line is not an event. Raises :class:`SessionFileError` or :class:`SessionFormatError`.
+    Only ``turn_started`` and ``call_finished`` lines are parsed. When every line has the shape the
+    recorder writes (``{"t":…,"type":"…",``), they are found with ``bytes.find`` (the common case:
+    ~10x faster than a loop over lines); otherwise every line's tag is read in turn. Like
+    :func:`load_session`, counting stops at the first line that is not JSON, and a torn last line
+    is not an event. Raises :class:`SessionFileError` or :class:`SessionFormatError`.
     """
     data = _read_bytes(path)
     newline = data.find(b"\n")
     header = _parse_header(path, data if newline < 0 else data[:newline])
-    lines = [] if newline < 0 else data[newline + 1 :].split(b"\n")
-    if lines:
-        lines.pop()  # empty after the final newline, or a torn last line: not an event
+    # Up to the last newline: a torn last line is not an event.
+    body = b"" if newline < 0 else data[newline + 1 : data.rfind(b"\n") + 1]
+    counted = _scan_shaped(body) or _scan_lines(body)
+    events, last_t, prompts, calls, failures = counted
+    provider = header.provider
+    return SessionSummary(
+        path=path,
+        created=header.created,
+        session_id=header.session_id,
+        profile_name=header.profile.name,
+        turns=len(prompts),
+        events=events,
+        first_prompt=prompts[0] if prompts else None,
+        duration_s=last_t,
+        provider=provider.name if provider is not None else header.profile.type,
+        model=provider.model if provider is not None else header.profile.model,
+        calls=calls,
+        failures=failures,
+        size=len(data),
+        prompts=tuple(prompts),
+        t0_unix_ns=header.start_unix_ns()[0],
+    )
+
+
+_Counts = tuple[int, float | None, list[str], int, int]
+"""events, the last event's ``t``, prompts, finished calls, failed calls."""
+
+
+def _scan_shaped(body: bytes) -> _Counts | None:
+    """The fast path, or None when some line is not shaped as the recorder writes them."""
+    lines = body.count(b"\n")
+    if not lines or (b"\n" + body).count(b'\n{"t":') != lines:
+        return None
+    last_start = body.rfind(b"\n", 0, len(body) - 1) + 1
+    _, last_t = _tag_and_t(body[last_start:-1])
+    if last_t is None:
+        return None
+    prompts: list[str] = []
+    calls = failures = 0
+    try:
+        for raw in _tagged(body, b"turn_started"):
+            prompt = raw.get("prompt")
+            if isinstance(prompt, str):
+                prompts.append(prompt)
+        for raw in _tagged(body, b"call_finished"):
+            calls += 1
+            failures += raw.get("status") != "ok"
+    except _Untrusted:
+        return None  # the line loop finds where to stop
+    return lines, last_t, prompts, calls, failures
+
+
+class _Untrusted(Exception):
+    """A line looked like an event but is not JSON."""
+
+
+def _tagged(body: bytes, tag: bytes) -> Iterator[dict[str, Any]]:
+    """The parsed lines whose own ``type`` is ``tag`` (not a nested object's that happens to be)."""
+    needle = _TYPE_KEY + tag + b'"'
+    find, rfind, loads = body.find, body.rfind, orjson.loads
+    at = find(needle)
+    while at >= 0:
+        start = rfind(b"\n", 0, at) + 1
+        end = find(b"\n", at)
+        # The event's own tag follows its number ``t`` directly: no quote between.
+        if at - start < 48 and b'"' not in body[start + 5 : at]:
+            try:
+                raw = loads(body[start:end])
+            except orjson.JSONDecodeError:
+                raise _Untrusted from None
+            if not isinstance(raw, dict):
+                raise _Untrusted
+            yield raw
+        at = find(needle, end)
+
+
+def _scan_lines(body: bytes) -> _Counts:
     events = calls = failures = 0
     prompts: list[str] = []
     last_t: float | None = None
     loads = orjson.loads
-    for line in lines:
+    for line in body.split(b"\n"):
         if not line.strip():
             continue
         tag, t = _tag_and_t(line)
@@ -212,24 +288,7 @@ def summarise_session(path: Path) -> SessionSummary:
         elif tag == "call_finished":
             calls += 1
             failures += raw.get("status") != "ok"
-    provider = header.provider
-    return SessionSummary(
-        path=path,
-        created=header.created,
-        session_id=header.session_id,
-        profile_name=header.profile.name,
-        turns=len(prompts),
-        events=events,
-        first_prompt=prompts[0] if prompts else None,
-        duration_s=last_t,
-        provider=provider.name if provider is not None else header.profile.type,
-        model=provider.model if provider is not None else header.profile.model,
-        calls=calls,
-        failures=failures,
-        size=len(data),
-        prompts=tuple(prompts),
-        t0_unix_ns=header.start_unix_ns()[0],
-    )
+    return events, last_t, prompts, calls, failures
 
 
 _PARSED = frozenset({"turn_started", "call_finished"})
