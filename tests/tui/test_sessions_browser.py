@@ -11,7 +11,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from tests.session.samples import session_events
+from tests.fabricate import session_events
 from tests.tui.conftest import screen_text, wait_for
 from workbench.core.events import TurnStarted
 from workbench.session import SessionRecorder

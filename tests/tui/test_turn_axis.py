@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import SIZE, ready, region_text, run_turn, wait_for
-from tests.tui.synthetic import Script, concurrent_turn, failing_turn
 from workbench.render.turn_axis import turn_axes
 from workbench.session import SessionRecorder
 from workbench.tui.app import WorkbenchApp, create_app

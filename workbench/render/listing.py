@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.render.format import format_duration
+from workbench.core.figures import duration
 from workbench.session.listing import SessionRow
 
 COLUMNS = (
@@ -54,7 +54,7 @@ def row_cells(row: SessionRow) -> list[str]:
         str(row.turns),
         str(row.calls),
         str(row.failures),
-        "" if row.wall_s is None else format_duration(row.wall_s),
+        "" if row.wall_s is None else duration(row.wall_s),
         format_size(row.bytes),
     ]
 

@@ -34,7 +34,8 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from workbench.render.format import Style, format_duration, paint
+from workbench.core.figures import duration
+from workbench.render.format import Style, paint
 
 SpanKind = Literal["model", "tools"]
 
@@ -280,12 +281,12 @@ def split_line(axis: TurnAxis, *, compact: bool = False) -> str:
     ``compact`` drops the parentheses and the spaces in the figures, for a narrow pane."""
 
     def part(name: str, seconds: float) -> str:
-        figure, share = format_duration(seconds), f"{axis.share(seconds):.0%}"
+        figure, share = duration(seconds), f"{axis.share(seconds):.0%}"
         if compact:
             return f"{name} {figure.replace(' ', '')} {share}"
         return f"{name} {figure} ({share})"
 
-    wall = format_duration(axis.wall_s)
+    wall = duration(axis.wall_s)
     return (
         f"wall {wall.replace(' ', '') if compact else wall} = {part('model', axis.model_s)}"
         f" + {part('tools', axis.tools_s)} − {part('overlap', axis.overlap_s)}"
@@ -297,8 +298,8 @@ def detail_line(axis: TurnAxis) -> str:
     rts = axis.round_trips
     batches = axis.batches
     return (
-        f"model: time to first token {format_duration(axis.ttft_s)}, streaming"
-        f" {format_duration(axis.streaming_s)} · {rts} round {'trip' if rts == 1 else 'trips'},"
+        f"model: time to first token {duration(axis.ttft_s)}, streaming"
+        f" {duration(axis.streaming_s)} · {rts} round {'trip' if rts == 1 else 'trips'},"
         f" {batches} {'batch' if batches == 1 else 'batches'}"
     )
 

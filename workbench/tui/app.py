@@ -44,12 +44,17 @@ class WorkbenchApp(App[None]):
         profile_lister: ProfileLister,
         replay_speed: float | None = 1.0,
         compare: LiveCompare | ReplayCompare | None = None,
+        browse_sessions: bool = False,
+        sessions_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.compare = compare
         """Open on a comparison (``workbench demo``, ``workbench replay MANIFEST``) instead."""
         self.profile = profile
         self.replay = replay
+        self.browse_sessions = browse_sessions
+        """Open on the session browser (``workbench replay`` without a file)."""
+        self.sessions_dir = sessions_dir
         self.runtime_factory = runtime_factory
         self.profile_lister = profile_lister
         self.replay_speed = replay_speed
@@ -70,6 +75,18 @@ class WorkbenchApp(App[None]):
             from workbench.tui.screens.compare import CompareScreen  # a live start skips it
 
             await self.push_screen(CompareScreen(self.compare, closable=False))
+        elif self.browse_sessions:
+            from workbench.tui.screens.browse import session_browser
+
+            await self.push_screen(
+                session_browser(
+                    self,
+                    self.signals,
+                    directory=self.sessions_dir,
+                    speed=self.replay_speed,
+                    closable=False,
+                )
+            )
         elif self.replay is not None:
             from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
 
@@ -97,8 +114,12 @@ def create_app(
     profile_lister: ProfileLister | None = None,
     replay_speed: float | None = 1.0,
     compare: LiveCompare | ReplayCompare | None = None,
+    browse_sessions: bool = False,
+    sessions_dir: Path | None = None,
 ) -> WorkbenchApp:
-    """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests."""
+    """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests.
+
+    ``browse_sessions`` opens on the session browser (of ``sessions_dir``, default the user's)."""
     # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
     # frozen, it is not scanned again by every later collection (~30 ms of the first frame).
     gcpolicy.freeze_startup()
@@ -114,5 +135,7 @@ def create_app(
         profile_lister=profile_lister or default_profile_lister,
         replay_speed=replay_speed,
         compare=compare,
+        browse_sessions=browse_sessions,
+        sessions_dir=sessions_dir,
     )
     return app

@@ -298,6 +298,19 @@ class CompareCommand(SlashCommand):
 
 @command
 @dataclass(frozen=True, slots=True)
+class SessionsCommand(SlashCommand):
+    name: ClassVar[str] = "sessions"
+    usage: ClassVar[str] = "/sessions"
+    help: ClassVar[str] = "Browse recorded sessions: filter, replay, compare, delete"
+    nargs: ClassVar[int] = 0
+
+    @classmethod
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        return cls()
+
+
+@command
+@dataclass(frozen=True, slots=True)
 class HelpCommand(SlashCommand):
     name: ClassVar[str] = "help"
     usage: ClassVar[str] = "/help"

@@ -28,6 +28,7 @@ from workbench.tui.commands import (
     CommandError,
     ExportCommand,
     HelpCommand,
+    SessionsCommand,
     SlashCommand,
     command_help,
     is_command,
@@ -173,6 +174,7 @@ class SessionScreen(Screen[None]):
             "Chrome trace JSON beside the session file",
             ExportCommand("chrome"),
         )
+        yield "Sessions: browse recordings", "Filter, replay, compare, delete", SessionsCommand()
 
     async def submit_command(self, prompt: Input) -> bool:
         """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
@@ -222,6 +224,22 @@ class SessionScreen(Screen[None]):
         for problem in problems:
             self.notify(problem, title="Export", severity="warning", timeout=10)
         self.notify(str(written), title="Exported", timeout=10)
+
+    @handles(SessionsCommand)
+    async def _sessions(self, command: SessionsCommand) -> None:
+        await self.open_sessions()
+
+    async def open_sessions(self) -> None:
+        """The session browser over this screen; a replay opened from it comes back to it."""
+        from workbench.tui.screens.browse import session_browser
+
+        await self.app.push_screen(
+            session_browser(self.app, self.signals, speed=self.browser_replay_speed())
+        )
+
+    def browser_replay_speed(self) -> float | None:
+        """The speed a replay opened from the browser starts at."""
+        return 1.0
 
     # -- keys -------------------------------------------------------------------------------------
 

@@ -300,6 +300,9 @@ class LiveScreen(SessionScreen):
     async def _replay(self, command: ReplayCommand) -> None:
         await self.open_replay(command.path)
 
+    def browser_replay_speed(self) -> float | None:
+        return self.replay_speed
+
     async def open_replay(self, path: Path) -> None:
         from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
 

@@ -1,0 +1,89 @@
+"""The browser in the app: `workbench replay` without a file opens on it, `/sessions` and the palette
+open it over a live session, Enter replays and Esc comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fabricate import session_events
+from tests.tui.conftest import SIZE, ready, submit, wait_for
+from workbench.cli import main
+from workbench.core.events import BatchStarted
+from workbench.session import SessionRecorder
+from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.screens.live import LiveScreen
+from workbench.tui.screens.replay import ReplayScreen
+from workbench.tui.screens.sessions import SessionsScreen
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    d = tmp_path / "sessions"
+    d.mkdir()
+    with SessionRecorder.create(
+        d / "one.jsonl", profile={"name": "local", "type": "scripted"}
+    ) as r:
+        for event in session_events():
+            r.record(event)
+    return d
+
+
+async def test_replay_without_a_file_opens_on_the_browser_and_enter_replays(
+    directory: Path,
+) -> None:
+    app = create_app(browse_sessions=True, sessions_dir=directory, replay_speed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        browser = app.screen
+        assert isinstance(browser, SessionsScreen)
+        await wait_for(browser.loaded)
+        await pilot.pause()
+        assert [r.path for r in browser.shown] == [directory / "one.jsonl"]
+        await pilot.press("enter")
+        await wait_for(app.replay_finished)
+        await pilot.pause()
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen) and replay.path == directory / "one.jsonl"
+        recorded = [e.batch_id for e in session_events() if isinstance(e, BatchStarted)]
+        assert [b.batch_id for b in replay.model.batches] == recorded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is browser
+
+
+async def test_slash_sessions_opens_the_browser_over_the_live_session(app: WorkbenchApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        live = app.screen
+        assert isinstance(live, LiveScreen)
+        assert any(title.startswith("Sessions") for title, _, _ in live.palette_entries())
+        await submit(pilot, "/sessions")
+        browser = app.screen
+        assert isinstance(browser, SessionsScreen)
+        await wait_for(browser.loaded)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is live
+
+
+def test_the_cli_opens_the_browser_when_replay_has_no_file(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[dict[str, Any]] = []
+
+    class Stub:
+        def run(self) -> None:
+            pass
+
+    def fake_create_app(**kwargs: Any) -> Stub:
+        built.append(kwargs)
+        return Stub()
+
+    monkeypatch.setattr("workbench.tui.app.create_app", fake_create_app)
+    assert main(["replay", "--dir", str(directory), "--speed", "2"]) == 0
+    assert built == [{"browse_sessions": True, "sessions_dir": directory, "replay_speed": 2.0}]
+    assert main(["replay", "--last", "--dir", str(directory)]) == 0
+    assert built[-1] == {"replay": directory / "one.jsonl", "replay_speed": 1.0}
