@@ -135,7 +135,7 @@ class Timeline(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(10)", "Down 10 calls", show=False),
         Binding("home", "cursor_edge(False)", "First call", show=False),
         Binding("end", "cursor_edge(True)", "Last call (follow)", show=False),
-        Binding("t", "toggle_turn_axis", "Turn axis / batch axes"),
+        Binding("t", "toggle_turn_axis", "Turn axis", show=False),
     ]
 
     follow: var[bool] = var(True)
