@@ -113,10 +113,23 @@ class SessionsScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.loaded.clear()
-        self.run_worker(self._load(), group="sessions", exclusive=True, description="list sessions")
+        self.run_worker(
+            self._load(),
+            group="sessions",
+            exclusive=True,
+            exit_on_error=False,
+            description="list sessions",
+        )
 
     async def _load(self) -> None:
-        listing = await asyncio.to_thread(list_rows, self.directory)
+        try:
+            listing = await asyncio.to_thread(list_rows, self.directory)
+        except OSError as exc:  # the directory vanished or is unreadable mid-listing
+            self.query_one("#browser-status", Static).update(
+                f"cannot list sessions: {exc.strerror or exc}"
+            )
+            self.loaded.set()
+            return
         self.listing = listing
         self.query_one("#browser-title", Static).update(
             Text.assemble(("Sessions ", "bold"), (str(listing.directory), "dim"))
@@ -168,7 +181,7 @@ class SessionsScreen(Screen[None]):
                 text += f" · filter {self.filter.value.strip()!r}"
         if listing.skipped:
             n = len(listing.skipped)
-            text += f" · skipped {n} {'file' if n == 1 else 'files'} that are not sessions"
+            text += f" · skipped {n} {'file that is not a session' if n == 1 else 'files that are not sessions'}"
         self.query_one("#browser-status", Static).update(text)
 
     @property
