@@ -199,3 +199,26 @@ async def test_escape_on_the_first_screen_quits(directory: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.return_code == 0
+
+
+async def test_deleting_a_compare_run_removes_its_files_and_nothing_outside(
+    directory: Path, tmp_path: Path
+) -> None:
+    manifest = compare_run(directory)
+    outside = record(tmp_path / "elsewhere.jsonl", "weather in Oslo")
+    data = json.loads(manifest.read_text())
+    data["variants"].append({"name": "outside", "session": "../../elsewhere.jsonl"})
+    manifest.write_text(json.dumps(data))
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert names(screen)[0] == "compare.json"
+        await pilot.press("d")
+        await pilot.pause()
+        assert "Delete this compare run?" in screen_text(app)
+        await pilot.press("y")
+        await wait_for(screen.loaded)
+        await pilot.pause()
+        assert not manifest.parent.exists()  # its sessions, the manifest and the emptied folder
+        assert outside.exists()
+        assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]

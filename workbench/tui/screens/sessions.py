@@ -247,6 +247,12 @@ class SessionsScreen(Screen[None]):
         if row is None:
             return
         files = [*row.sessions, *([row.path] if row.compare is not None else [])]
+        # A manifest may name sessions anywhere; only what lives in the listed directory goes.
+        top = (self.listing.directory if self.listing is not None else row.path.parent).resolve()
+        files = [p for p in files if p.resolve().is_relative_to(top)]
+        if not files:
+            self.notify("Nothing of this row is in the listed directory.", severity="warning")
+            return
         self.app.push_screen(ConfirmDelete(row, files), self._deleted)
 
     def _deleted(self, files: list[Path] | None) -> None:
