@@ -15,6 +15,9 @@ from workbench.tools.latency import set_latency_scale
 from .recorded import varied_sessions
 
 MS = 1e-3
+LOOP_READS = 5e-3
+"""The loop reads the clock again for its own totals (``wall_s``, ``model_time_s``) a few
+microseconds after the event's ``t``; on a busy machine the process can be preempted in between."""
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def test_the_figures_add_up_to_the_turn_wall_time(
     for axis in axes:
         total = axis.model_s + axis.tools_s - axis.overlap_s + axis.idle_s
         assert abs(total - axis.wall_s) < MS
-        assert abs(axis.wall_s - ends[axis.turn].stats.wall_s) < MS
+        assert abs(axis.wall_s - ends[axis.turn].stats.wall_s) < LOOP_READS
         assert min(axis.model_s, axis.tools_s, axis.overlap_s, axis.idle_s) >= 0
         assert axis.overlap_s <= min(axis.model_s, axis.tools_s) + 1e-9
         assert abs(axis.ttft_s + axis.streaming_s - axis.model_s) < 1e-9
@@ -65,7 +68,7 @@ def test_the_figures_add_up_to_the_turn_wall_time(
 def test_model_time_is_the_loop_s_own_figure(recorded: dict[str, list[Event]], name: str) -> None:
     ends = finished(recorded[name])
     for axis in turn_axes(recorded[name]):
-        assert abs(axis.model_s - ends[axis.turn].stats.model_time_s) < MS
+        assert abs(axis.model_s - ends[axis.turn].stats.model_time_s) < LOOP_READS
         assert axis.round_trips == ends[axis.turn].stats.round_trips
         assert axis.batches == ends[axis.turn].stats.batches
 
