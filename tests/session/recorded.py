@@ -71,7 +71,8 @@ async def varied_sessions(directory: Path) -> dict[str, Path]:
     )
     await record(
         paths["cancelled"],
-        profile("cancelled"),
+        # Slower streaming, so the cancel 20 ms after the first token lands well inside the reply.
+        profile("cancelled", scripted={"ttft_ms": 30, "tokens_per_s": 1000}),
         ["sleep(ms=20), hang()", "tell me about parallel tool calls", "get_date()"],
         cancel_on=[CallStarted, TextDelta, None],
     )
