@@ -64,6 +64,8 @@ async def test_slash_sessions_opens_the_browser_over_the_live_session(app: Workb
         browser = app.screen
         assert isinstance(browser, SessionsScreen)
         await wait_for(browser.loaded)
+        # The live session's own file is what the browser protects from deletion.
+        assert list(browser.actions.in_use()) == [Path("fake-session.jsonl")]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is live

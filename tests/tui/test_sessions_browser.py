@@ -42,7 +42,9 @@ def directory(tmp_path: Path) -> Path:
 
 
 class Host(App[None]):
-    def __init__(self, directory: Path, *, with_compare: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, with_compare: bool = False, recording: Path | None = None
+    ) -> None:
         super().__init__()
         self.directory = directory
         self.replayed: list[Path] = []
@@ -50,6 +52,7 @@ class Host(App[None]):
         self.actions = SessionActions(
             replay=self.replayed.append,
             compare=self.compared.append if with_compare else None,
+            in_use=lambda: [recording] if recording is not None else [],
         )
 
     async def on_mount(self) -> None:
@@ -221,4 +224,17 @@ async def test_deleting_a_compare_run_removes_its_files_and_nothing_outside(
         await pilot.pause()
         assert not manifest.parent.exists()  # its sessions, the manifest and the emptied folder
         assert outside.exists()
+        assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
+
+
+async def test_the_session_being_recorded_is_marked_and_cannot_be_deleted(directory: Path) -> None:
+    app = Host(directory, recording=directory / "c.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        assert "● recording · what's the date?" in screen_text(app)
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDelete)
+        assert any("being recorded" in n.message for n in app._notifications)
+        assert (directory / "c.jsonl").exists()
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]

@@ -26,7 +26,18 @@ def browser_actions(app: App[Any], signals: Signals, speed: float | None) -> Ses
 
         await app.push_screen(ReplayScreen(path, signals=signals, speed=speed, closable=True))
 
-    return SessionActions(replay=replay, compare=compare_opener(app, signals, speed))
+    def in_use() -> list[Path]:
+        from workbench.tui.screens.live import LiveScreen
+
+        return [
+            screen.runtime.session_path
+            for screen in app.screen_stack
+            if isinstance(screen, LiveScreen)
+            and screen.runtime is not None
+            and screen.runtime.session_path is not None
+        ]
+
+    return SessionActions(replay=replay, compare=compare_opener(app, signals, speed), in_use=in_use)
 
 
 def compare_opener(app: App[Any], signals: Signals, speed: float | None) -> Opener | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -33,6 +33,10 @@ Opener = Callable[[Path], Awaitable[None] | None]
 PROMPT_WIDTH = 60
 
 
+def _none_in_use() -> Collection[Path]:
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class SessionActions:
     """What the browser's keys open; None: not available in this app (the key says so)."""
@@ -41,6 +45,9 @@ class SessionActions:
     """Enter: replay one session file."""
     compare: Opener | None = None
     """``c``: reopen a compare run from its manifest, side by side."""
+    in_use: Callable[[], Collection[Path]] = _none_in_use
+    """The session files being recorded right now: marked in the table, and never deleted (the
+    recorder would go on writing to a file no one can open)."""
 
 
 class SessionsScreen(Screen[None]):
@@ -152,8 +159,11 @@ class SessionsScreen(Screen[None]):
         table = self.table
         table.clear()
         right = {4, 5, 6, 7, 8}
+        recording = self._recording()
         for row in keep:
             cells = row_cells(row)
+            if recording.intersection(p.resolve() for p in row.sessions):
+                cells[PROMPT_COLUMN] = "● recording · " + cells[PROMPT_COLUMN]
             cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], PROMPT_WIDTH)
             table.add_row(
                 *(
@@ -165,6 +175,9 @@ class SessionsScreen(Screen[None]):
         if selected is not None and selected in keep:
             table.move_cursor(row=keep.index(selected), animate=False)
         self._status()
+
+    def _recording(self) -> set[Path]:
+        return {p.resolve() for p in self.actions.in_use()}
 
     def _status(self) -> None:
         listing = self.listing
@@ -252,6 +265,12 @@ class SessionsScreen(Screen[None]):
         files = [p for p in files if p.resolve().is_relative_to(top)]
         if not files:
             self.notify("Nothing of this row is in the listed directory.", severity="warning")
+            return
+        if self._recording().intersection(p.resolve() for p in files):
+            self.notify(
+                "This session is being recorded: switch profile or quit first, then delete it.",
+                severity="warning",
+            )
             return
         self.app.push_screen(ConfirmDelete(row, files), self._deleted)
 
