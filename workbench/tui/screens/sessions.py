@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -114,20 +114,20 @@ class SessionsScreen(Screen[None]):
             self.table.add_column(
                 Text(name, justify="right" if name in right else "left"), key=name
             )
+
+    def on_screen_resume(self) -> None:
+        """On opening, and on coming back from a replay: the live session may have recorded more."""
         self.action_reload()
 
     # -- loading and filtering --------------------------------------------------------------------
 
     def action_reload(self) -> None:
         self.loaded.clear()
-        self.run_worker(
-            self._load(),
-            group="sessions",
-            exclusive=True,
-            exit_on_error=False,
-            description="list sessions",
-        )
+        self._load()
 
+    # Exclusive: a reload replaces one still running; the decorator starts the method only when
+    # the worker runs, so one replaced before it started leaves nothing un-awaited.
+    @work(group="sessions", exclusive=True, exit_on_error=False, description="list sessions")
     async def _load(self) -> None:
         try:
             listing = await asyncio.to_thread(list_rows, self.directory)
