@@ -174,3 +174,23 @@ def test_replay_last_with_nothing_recorded_is_a_clear_error(
     code, _, err = run(["replay", "--last", "--headless", "--dir", str(tmp_path)], capsys)
     assert code == 2
     assert f"no recorded sessions in {tmp_path}" in err
+
+
+def test_a_compare_run_lists_as_one_row_and_replay_last_reopens_it(
+    recorded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "fast.yaml"  # written by the fixture
+    run_dir = recorded / "compare-1"
+    code = main(["compare", "-p", str(profile), "--record-dir", str(run_dir), "sleep(ms=5)"])
+    assert code == 0
+    capsys.readouterr()
+    _, out, _ = run(["sessions", "--json"], capsys)
+    rows = json.loads(out)
+    assert len(rows) == 3  # the comparison's variant sessions are folded into its row
+    newest = rows[0]
+    assert newest["path"] == str(run_dir / "compare.json")
+    assert newest["compare"] is not None and len(newest["compare"]) >= 2
+    assert newest["first_prompt"] == "sleep(ms=5)"
+    code, out, _ = run(["replay", "--last", "--headless"], capsys)
+    assert code == 0
+    assert f"comparison of {len(newest['compare'])} variants" in out

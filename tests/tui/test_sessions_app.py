@@ -89,3 +89,48 @@ def test_the_cli_opens_the_browser_when_replay_has_no_file(
     assert built == [{"browse_sessions": True, "sessions_dir": directory, "replay_speed": 2.0}]
     assert main(["replay", "--last", "--dir", str(directory)]) == 0
     assert built[-1] == {"replay": directory / "one.jsonl", "replay_speed": 1.0}
+
+
+async def test_c_reopens_a_recorded_comparison_side_by_side(tmp_path: Path) -> None:
+    import asyncio
+    import io
+
+    from workbench.compare.headless import HeadlessCompare
+    from workbench.compare.runner import CompareRunner
+    from workbench.compare.variants import parse_variants
+    from workbench.config import resolve_profile
+    from workbench.tools.latency import set_latency_scale
+    from workbench.tui.screens.compare import CompareScreen
+
+    profile_file = tmp_path / "fast.yaml"
+    profile_file.write_text("type: scripted\nscripted: {ttft_ms: 0, tokens_per_s: 1000000}\n")
+    sessions = tmp_path / "sessions"
+    previous = set_latency_scale(0.0)
+    try:
+        runner = CompareRunner(
+            resolve_profile(str(profile_file)),
+            "sleep(ms=10), sleep(ms=10)",
+            parse_variants(["one:parallel=off", "all:max=4"]),
+            session_dir=sessions / "compare-1",
+        )
+        await HeadlessCompare(io.StringIO(), err=io.StringIO()).run(runner)
+    finally:
+        set_latency_scale(previous)
+    app = create_app(browse_sessions=True, sessions_dir=sessions, replay_speed=None)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        browser = app.screen
+        assert isinstance(browser, SessionsScreen)
+        await wait_for(browser.loaded)
+        [row] = browser.shown
+        assert row.compare == ("one", "all")
+        await pilot.press("c")
+        await pilot.pause()
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        await asyncio.wait_for(compare.finished.wait(), 20)
+        await pilot.pause()
+        assert compare.verdict_text.startswith("all: ")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is browser

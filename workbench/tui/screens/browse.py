@@ -1,23 +1,19 @@
-"""What the session browser's keys open in this app: a replay over the browser (Esc comes back), and a
-compare run side by side when a compare screen is installed.
+"""What the session browser's keys open in this app: a replay over the browser, and a compare run
+side by side on the compare screen (Esc comes back to the browser from either).
 
-The compare hook: a module ``workbench.tui.screens.compare`` with
-``async def open_compare(app, manifest: Path, *, signals, speed) -> None``. Until one exists, ``c``
-says so and Enter on a compare run replays its first variant.
+It also tells the browser which session files are being recorded (each live screen's), so those are
+marked and never deleted.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from textual.app import App
 
 from workbench.tui.ports import Signals
-from workbench.tui.screens.sessions import Opener, SessionActions, SessionsScreen
-
-COMPARE_MODULE = "workbench.tui.screens.compare"
+from workbench.tui.screens.sessions import SessionActions, SessionsScreen
 
 
 def browser_actions(app: App[Any], signals: Signals, speed: float | None) -> SessionActions:
@@ -25,6 +21,12 @@ def browser_actions(app: App[Any], signals: Signals, speed: float | None) -> Ses
         from workbench.tui.screens.replay import ReplayScreen
 
         await app.push_screen(ReplayScreen(path, signals=signals, speed=speed, closable=True))
+
+    async def compare(manifest: Path) -> None:
+        from workbench.compare.requests import ReplayCompare
+        from workbench.tui.screens.compare import CompareScreen
+
+        await app.push_screen(CompareScreen(ReplayCompare(manifest, speed=speed), closable=True))
 
     def in_use() -> list[Path]:
         from workbench.tui.screens.live import LiveScreen
@@ -37,22 +39,7 @@ def browser_actions(app: App[Any], signals: Signals, speed: float | None) -> Ses
             and screen.runtime.session_path is not None
         ]
 
-    return SessionActions(replay=replay, compare=compare_opener(app, signals, speed), in_use=in_use)
-
-
-def compare_opener(app: App[Any], signals: Signals, speed: float | None) -> Opener | None:
-    try:
-        module = importlib.import_module(COMPARE_MODULE)
-    except ImportError:
-        return None
-    open_compare = getattr(module, "open_compare", None)
-    if open_compare is None:
-        return None
-
-    async def compare(manifest: Path) -> None:
-        await open_compare(app, manifest, signals=signals, speed=speed)
-
-    return compare
+    return SessionActions(replay=replay, compare=compare, in_use=in_use)
 
 
 def session_browser(
@@ -63,5 +50,5 @@ def session_browser(
     speed: float | None = 1.0,
     closable: bool = True,
 ) -> SessionsScreen:
-    """The browser, wired to this app's replay (and compare) screens."""
+    """The browser, wired to this app's replay and compare screens."""
     return SessionsScreen(directory, browser_actions(app, signals, speed), closable=closable)
