@@ -30,7 +30,7 @@ from workbench.session.listing import Listing, SessionRow, list_rows
 from workbench.tui.widgets.key_footer import KeyFooter
 
 Opener = Callable[[Path], Awaitable[None] | None]
-PROMPT_WIDTH = 60
+MIN_PROMPT_WIDTH, MAX_PROMPT_WIDTH = 16, 80
 
 
 def _none_in_use() -> Collection[Path]:
@@ -51,15 +51,7 @@ class SessionActions:
 
 
 class SessionsScreen(Screen[None]):
-    DEFAULT_CSS = """
-    SessionsScreen {
-        & > #browser-title { height: 1; padding: 0 1; text-style: bold; }
-        & > #filter { margin: 0 1; }
-        & > DataTable { height: 1fr; margin: 0 1; border: round $border-blurred; }
-        & > DataTable:focus { border: round $border; }
-        & > #browser-status { height: 1; padding: 0 1; color: $text-muted; }
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("sessions.tcss")
     AUTO_FOCUS = "#sessions"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -160,11 +152,15 @@ class SessionsScreen(Screen[None]):
         table.clear()
         right = {4, 5, 6, 7, 8}
         recording = self._recording()
+        rows = []
         for row in keep:
             cells = row_cells(row)
             if recording.intersection(p.resolve() for p in row.sessions):
                 cells[PROMPT_COLUMN] = "● recording · " + cells[PROMPT_COLUMN]
-            cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], PROMPT_WIDTH)
+            rows.append(cells)
+        width = self._prompt_width(rows)
+        for row, cells in zip(keep, rows, strict=True):
+            cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], width)
             table.add_row(
                 *(
                     Text(c, style=_style(row, i), justify="right" if i in right else "left")
@@ -175,6 +171,20 @@ class SessionsScreen(Screen[None]):
         if selected is not None and selected in keep:
             table.move_cursor(row=keep.index(selected), animate=False)
         self._status()
+
+    def _prompt_width(self, rows: list[list[str]]) -> int:
+        """What the other columns leave of the table's width (each column has 2 cells of padding)."""
+        available = self.table.scrollable_content_region.width or self.app.size.width - 4
+        others = (
+            sum(
+                max(len(COLUMNS[i]), *(len(cells[i]) for cells in rows)) + 2
+                for i in range(len(COLUMNS))
+                if i != PROMPT_COLUMN
+            )
+            if rows
+            else 0
+        )
+        return max(MIN_PROMPT_WIDTH, min(MAX_PROMPT_WIDTH, available - others - 3))
 
     def _recording(self) -> set[Path]:
         return {p.resolve() for p in self.actions.in_use()}
