@@ -34,11 +34,13 @@ check: lint types contracts test
 
 bench: install
 	$(PY) benchmarks/bench_executor.py
+	$(PY) benchmarks/bench_stall.py
 	$(PY) benchmarks/bench_recorder.py
 	$(PY) benchmarks/bench_session.py
 	$(PY) benchmarks/bench_sessions.py
 	$(PY) benchmarks/bench_timeline.py
 	$(PY) benchmarks/bench_startup.py
+	$(PY) benchmarks/bench_first_frame.py
 	$(PY) benchmarks/bench_providers.py
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_compare_screen.py

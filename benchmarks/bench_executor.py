@@ -4,7 +4,8 @@ Run: .venv/bin/python benchmarks/bench_executor.py   (or `make bench`)
 
 Measured with what a real session has on: per-call timeouts, isolation (a failure never cancels a
 sibling), every event built and recorded to a session file. Figures go in the README's performance
-section with the machine they came from.
+section with the machine they came from. The event loop's longest stall while calls run is
+benchmarks/bench_stall.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import gc
 import math
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -137,17 +137,6 @@ async def ticker(gaps: list[float], stop: asyncio.Event) -> None:
         last = now
 
 
-async def stall_probe(ex: ToolExecutor, rec: SessionRecorder) -> float:
-    """Largest gap between ticks of a 1 ms ticker during a 1000-call batch of 50 ms tools."""
-    gaps: list[float] = []
-    stop = asyncio.Event()
-    task = asyncio.create_task(ticker(gaps, stop))
-    await executor_run(ex, rec, "wait50", 1000, 1000)
-    stop.set()
-    await task
-    return max(gaps)
-
-
 async def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}")  # fmt: skip
@@ -186,14 +175,6 @@ async def main() -> None:
                 print(f"{name:>12} {n:>5} {cap:>4} {wall * 1e3:>9.1f} {bound * 1e3:>9.1f} "
                       f"{'yes' if wall <= bound else 'NO':>4} {floor:>10}")  # fmt: skip
 
-        stalls = []
-        for _ in range(7):
-            gcpolicy.settle()  # as the app does between turns: no full collection mid-batch
-            stalls.append(await stall_probe(ex, rec))
-        print(
-            f"\nLongest event-loop stall during a 1000-call batch of 50 ms calls at cap 1000: "
-            f"median {statistics.median(stalls) * 1e3:.1f} ms, worst {max(stalls) * 1e3:.1f} ms (7 runs)"
-        )
         rec.close()
         ex.close()
 
