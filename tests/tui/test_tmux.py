@@ -191,3 +191,34 @@ def _line_with(lines: list[str], text: str) -> str:
     found = [line for line in lines if text in line]
     assert found, f"no line with {text!r} in:\n" + "\n".join(lines)
     return found[0]
+
+
+def test_a_bad_profile_on_the_command_line_ends_with_its_error_and_exit_2(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    # The screen opens before the profile is read (the first frame does not wait for it); a
+    # profile that fails then still ends the command as it did before the screen opened.
+    status, err = tmp_path / "exit-status", tmp_path / "stderr"
+    terminal.start(
+        "sh",
+        "-c",
+        'status="$1"; err="$2"; shift 2; "$@" 2> "$err"; echo $? > "$status"',
+        "sh",
+        str(status),
+        str(err),
+        str(WORKBENCH),
+        "--profile",
+        "no-such-profile",
+    )
+    deadline = time.monotonic() + DEADLINE_S
+    while not status.exists() or not status.read_text():
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"workbench did not exit after {DEADLINE_S:g} s. Screen:\n{terminal.screen()}"
+            )
+        time.sleep(POLL_S)
+    assert status.read_text().strip() == "2"
+    # Textual draws on stderr; the command's own message comes after the screen is closed.
+    last = err.read_text().rstrip().splitlines()[-1]
+    assert "workbench: " in last and "no-such-profile" in last
+    assert "Traceback" not in err.read_text()
