@@ -79,7 +79,8 @@ def test_first_frame_imports_neither_markdown_nor_the_runtime() -> None:
     code = (
         "import sys; import workbench.tui.app; "
         "late = ['textual.widgets._markdown', 'markdown_it', 'workbench.runtime', "
-        "'workbench.config']; print(','.join(m for m in late if m in sys.modules))"
+        "'workbench.config', 'workbench.session.recorder', 'workbench.session.reader', 'yaml']; "
+        "print(','.join(m for m in late if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -142,3 +143,19 @@ async def test_the_collector_works_between_turns_and_gets_everything_back_at_exi
         await pilot.pause()
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_collection_paused_for_start_up_resumes_with_the_first_frame() -> None:
+    # `workbench` pauses the collector while it imports and builds the first screen; the app
+    # must hand it back, or a long session would never collect its garbage cycles.
+    from workbench import gcpolicy
+
+    gcpolicy.pause_startup()
+    try:
+        app = create_app(runtime_factory=FakeFactory(), profile_lister=fake_profiles)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(app.runtime_ready)
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()

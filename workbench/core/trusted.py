@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class TrustedModel(BaseModel):
     """A model that :func:`trusted` may build."""
+
+    # Its own schema is never used: built at import, it would pull in pydantic's validator and
+    # plugin machinery (~20 ms) before the app's first frame, which validates nothing.
+    model_config = ConfigDict(defer_build=True)
 
     if not TYPE_CHECKING:  # as in BaseModel: hidden from type checkers, so typos stay errors
 

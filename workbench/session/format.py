@@ -31,7 +31,7 @@ class ProfileSummary(BaseModel):
 
     Every profile field is kept (``extra="allow"``); the ones readers need are typed here."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     name: str | None = None
     type: str | None = None
@@ -46,7 +46,7 @@ class ProfileSummary(BaseModel):
 class ProviderSummary(BaseModel):
     """The provider as the session saw it, so a replay labels the knobs as the live run did."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     name: str
     model: str
@@ -60,7 +60,7 @@ class ProviderSummary(BaseModel):
 class ToolInfo(BaseModel):
     """One tool the session offered the model."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     name: str
     kind: Literal["function", "extension"] = "function"
@@ -73,7 +73,7 @@ class SessionHeader(BaseModel):
     """The first line of every session file. Written once, never rewritten."""
 
     # Newer writers may add header fields; an older reader keeps them without interpreting them.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     format: Literal["workbench-session"] = FORMAT_NAME
     version: int = FORMAT_VERSION
