@@ -66,6 +66,11 @@ class WorkbenchApp(App[None]):
         self.replay_finished = self.signals.replay_finished
         self.replay_held = self.signals.replay_held
 
+    def on_ready(self) -> None:
+        # The first frame is on screen: what start-up built stays; collect from here on (a start
+        # through the CLI paused the collector until now).
+        gcpolicy.freeze_startup()
+
     def on_unmount(self) -> None:
         gcpolicy.thaw()  # hand every object back to the collector (an embedding process goes on)
 
