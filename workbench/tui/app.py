@@ -70,6 +70,7 @@ class WorkbenchApp(App[None]):
         # The first frame is on screen: what start-up built stays; collect from here on (a start
         # through the CLI paused the collector until now).
         gcpolicy.freeze_startup()
+        gcpolicy.resume_startup()
 
     def on_unmount(self) -> None:
         gcpolicy.thaw()  # hand every object back to the collector (an embedding process goes on)
