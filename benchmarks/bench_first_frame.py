@@ -52,6 +52,7 @@ class Variant:
     command: list[str]
     ready: str | None = None
     first: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     ready_at: list[float] = field(default_factory=list)
 
 
@@ -85,7 +86,10 @@ def measure(tmux: Tmux, variant: Variant, run: int) -> None:
     t0 = time.perf_counter()
     size = ("-x", str(width), "-y", str(height))
     # A neutral working directory: a checkout's own would shadow a variant's PYTHONPATH.
-    tmux("new-session", "-d", "-s", name, "-c", tmux.cwd, *size, "--", *variant.command)
+    pid = tmux(
+        "new-session", "-d", "-P", "-F", "#{pane_pid}", "-s", name, "-c", tmux.cwd, *size,
+        "--", *variant.command,
+    ).strip()  # fmt: skip
     first: float | None = None
     try:
         while True:
@@ -94,6 +98,9 @@ def measure(tmux: Tmux, variant: Variant, run: int) -> None:
             if first is None and screen.strip():
                 first = now
                 variant.first.append(first)
+                cpu = cpu_time(pid)
+                if cpu is not None:
+                    variant.cpu.append(cpu)
                 if variant.ready is None:
                     return
             if variant.ready is not None and variant.ready in screen:
@@ -104,6 +111,15 @@ def measure(tmux: Tmux, variant: Variant, run: int) -> None:
             time.sleep(POLL_S)
     finally:
         tmux("kill-session", "-t", name)
+
+
+def cpu_time(pid: str) -> float | None:
+    """CPU seconds the process has used so far (Linux), which a busy machine inflates far less."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def summary(times: list[float], floor: list[float] | None = None) -> str:
@@ -147,6 +163,7 @@ def main() -> None:
         for variant in variants:  # once each, unmeasured: disk caches and .pyc files warm
             measure(tmux, variant, -1)
             variant.first.clear()
+            variant.cpu.clear()
             variant.ready_at.clear()
         for run in range(args.runs):
             for variant in variants if run % 2 == 0 else variants[::-1]:
@@ -155,16 +172,22 @@ def main() -> None:
         tmux.close()
         shutil.rmtree(home, ignore_errors=True)
 
-    floor = variants[0].first
+    floor = variants[0]
     print(
         f"\nFirst frame from spawn, {args.runs} runs alternating, polled every {POLL_S * 1e3:.0f} ms"
     )
     for variant in variants:
-        print(
-            f"  {variant.label:<26} {summary(variant.first, None if variant is variants[0] else floor)}"
-        )
+        base = None if variant is floor else floor.first
+        print(f"  {variant.label:<26} {summary(variant.first, base)}")
         if variant.ready_at:
             print(f"  {'  runtime ready':<26} {summary(variant.ready_at)}")
+    if all(len(v.cpu) == len(v.first) for v in variants):
+        print(
+            "CPU time the process had used by then (10 ms ticks; a busy machine inflates it less)"
+        )
+        for variant in variants:
+            base = None if variant is floor else floor.cpu
+            print(f"  {variant.label:<26} {summary(variant.cpu, base)}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
