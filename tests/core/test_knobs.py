@@ -95,3 +95,10 @@ def test_later_changes_win_and_faults_accumulate() -> None:
         ("get_weather", "hang"),
     )
     assert KnobChange().empty and not merged.empty
+
+
+def test_the_unvalidated_defaults_are_the_defaults() -> None:
+    defaults = RunSettings.defaults()
+    assert defaults == RunSettings()
+    assert defaults.model_dump() == RunSettings().model_dump()
+    assert defaults.execution.cap == RunSettings().execution.cap

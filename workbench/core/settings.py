@@ -121,6 +121,15 @@ class RunSettings(BaseModel):
     emission: EmissionSettings = Field(default_factory=EmissionSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
 
+    @classmethod
+    def defaults(cls) -> RunSettings:
+        """The defaults, equal to ``RunSettings()`` but built without validating (defaults need
+        none): the app shows them before its first frame, which then builds no pydantic schema."""
+        return cls.model_construct(
+            emission=EmissionSettings.model_construct(),
+            execution=ExecutionSettings.model_construct(),
+        )
+
     def apply(
         self, change: KnobChange, *, tools: Collection[str]
     ) -> tuple[RunSettings, dict[str, Any]]:

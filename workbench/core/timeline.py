@@ -81,7 +81,7 @@ class TimelineModel:
         self._open_turn: TurnInfo | None = None
         self._current_turn = 0
         self._outcomes: Counter[str] = Counter()
-        self._usage = Usage()
+        self._usage = Usage.model_construct()  # zero, unvalidated: no schema built for it yet
         self._model_done_s = 0.0
         self._tool_done_s = 0.0
         self._wall_done_s = 0.0

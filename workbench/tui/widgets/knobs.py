@@ -133,7 +133,7 @@ class Knobs(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._settings = RunSettings()
+        self._settings = RunSettings.defaults()
         self._inverted = False
         self._parallel_note = ""
         """The provider's note on its parallel switch, shown unless the strict caveat applies."""
