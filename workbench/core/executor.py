@@ -52,8 +52,6 @@ START_BURST = 50
 """Workers a batch starts per loop turn. Starting a call (its worker's first step, the tool up to its
 first await) takes ~10 us; a thousand in one turn, or four batches' thousands, would hold the loop
 (and the screen) 10-40 ms. The rest start in the turns that follow, a burst per turn."""
-SUBMIT_BURST = 250
-"""Calls :meth:`ToolExecutor.run` queues before it lets the loop take a turn (~3 us each)."""
 
 
 class InjectedFault(RuntimeError):
@@ -162,11 +160,9 @@ class ToolExecutor:
     ) -> list[ToolResult]:
         """Execute a whole batch and return its results in call order."""
         batch = self.batch(batch_id, settings, turn=turn)
+        for call in calls:
+            batch.submit(call)
         try:
-            for index, call in enumerate(calls):
-                if index and index % SUBMIT_BURST == 0:
-                    await asyncio.sleep(0)  # queueing a call costs ~3 us: let the loop take turns
-                batch.submit(call)
             return await batch.finish()
         except asyncio.CancelledError:
             await batch.cancel()
