@@ -26,8 +26,6 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.analysis import turn_from_model
-from workbench.analysis.advisor import advise_turn
 from workbench.core.events import (
     ModelRequestStarted,
     ModelResponseFinished,
@@ -243,6 +241,11 @@ class Timeline(ScrollView, can_focus=True):
         info = self.model.turn(number)
         if info is None or len(info.batch_ids) < 2:
             return []
+        # Loaded with the first finished turn: the analysis package (and the session reader it
+        # reads recordings with) is ~15 ms of imports the first frame does not need.
+        from workbench.analysis import turn_from_model
+        from workbench.analysis.advisor import advise_turn
+
         turn = turn_from_model(self.model, number)
         return [advice.sentence() for advice in advise_turn(turn)] if turn is not None else []
 
