@@ -81,6 +81,10 @@ def verdict(runs: Sequence[VariantRun]) -> str:
     parts: list[str] = []
     if ratio is None:
         parts.append(f"no wall time to compare with {base.name}")
+    elif 1 / 1.05 < ratio < 1.05:  # within 5%: a ratio printed as "1.0×" says nothing
+        saved_pct = (1 - 1 / ratio) * 100
+        more_less = "less" if saved_pct >= 0 else "more"
+        parts.append(f"about as fast as {base.name} ({abs(saved_pct):.0f}% {more_less} wall time)")
     elif ratio >= 1:
         parts.append(f"{ratio:.1f}× faster than {base.name}")
     else:

@@ -117,10 +117,12 @@ def demo_profile(profile: Profile, scenario: Scenario, speed: float) -> Profile:
     room for the round trips the scenario needs with parallel calls off."""
     overrides: dict[str, Any] = {
         "tools": list(scenario.tools),
-        "tool_retry_backoff_s": profile.tool_retry_backoff_s / speed,
         # One call per response must be able to finish the scenario: 24 calls are 26 round trips.
         "max_turns": max(profile.max_turns, DEMO_MAX_TURNS),
     }
+    retries = profile.tool_retries > 0 or any("retries=" in spec for spec in scenario.variants)
+    if speed != 1 and retries:  # a backoff set where nothing retries is a profile warning
+        overrides["tool_retry_backoff_s"] = profile.tool_retry_backoff_s / speed
     if scenario.seed is not None:
         overrides["seed"] = scenario.seed
     return profile.with_overrides(**overrides)
