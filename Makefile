@@ -44,6 +44,9 @@ bench: install
 	$(PY) benchmarks/bench_providers.py
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_compare_screen.py
+	$(PY) benchmarks/bench_analysis.py
+	$(PY) benchmarks/bench_export.py
+	$(PY) benchmarks/bench_mcp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
