@@ -175,3 +175,23 @@ async def test_profile_button_opens_the_picker(app: WorkbenchApp, factory: FakeF
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert str(app.screen.query_one("#profile", Button).label).startswith("fake")
+
+
+async def test_a_slash_typed_from_the_timeline_starts_a_command_in_the_prompt() -> None:
+    factory = FakeFactory()
+    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.screen.query_one(Timeline).focus()
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        prompt = app.screen.query_one("#prompt", Input)
+        assert app.focused is prompt, app.focused
+        assert prompt.value == "/"
+        await pilot.press("m", "a", "x", "space", "3")
+        assert prompt.value == "/max 3"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert factory.runtime.settings.execution.max_concurrent == 3

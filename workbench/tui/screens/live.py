@@ -55,6 +55,7 @@ class LiveScreen(SessionScreen):
     PLACE: ClassVar[str] = "live session"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_turn", "Cancel turn"),
+        Binding("slash", "slash", "Command", show=False),
         *COMMON_BINDINGS,
     ]
 
@@ -93,6 +94,18 @@ class LiveScreen(SessionScreen):
     @property
     def prompt(self) -> Input:
         return self.query_one("#prompt", Input)
+
+    def action_slash(self) -> None:
+        """``/`` typed anywhere (the timeline has focus, say) starts a slash command in the prompt."""
+        prompt = self.prompt
+        prompt.focus()
+
+        def start_command() -> None:  # after focusing, which selects the prompt's text
+            if not prompt.value:
+                prompt.value = "/"
+            prompt.cursor_position = len(prompt.value)
+
+        self.call_after_refresh(start_command)
 
     def on_mount(self) -> None:
         self.start(self.profile_name)
