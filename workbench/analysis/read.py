@@ -26,7 +26,7 @@ from workbench.session import SessionHeader
 
 # The loader's own file reading and header parsing: one set of rules (and messages) for what a
 # session file is, whichever way its events are read afterwards.
-from workbench.session.reader import EVENT_TYPES, _parse_header, _read_lines
+from workbench.session.reader import EVENT_TYPES, parse_header, read_lines
 
 Record = dict[str, Any]
 """One event line as JSON: the shape docs/session-format.md documents."""
@@ -117,8 +117,8 @@ def read_recording(path: Path) -> Recording:
     except OSError:
         data = b""
     if not data or (data[:1].isspace() and data.isspace()):
-        _read_lines(path)  # raises the loader's error for a file it cannot read or an empty one
-    # Not _read_lines itself: its emptiness check copies the whole file, 10% of a parse.
+        read_lines(path)  # raises the loader's error for a file it cannot read or an empty one
+    # Not read_lines itself: its emptiness check copies the whole file, 10% of a parse.
     lines = data.split(b"\n")
-    header = _parse_header(path, lines[0])
+    header = parse_header(path, lines[0])
     return Recording(path, header, lines)

@@ -113,7 +113,7 @@ def _ended(run: VariantRun) -> str:
     return "was cancelled" if run.status == "cancelled" else f"is {run.status}"
 
 
-_HEAD = (
+HEAD = (
     "variant",
     "wall",
     "trips",
@@ -129,6 +129,7 @@ _HEAD = (
     "speedup",
     "saved",
 )
+"""The table's columns, a row per variant (the app's compare screen adds a status column)."""
 
 
 def table_rows(runs: Sequence[VariantRun]) -> list[list[str]]:
@@ -170,14 +171,14 @@ def table_rows(runs: Sequence[VariantRun]) -> list[list[str]]:
 
 def render_table(runs: Sequence[VariantRun], color: bool = False) -> list[str]:
     rows = table_rows(runs)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(_HEAD)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEAD)]
 
     def line(cells: Sequence[str]) -> str:
         first = cells[0].ljust(widths[0])
         rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
         return "  ".join([first, *rest]).rstrip()
 
-    out = [paint(line(_HEAD), "bold", color)]
+    out = [paint(line(HEAD), "bold", color)]
     for run, row in zip(runs, rows, strict=True):
         text = line(row)
         style: Style | None = None

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from workbench.core.events import EVENT_ADAPTER
 from workbench.export.spans import SessionSpans, SpanBuilder, gc_paused
 from workbench.session.format import SessionHeader, event_types
-from workbench.session.reader import _parse_header, _read_lines
+from workbench.session.reader import parse_header, read_lines
 
 _KNOWN = frozenset(event_types())
 
@@ -65,8 +65,8 @@ def new_spans(facts: HeaderFacts) -> SessionSpans:
 def read_session_spans(path: Path) -> SessionSpans:
     """The spans of a session file. Raises :class:`~workbench.session.SessionError` for a file that
     is not a readable session; a damaged body is exported up to its last good line, with a note."""
-    lines = _read_lines(path)
-    header = _parse_header(path, lines[0])
+    lines = read_lines(path)
+    header = parse_header(path, lines[0])
     spans = new_spans(header_facts(header))
     builder = SpanBuilder(spans)
     torn_tail = lines[-1] != b""

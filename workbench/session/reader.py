@@ -80,8 +80,8 @@ class SessionSummary:
 
 def load_session(path: Path) -> LoadedSession:
     """Load a session file. Raises :class:`SessionFileError` or :class:`SessionFormatError`."""
-    lines = _read_lines(path)
-    header = _parse_header(path, lines[0])
+    lines = read_lines(path)
+    header = parse_header(path, lines[0])
     with _gc_paused():
         events, problems, truncated_at = _load_events(lines)
     return LoadedSession(path, header, events, problems, truncated_at)
@@ -179,7 +179,7 @@ def summarise_session(path: Path) -> SessionSummary:
     """
     data = _read_bytes(path)
     newline = data.find(b"\n")
-    header = _parse_header(path, data if newline < 0 else data[:newline])
+    header = parse_header(path, data if newline < 0 else data[:newline])
     # Up to the last newline: a torn last line is not an event.
     body = b"" if newline < 0 else data[newline + 1 : data.rfind(b"\n") + 1]
     counted = _scan_shaped(body) or _scan_lines(body)
@@ -314,7 +314,9 @@ def _tag_and_t(line: bytes) -> tuple[str | None, float | None]:
     return line[comma + 9 : end].decode("ascii", "replace"), t
 
 
-def _read_lines(path: Path) -> list[bytes]:
+def read_lines(path: Path) -> list[bytes]:
+    """The file's lines as bytes (the last one empty when the file ends with a newline), or the
+    loader's one-line :class:`SessionFileError` for a file that is missing, unreadable or empty."""
     return _read_bytes(path).split(b"\n")
 
 
@@ -333,7 +335,9 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _parse_header(path: Path, line: bytes) -> SessionHeader:
+def parse_header(path: Path, line: bytes) -> SessionHeader:
+    """The first line as a header, or :class:`SessionFormatError` saying why it is not one (for the
+    readers that parse events their own way: analysis, export)."""
     not_session = f"{path} is not a workbench session"
     raw = _json_object(line)
     if raw is None:

@@ -23,30 +23,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from workbench.compare.report import describe_variant, table_rows, verdict
+from workbench.compare.report import HEAD, describe_variant, table_rows, verdict
 from workbench.compare.requests import LiveCompare, ReplayCompare
 from workbench.compare.runner import CompareRunner, VariantRun
 from workbench.core.events import CallStarted, Event
 from workbench.tui.panes.session import SessionPane
 from workbench.tui.widgets.key_footer import KeyFooter
 
-COLUMNS = (
-    "variant",
-    "status",
-    "wall",
-    "trips",
-    "model",
-    "tools",
-    "tok in",
-    "tok out",
-    "calls",
-    "batches",
-    "peak",
-    "waited",
-    "fail",
-    "speedup",
-    "saved",
-)
+COLUMNS = (HEAD[0], "status", *HEAD[1:])
 
 
 class CompareScreen(Screen[None]):
