@@ -28,6 +28,7 @@ import orjson
 from workbench.analysis import Workload, from_recording, read_recording, simulate
 from workbench.analysis.stats import Stats, add_file
 from workbench.config import Profile
+from workbench.core.knobs import KnobChange
 from workbench.runtime import Runtime
 from workbench.tools.latency import set_latency_scale
 
@@ -61,7 +62,7 @@ async def record_template(path: Path) -> None:
         for _ in range(4):
             for prompt, knobs in prompts():
                 if knobs:
-                    runtime.update_settings(**knobs)  # type: ignore[arg-type]
+                    runtime.apply(KnobChange(**knobs))
                 async for _event in runtime.run_turn(prompt):
                     pass
     finally:

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from workbench.core.knobs import KnobChange
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_executor import ticker  # same directory: `python benchmarks/bench_session.py`
@@ -48,7 +50,7 @@ def _on_gc(phase: str, info: dict[str, int]) -> None:
 async def session(turns: int, policy: bool, tmp: Path) -> None:
     runtime = await Runtime.start(FAST, record=tmp / f"session-{policy}.jsonl")
     gcpolicy.freeze_startup()
-    runtime.update_settings(max_concurrent=1000)
+    runtime.apply(KnobChange(max_concurrent=1000))
     model = TimelineModel()
     print(f"\nGC policy {'on' if policy else 'off'}")
     print(f"{'turn':>5} {'longest stall ms':>17} {'longest GC ms':>14} {'collect between ms':>19}")

@@ -12,17 +12,16 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from types import EllipsisType
 from typing import Any
 
 from workbench.config.profile import Profile
 from workbench.core.capabilities import refuse_change
 from workbench.core.clock import Clock
 from workbench.core.events import Event, Notice, SettingsChanged
-from workbench.core.knobs import OFF, KnobChange
+from workbench.core.knobs import KnobChange
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider, ProviderCapabilities
-from workbench.core.settings import FaultPreset, FunctionCallingMode, RunSettings
+from workbench.core.settings import RunSettings
 from workbench.core.tools import ToolRegistry, ToolSource, ToolSourceError
 from workbench.logs import EventLogger, configure_logging
 from workbench.session.recorder import SessionRecorder
@@ -241,31 +240,6 @@ class Runtime:
         """Also hand every later event to ``sink``: a consumer that closes a turn's iterator early
         (a forced cancel) still gets the loop's cleanup events this way."""
         self.loop.add_sink(sink)
-
-    def update_settings(
-        self,
-        *,
-        parallel: bool | None = None,
-        function_calling_mode: FunctionCallingMode | None = None,
-        concurrent: bool | None = None,
-        max_concurrent: int | None = None,
-        timeout_s: float | EllipsisType | None = ...,
-        fault: tuple[str, FaultPreset] | None = None,
-        source: str = "user",
-    ) -> SettingsChanged:
-        """The keyword form of :meth:`apply` (``timeout_s=None``: no timeout; ``...``: unchanged)."""
-        timeout: float | str | None = None
-        if not isinstance(timeout_s, EllipsisType):
-            timeout = OFF if timeout_s is None else timeout_s
-        change = KnobChange(
-            parallel=parallel,
-            function_calling_mode=function_calling_mode,
-            concurrent=concurrent,
-            max_concurrent=max_concurrent,
-            timeout_s=timeout,  # type: ignore[arg-type]
-            faults=(fault,) if fault is not None else (),
-        )
-        return self.apply(change, source=source)
 
     async def aclose(self) -> None:
         try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from workbench.analysis import Session, from_recording, read_recording
 from workbench.config import Profile
+from workbench.core.knobs import KnobChange
 from workbench.runtime import Runtime
 
 
@@ -31,7 +32,7 @@ async def record(
     try:
         for i, prompt in enumerate(prompts):
             if knobs and i < len(knobs) and knobs[i]:
-                runtime.update_settings(**knobs[i])
+                runtime.apply(KnobChange(**knobs[i]))
             async for _ in runtime.run_turn(prompt):
                 pass
     finally:

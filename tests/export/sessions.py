@@ -7,6 +7,7 @@ from typing import Any
 
 from workbench.config import Profile
 from workbench.core.events import CallStarted, Event
+from workbench.core.knobs import KnobChange
 from workbench.runtime import Runtime
 
 SCRIPTED: dict[str, Any] = {"ttft_ms": 0, "tokens_per_s": 1_000_000}
@@ -34,7 +35,7 @@ async def record(
     events: list[Event] = []
     try:
         for fault in faults or []:
-            runtime.update_settings(fault=fault)
+            runtime.apply(KnobChange(faults=(fault,)))
         for prompt in prompts:
             starts = 0
             async for event in runtime.run_turn(prompt):

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from workbench.config import Profile
 from workbench.core.events import BatchStarted, ModelRequestStarted
-from workbench.core.knobs import KnobChange
+from workbench.core.knobs import OFF, KnobChange
 from workbench.runtime import Runtime
 from workbench.session import load_session
 from workbench.tools.latency import set_latency_scale
@@ -28,8 +28,8 @@ async def test_knob_changes_are_recorded_and_apply_to_the_next_turn(tmp_path: Pa
     session = tmp_path / "s.jsonl"
     runtime = await Runtime.start(FAST, record=session)
     try:
-        runtime.update_settings(parallel=False, max_concurrent=2, timeout_s=None)
-        runtime.update_settings(fault=("get_weather", "flaky"))
+        runtime.apply(KnobChange(parallel=False, max_concurrent=2, timeout_s=OFF))
+        runtime.apply(KnobChange(faults=(("get_weather", "flaky"),)))
         events = [e async for e in runtime.run_turn("weather in Tokyo and Paris")]
     finally:
         await runtime.aclose()
@@ -51,9 +51,9 @@ async def test_bad_knob_values_are_refused_and_change_nothing() -> None:
     try:
         before = runtime.settings
         with pytest.raises(ValueError, match="no tool named 'nope'"):
-            runtime.update_settings(fault=("nope", "hang"))
+            runtime.apply(KnobChange(faults=(("nope", "hang"),)))
         with pytest.raises(ValidationError):
-            runtime.update_settings(max_concurrent=0)
+            runtime.apply(KnobChange(max_concurrent=0))
         assert runtime.settings == before
     finally:
         await runtime.aclose()
@@ -81,7 +81,7 @@ async def test_a_live_change_the_provider_rejects_is_refused_with_the_reason(
     try:
         before = runtime.settings
         with pytest.raises(ValueError, match="Bedrock has rejected") as caught:
-            runtime.update_settings(parallel=False)
+            runtime.apply(KnobChange(parallel=False))
         assert "\n" not in str(caught.value)
         assert runtime.settings == before
         with pytest.raises(ValueError, match="strict schemas are refused"):
