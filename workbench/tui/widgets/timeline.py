@@ -406,9 +406,17 @@ class Timeline(ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
+    def _base_style(self) -> Style:
+        # ``rich_style`` walks every ancestor for the background it sits on: once per style update,
+        # not once per line (four compare panes drew hundreds of lines a frame).
+        base = self._styles.get("")
+        if base is None:
+            base = self._styles[""] = self.rich_style
+        return base
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style()
         line = self.scroll_offset.y + y
         if self.turn_axis:
             return Strip(self._axis_line(line, width)).crop_extend(0, width, base).apply_style(base)
