@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from workbench.gcpolicy import paused
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
@@ -49,7 +51,6 @@ from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
 from workbench.export.chrome import chrome_trace
 from workbench.export.source import read_session_spans
-from workbench.export.spans import gc_paused
 from workbench.session.recorder import SessionRecorder
 
 PROFILE = {"name": "bench", "type": "scripted", "model": "scripted"}
@@ -273,12 +274,12 @@ def main() -> None:
         otlp_out = Path(tmp) / "small.otlp.jsonl"
 
         def request() -> bytes:  # as send_otlp builds it, before the POST
-            with gc_paused():
+            with paused():
                 everything = [s for turn in sdk_spans(spans) for s in turn]
             return encode_spans(everything).SerializeToString()
 
         def sdk() -> None:
-            with gc_paused():
+            with paused():
                 sdk_spans(spans)
 
         t_sdk = best(3, sdk)

@@ -8,7 +8,6 @@ clock's seconds.
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from workbench.analysis.read import Record, Recording
 from workbench.core.events import EVENT_ADAPTER, Event
 from workbench.core.timeline import TimelineModel
 from workbench.core.timeline_parts import TERMINAL, BatchGroup
+from workbench.gcpolicy import paused
 from workbench.session import SessionHeader
 
 
@@ -429,31 +429,25 @@ def build(
     for number in sorted(open_turns):
         close(open_turns[number])
     kept.sort(key=lambda turn: turn.number)
-    provider = getattr(header, "provider", None)
-    provider_name = model = None
-    if isinstance(provider, dict):
-        provider_name, model = provider.get("name"), provider.get("model")
-    elif provider is not None:  # a typed header (v2)
-        provider_name, model = getattr(provider, "name", None), getattr(provider, "model", None)
-    return Session(path=path, provider=provider_name, model=model, turns=kept, problems=problems)
+    provider = header.provider if header is not None else None
+    return Session(
+        path=path,
+        provider=provider.name if provider is not None else None,
+        model=provider.model if provider is not None else None,
+        turns=kept,
+        problems=problems,
+    )
 
 
 def from_recording(recording: Recording, *, on_turn: TurnSink | None = None) -> Session:
     """The facts of a recorded session; what was wrong with the file is in its ``problems``."""
-    # Parsing allocates containers by the thousand: the collector's passes over the facts kept so
-    # far find nothing to free (the loader pauses it for the same reason).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():  # parsing allocates containers by the thousand, all kept
         session = build(
             recording.records(skip=IGNORED),
             path=str(recording.path),
             header=recording.header,
             on_turn=on_turn,
         )
-    finally:
-        if was_enabled:
-            gc.enable()
     session.problems[:0] = recording.problems
     return session
 

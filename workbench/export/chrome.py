@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from workbench.export.spans import CallSpan, SessionSpans, cut, gc_paused
+from workbench.export.spans import CallSpan, SessionSpans, cut
+from workbench.gcpolicy import paused
 
 PID = 1
 TID_TURNS = 1
@@ -59,7 +60,7 @@ def assign_lanes(intervals: list[tuple[int, int]]) -> list[int]:
 
 def chrome_trace(spans: SessionSpans, *, include_content: bool = False) -> dict[str, Any]:
     """The trace as one JSON-able object with ``traceEvents``."""
-    with gc_paused():
+    with paused():
         return _chrome_trace(spans, include_content)
 
 

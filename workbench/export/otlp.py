@@ -53,8 +53,8 @@ from workbench.export.spans import (
     SessionSpans,
     TurnSpan,
     cut,
-    gc_paused,
 )
+from workbench.gcpolicy import paused
 
 # The SDK and exporter log their failures; we report them ourselves, in one line. Without a handler
 # of its own, an unconfigured process would print them through logging's last-resort stderr handler.
@@ -526,7 +526,7 @@ def _any_value(value: Any) -> dict[str, Any]:
 
 def otlp_lines(spans: SessionSpans, *, include_content: bool = False) -> list[tuple[str, int]]:
     """One JSON line per turn (the OpenTelemetry file-exporter format), with its number of spans."""
-    with gc_paused():
+    with paused():
         return [
             (orjson.dumps(traces_data_json(turn_spans)).decode(), len(turn_spans))
             for turn_spans in sdk_spans(spans, include_content=include_content)
@@ -659,7 +659,7 @@ def send_otlp(
     exporter = WatchedExporter(endpoint, headers, timeout_s=timeout_s)
     sent = 0
     try:
-        with gc_paused():
+        with paused():
             turns = sdk_spans(spans, include_content=include_content)
         everything = [s for turn in turns for s in turn]
         for start in range(0, len(everything), EXPORT_CHUNK):

@@ -17,7 +17,8 @@ import orjson
 from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER
-from workbench.export.spans import SessionSpans, SpanBuilder, gc_paused
+from workbench.export.spans import SessionSpans, SpanBuilder
+from workbench.gcpolicy import paused
 from workbench.session.format import SessionHeader, event_types
 from workbench.session.reader import parse_header, read_lines
 
@@ -75,7 +76,7 @@ def read_session_spans(path: Path) -> SessionSpans:
     loads = orjson.loads
     feed = builder.feed
     known = _KNOWN
-    with gc_paused():
+    with paused():
         for number in range(2, last + 1):
             line = lines[number - 1]
             try:

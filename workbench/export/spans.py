@@ -11,9 +11,7 @@ event's time and marked ``complete=False``, so every call still appears exactly 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,20 +21,6 @@ UNFINISHED = "unfinished"
 CONTENT_LIMIT = 4096
 """Most characters of a result or prompt an export carries (with ``include_content``); longer text is
 cut and says how long it was."""
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Building hundreds of thousands of small objects triggers repeated full collections of a heap
-    that only grows; pausing the collector meanwhile makes an export 1.5-2x faster
-    (benchmarks/bench_export.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def cut(text: str, limit: int = CONTENT_LIMIT) -> str:

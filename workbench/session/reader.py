@@ -8,11 +8,9 @@ valid event (what follows is not trusted) and says which line; a valid line whos
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ import orjson
 from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER, Event
+from workbench.gcpolicy import paused
 from workbench.paths import sessions_dir
 from workbench.session.format import (
     FORMAT_NAME,
@@ -82,7 +81,7 @@ def load_session(path: Path) -> LoadedSession:
     """Load a session file. Raises :class:`SessionFileError` or :class:`SessionFormatError`."""
     lines = read_lines(path)
     header = parse_header(path, lines[0])
-    with _gc_paused():
+    with paused():
         events, problems, truncated_at = _load_events(lines)
     return LoadedSession(path, header, events, problems, truncated_at)
 
@@ -137,19 +136,6 @@ def _load_events(lines: list[bytes]) -> tuple[list[Event], list[str], int | None
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Validating tens of thousands of events allocates enough containers to trigger repeated full
-    collections; pausing the collector makes loading ~3x faster (benchmarks/bench_recorder.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def list_sessions(

@@ -53,6 +53,9 @@ class SlashCommand:
 
     @classmethod
     def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        """The command from its words; a command that takes none (``nargs = 0``) needs no parser."""
+        if cls.nargs == 0:
+            return cls()
         raise NotImplementedError
 
 
@@ -304,10 +307,6 @@ class SessionsCommand(SlashCommand):
     help: ClassVar[str] = "Browse recorded sessions: filter, replay, compare, delete"
     nargs: ClassVar[int] = 0
 
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls()
-
 
 @command
 @dataclass(frozen=True, slots=True)
@@ -316,10 +315,6 @@ class HelpCommand(SlashCommand):
     usage: ClassVar[str] = "/help"
     help: ClassVar[str] = "Show every key binding and command"
     nargs: ClassVar[int] = 0
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls()
 
 
 @command

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from workbench.render.format import schema_signature
-from workbench.tui.commands import ParseContext, SlashCommand, command
+from workbench.tui.commands import SlashCommand, command
 
 _STATE_STYLE = {
     "connected": ("●", "green"),
@@ -39,10 +39,6 @@ class McpCommand(SlashCommand):
     usage: ClassVar[str] = "/mcp"
     help: ClassVar[str] = "MCP servers: state, tools, log"
     nargs: ClassVar[int] = 0
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        return cls()
 
 
 class ToolLike(Protocol):
