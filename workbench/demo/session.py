@@ -73,7 +73,7 @@ def prepare_demo(
     try:
         demo = Demo(
             scenario=scenario,
-            profile=demo_profile(profile, scenario, speed),
+            profile=demo_profile(profile, scenario, speed, variants),
             variants=[scale_variant(v, speed) for v in variants],
             setup=demo_setup(scenario, speed, workspace),
             speed=speed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,9 @@ def scale_variant(variant: Variant, speed: float) -> Variant:
     return Variant(variant.name, replace(variant.change, timeout_s=timeout / speed))
 
 
-def demo_profile(profile: Profile, scenario: Scenario, speed: float) -> Profile:
+def demo_profile(
+    profile: Profile, scenario: Scenario, speed: float, variants: Sequence[Variant] = ()
+) -> Profile:
     """The profile narrowed to the scenario's tools, with its seed, a retry backoff scaled too, and
     room for the round trips the scenario needs with parallel calls off."""
     overrides: dict[str, Any] = {
@@ -120,7 +122,7 @@ def demo_profile(profile: Profile, scenario: Scenario, speed: float) -> Profile:
         # One call per response must be able to finish the scenario: 24 calls are 26 round trips.
         "max_turns": max(profile.max_turns, DEMO_MAX_TURNS),
     }
-    retries = profile.tool_retries > 0 or any("retries=" in spec for spec in scenario.variants)
+    retries = profile.tool_retries > 0 or any(v.change.retries for v in variants)
     if speed != 1 and retries:  # a backoff set where nothing retries is a profile warning
         overrides["tool_retry_backoff_s"] = profile.tool_retry_backoff_s / speed
     if scenario.seed is not None:
