@@ -97,6 +97,7 @@ class Runtime:
         recorder: SessionRecorder | None,
         extra_sinks: list[Callable[[Event], None]] | None = None,
         sources: Sequence[ToolSource] = (),
+        offered_sources: Sequence[ToolSource] | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.profile = profile
@@ -104,9 +105,8 @@ class Runtime:
         self.registry = registry
         self.recorder = recorder
         self.sources = list(sources)
-        self.offered_sources: list[ToolSource] = list(
-            sources
-        )  # those that failed too (servers view)
+        self.offered_sources = list(sources if offered_sources is None else offered_sources)
+        """Every source the session was offered, those that failed to start too (servers view)."""
         self.start_notices: list[Notice] = []
         """What went wrong while starting (a tool source that did not start), also recorded."""
         self.on_close: list[Callable[[], Awaitable[None]]] = []
@@ -177,6 +177,7 @@ class Runtime:
             recorder=recorder,
             extra_sinks=extra_sinks,
             sources=started,
+            offered_sources=wanted,
             clock=clock,
         )
         runtime.start_notices = [runtime.loop.notice(p) for p in problems]
@@ -185,7 +186,6 @@ class Runtime:
             notice = runtime.loop.warn_once(warning)
             if notice is not None:
                 runtime.start_notices.append(notice)
-        runtime.offered_sources = wanted
         return runtime
 
     # -- what the UI shows -----------------------------------------------------------------------
