@@ -12,7 +12,6 @@ import sys
 from typing import Any, TextIO
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, load_profile
-from workbench.render.format import schema_signature
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,6 +80,8 @@ def _print_text(sources: list[Any], reasons: dict[str, str | None], out: TextIO)
             print(f"✗ {source.name}  {kind}  {_where(source)}", file=out)
             print(f"    {reason}", file=out)
             continue
+        from workbench.render.format import schema_signature  # pydantic: not for `workbench --help`
+
         tools = source.tools()
         print(
             f"✓ {source.name}  {kind}  {_where(source)}  ·  {len(tools)} tools  ·  "
