@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -178,6 +179,8 @@ class Timeline(ScrollView, can_focus=True):
         self._axes_dirty = False
         self._axis_view: list[ta.TurnAxis] = []
         self._axis_rows: dict[tuple[int, int], tuple[str, str]] = {}
+        self._paint: tuple[int, float, int] | None = None
+        """What the lines of the paint in progress share (width, session time, spinner frame)."""
         self.border_subtitle = LEGEND
 
     # -- feeding ----------------------------------------------------------------------------------
@@ -195,6 +198,7 @@ class Timeline(ScrollView, can_focus=True):
         self._dirty_from = 0
         self._axes = ta.TurnAxisBuilder()
         self._axes_dirty = True
+        self.refresh()  # every line: flushes repaint only what changed since the last paint
 
     def note(self, change: Change) -> None:
         """Record what an applied event changed; drawing waits for :meth:`flush`."""
@@ -204,6 +208,9 @@ class Timeline(ScrollView, can_focus=True):
         if isinstance(event, TurnStarted) and event.turn not in self._by_turn:
             self._by_turn[event.turn] = self._append(Section("turn", event.turn))
         elif isinstance(event, TurnFinished):
+            divider = self._by_turn.get(event.turn)
+            if divider is not None:  # its status is drawn on it
+                self._open.add(self._index_of(divider))
             for text in self._advice(event.turn):
                 self._append(Section("note", event.turn, text=text))
         if change.round_trip is not None and change.round_trip not in self._by_round_trip:
@@ -264,8 +271,14 @@ class Timeline(ScrollView, can_focus=True):
         return section
 
     def _append(self, section: Section) -> Section:
+        # Until the next flush lays it out, a new section takes no lines, just past the end: the
+        # starts stay sorted, so a paint in between (Textual may paint at any time) finds every
+        # older line where it was, and the flush repaints from here down.
+        last = self.sections[-1] if self.sections else None
+        section.start = last.start + last.height if last is not None else 0
+        section.height = 0
         self.sections.append(section)
-        self._starts.append(0)
+        self._starts.append(section.start)
         self._dirty(section, index=len(self.sections) - 1)
         return section
 
@@ -295,19 +308,50 @@ class Timeline(ScrollView, can_focus=True):
                 self._dirty_from = None
             self._flush_axes()
             return
+        moved = None
         if self._dirty_from is not None:
-            self._relayout(self._dirty_from)
+            moved = self._relayout(self._dirty_from)
             self._dirty_from = None
             total = self.sections[-1].start + self.sections[-1].height if self.sections else 0
-            self.virtual_size = Size(
-                0, total
-            )  # lines are cut to the width, never scrolled sideways
-            if self.follow:
+            self._set_virtual_height(total)
+            if self.follow:  # a scroll repaints the whole view by itself
                 self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-            self.refresh()
-        elif self._open:
-            self.refresh()
+        self._refresh_changed(moved)
         self._open = {i for i in self._open if i < len(self.sections) and self.sections[i].open}
+
+    def _refresh_changed(self, moved: int | None) -> None:
+        """Repaint only the lines that can differ from the last paint: every line from the first
+        section that moved or grew, and the sections that changed or are still running. Finished
+        batches above them keep their cached lines (a finished batch's lines never change)."""
+        if not self.sections or not (self._open or moved is not None):
+            return
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        if moved is not None and moved < len(self.sections):
+            start = max(top, self.sections[moved].start)
+            if start < bottom:
+                self.refresh_lines(start, bottom - start)
+        for index in self._open:
+            if index >= len(self.sections) or (moved is not None and index >= moved):
+                continue
+            section = self.sections[index]
+            start, end = max(top, section.start), min(bottom, section.start + section.height)
+            if start < end:
+                self.refresh_lines(start, end - start)
+
+    def _set_virtual_height(self, height: int) -> None:
+        """The scrollable height, without a layout of the whole screen unless a scrollbar comes or
+        goes: Textual's ``virtual_size`` asks for one on every change, and on a screen of four
+        panes each layout re-arranged every widget on it (~7 ms) and repainted what it touched."""
+        size = Size(0, height)  # lines are cut to the width, never scrolled sideways
+        if size == self.virtual_size:
+            return
+        view = self.container_size.height
+        if not view or (self.virtual_size.height > view) != (height > view):
+            self.virtual_size = size
+            return
+        self.set_reactive(Timeline.virtual_size, size)
+        self._scroll_update(size)  # the scrollbar's window and the scroll limits, as a layout does
 
     def _flush_axes(self) -> None:
         running = self._axes.current() is not None
@@ -329,17 +373,17 @@ class Timeline(ScrollView, can_focus=True):
             self._axes_dirty = True
         else:
             self._dirty_from = 0
+            self.refresh()  # every line was the turn axis's
         self.flush()
 
     def action_toggle_turn_axis(self) -> None:
         self.turn_axis = not self.turn_axis
 
-    def _axis_line(self, line: int, width: int) -> list[Segment]:
+    def _axis_line(self, line: int, width: int, style: rows.StyleFor) -> list[Segment]:
         index, offset = divmod(line, AXIS_LINES)
         if not 0 <= index < len(self._axis_view):
             return []
         axis = self._axis_view[index]
-        style = self._style
         if offset == 0:
             status = axis.status or "running"
             prompt = " ".join(axis.prompt.split())
@@ -372,21 +416,28 @@ class Timeline(ScrollView, can_focus=True):
         """The turn axis as plain text, every line of it (tests read it; drawing uses render_line)."""
         width = max(40, self.scrollable_content_region.width)
         return [
-            "".join(seg.text for seg in self._axis_line(line, width))
+            "".join(seg.text for seg in self._axis_line(line, width, self._style))
             for line in range(len(self._axis_view) * AXIS_LINES)
         ]
 
-    def _relayout(self, first: int) -> None:
+    def _relayout(self, first: int) -> int | None:
+        """Measure the sections from ``first`` on; the index of the first one whose lines moved
+        or grew (every line from its start down may differ), or None if none did."""
         line = 0
+        moved: int | None = None
         if first > 0:
             previous = self.sections[first - 1]
             line = previous.start + previous.height
         for i in range(first, len(self.sections)):
             section = self.sections[i]
+            height = section.measure()
+            if moved is None and (section.start != line or section.height != height):
+                moved = i
             section.start = line
             self._starts[i] = line
-            section.height = section.measure()
-            line += section.height
+            section.height = height
+            line += height
+        return moved
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -414,24 +465,67 @@ class Timeline(ScrollView, can_focus=True):
             base = self._styles[""] = self.rich_style
         return base
 
+    def _final_style(self, name: str) -> Style:
+        """A component style already on the base, as ``Strip.apply_style(base)`` would leave it."""
+        style = self._styles.get("+" + name)
+        if style is None:
+            style = self._styles["+" + name] = self._base_style() + self._style(name)
+        return style
+
+    def _cursor_style(self, name: str) -> Style:
+        """The same on the cursor's band: ``base + (band + style)``."""
+        style = self._styles.get("▶" + name)
+        if style is None:
+            band = self._style("cursor")
+            style = self._styles["▶" + name] = self._base_style() + (band + self._style(name))
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of one paint shares is looked up once for all of them: the width (a
+        # region computed from styles), the session time and the spinner's frame.
+        self._paint = self._paint_context()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
+    def _paint_context(self) -> tuple[int, float, int]:
+        return (
+            self.scrollable_content_region.width,
+            max(self.clock(), self.model.last_t),
+            int(time.monotonic() * 10),
+        )
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self._base_style()
+        paint = self._paint or self._paint_context()
+        width = paint[0]
         line = self.scroll_offset.y + y
         if self.turn_axis:
-            return Strip(self._axis_line(line, width)).crop_extend(0, width, base).apply_style(base)
+            return self._fit(self._axis_line(line, width, self._final_style), width, "")
         located = self._locate(line)
         if located is None:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base_style())
         section, offset = located
         cursor = self._is_cursor_line(section, offset)
-        segments = self._section_line(section, offset, width, cursor=cursor)
-        if not cursor:
-            return Strip(segments).crop_extend(0, width, base).apply_style(base)
-        band = self._style("cursor")
-        return (
-            Strip(segments).crop_extend(0, width, base + band).apply_style(band).apply_style(base)
-        )
+        style = self._cursor_style if cursor else self._final_style
+        segments = self._section_line(section, offset, width, paint, style, cursor=cursor)
+        return self._fit(segments, width, "▶" if cursor else "")
+
+    def _fit(self, segments: list[Segment], width: int, band: str) -> Strip:
+        """One strip of exactly ``width`` cells from segments already in their final styles: the
+        same as ``crop_extend`` + ``apply_style`` gave, without the three strips in between."""
+        cells = sum(cell_len(segment.text) for segment in segments)
+        if cells > width:  # a long header in a narrow pane
+            return Strip(segments, cells).crop(0, width)
+        if cells < width:
+            base = self._base_style()
+            pad = (
+                base
+                if not band
+                else base + (self._style("cursor") + (base + self._style("cursor")))
+            )
+            segments.append(Segment(" " * (width - cells), pad))
+        return Strip(segments, width)
 
     def _locate(self, line: int) -> tuple[Section, int] | None:
         if not self.sections or line < 0:
@@ -446,11 +540,16 @@ class Timeline(ScrollView, can_focus=True):
         return section, offset
 
     def _section_line(
-        self, section: Section, offset: int, width: int, *, cursor: bool = False
+        self,
+        section: Section,
+        offset: int,
+        width: int,
+        paint: tuple[int, float, int],
+        style: rows.StyleFor,
+        *,
+        cursor: bool = False,
     ) -> list[Segment]:
-        style = self._style
-        now = max(self.clock(), self.model.last_t)
-        frame = int(time.monotonic() * 10)
+        _, now, frame = paint
         if section.kind == "turn":
             turn = self.model.turn(section.turn)
             return rows.turn_line(turn, width, style) if turn is not None else []
