@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.widgets import Markdown
 
 from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import region_text
 from workbench.core.events import Event
 from workbench.tui.panes.session import SessionPane
+from workbench.tui.widgets.chat import ToolChip
 
 
 class TwoPanes(App[None]):
@@ -50,3 +52,38 @@ async def test_two_panes_follow_their_own_streams() -> None:
         assert b.timeline.select_call(row.call_id)
         b.show_selected()
         assert b.details.call_id == row.call_id and a.details.call_id is None
+
+
+def transcript(pane: SessionPane) -> list[str]:
+    """The chat as a reader sees it: each message, chip (with its state) and note, in order."""
+    lines: list[str] = []
+    for child in pane.chat.children:
+        if isinstance(child, ToolChip):
+            lines.append(f"{child.call_id} {child.state} {child.duration}")
+        elif isinstance(child, Markdown):
+            lines.append(f"answer: {child.source}")
+        else:
+            lines.append(f"{type(child).__name__}: {child.render()!s:.60}")
+    return lines
+
+
+async def test_a_hidden_chat_is_written_only_when_shown_and_then_in_full() -> None:
+    app = TwoPanes()
+    async with app.run_test(size=(200, 40)) as pilot:
+        a, b = app.query_one("#a", SessionPane), app.query_one("#b", SessionPane)
+        script = Script()
+        events = concurrent_turn(script) + failing_turn(script)
+        for pane in (a, b):
+            await pane.follow(stream(events)).wait()
+        await b.add_note("a note of the screen's own")
+        await a.add_note("a note of the screen's own")
+        await pilot.pause()
+        assert not b.chat_shown and not b.chat.children  # nothing built that nobody could see
+        assert len(b.model.batches) == 2  # the timeline is drawn as ever
+        await b.show_chat()
+        await pilot.pause()
+        assert b.chat_shown and not b.has_class("-timeline-only") and b.chat.region.width > 0
+        assert transcript(b) == transcript(a) and len(transcript(a)) > 8
+        assert any("cancelled" in line for line in transcript(b))  # the states as they ended
+        await b.show_chat(False)
+        assert b.has_class("-timeline-only") and not b.chat_shown

@@ -14,12 +14,15 @@ Standalone, from any stream of events (live or replay)::
 
 What the pane shows outside itself (knobs, a status line) is the screen's: a screen that wants to
 follow the settings calls :meth:`SessionPane.feed` and looks at the same event. Where several panes
-share a row, ``classes="-timeline-only"`` hides the chat column (the transcript is still kept).
+share a row, ``classes="-timeline-only"`` hides the chat column; the transcript is kept, and written
+when :meth:`SessionPane.show_chat` shows it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from functools import partial
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -99,6 +102,10 @@ class SessionPane(Horizontal):
         self.totals = Static("", id="totals")
         self._details_dirty = False
         self._totals_dirty = True
+        self._chat_backlog: list[Callable[[], Awaitable[None]]] | None = (
+            [] if self.has_class("-timeline-only") else None
+        )
+        """While the chat is hidden: what is yet to be written to it, in order (see show_chat)."""
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -129,6 +136,11 @@ class SessionPane(Horizontal):
             self._details_dirty = True
         if change.session:
             self._totals_dirty = True
+        if isinstance(event, ErrorEvent):
+            self.notify(event.message, title=event.kind, severity="error")
+        await self._chat_write(self._write_chat, event, change.closed)
+
+    async def _write_chat(self, event: Event, closed: tuple[str, ...]) -> None:
         chat = self.chat
         match event:
             case TurnStarted():
@@ -145,7 +157,7 @@ class SessionPane(Horizontal):
                     ran = row.done and row.started_t is not None
                     chat.set_call_state(row.call_id, row.state, row.run_s if ran else None)
             case TurnFinished():
-                for call_id in change.closed:
+                for call_id in closed:
                     chat.set_call_state(call_id, "cancelled")
                 await chat.end_turn()
                 if event.status != "completed":
@@ -157,9 +169,34 @@ class SessionPane(Horizontal):
                 await chat.add_note(event.message, kind=event.level)
             case ErrorEvent():
                 await chat.add_note(f"{event.kind}: {event.message}", kind="error")
-                self.notify(event.message, title=event.kind, severity="error")
             case _:
                 pass
+
+    @property
+    def chat_shown(self) -> bool:
+        return self._chat_backlog is None
+
+    async def show_chat(self, shown: bool = True) -> None:
+        """Show the chat column (it is written up to now first) or hide it (the ``-timeline-only``
+        class). While hidden, the transcript is kept as the events it is written from and no chat
+        widget is built: on a screen of four panes, mounting messages and tool chips nobody could
+        see cost a layout of the whole screen each time."""
+        self.set_class(not shown, "-timeline-only")
+        if not shown:
+            if self._chat_backlog is None:
+                self._chat_backlog = []
+            return
+        backlog, self._chat_backlog = self._chat_backlog or [], None
+        for write in backlog:
+            await write()
+
+    async def _chat_write(
+        self, write: Callable[..., Awaitable[None]], *args: Any, **kwargs: Any
+    ) -> None:
+        if self._chat_backlog is None:
+            await write(*args, **kwargs)
+        else:
+            self._chat_backlog.append(partial(write, *args, **kwargs))
 
     def follow(self, events: AsyncIterable[Event], *, description: str = "session") -> Worker[None]:
         """Feed every event of ``events`` in a worker of this pane; the clock runs meanwhile."""
@@ -183,12 +220,14 @@ class SessionPane(Horizontal):
         self.clock.reset()
         self.timeline.reset(self.model)
         await self.chat.clear()
+        if self._chat_backlog is not None:
+            self._chat_backlog.clear()
         self.details.show(None, None, 0.0)
         self._totals_dirty = True
 
     async def add_note(self, text: str, *, kind: str = "info") -> None:
         """A line in the transcript that is not an event (a welcome, why a file cannot load)."""
-        await self.chat.add_note(text, kind=kind)
+        await self._chat_write(self.chat.add_note, text, kind=kind)
 
     def mark_totals(self) -> None:
         self._totals_dirty = True
