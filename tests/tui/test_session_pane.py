@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Markdown
@@ -11,7 +12,7 @@ from textual.widgets import Markdown
 from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import region_text
 from workbench.core.events import Event
-from workbench.tui.panes.session import SessionPane
+from workbench.tui.panes.session import FRAME_HZ, REFRESH_HZ, RedrawRota, SessionPane
 from workbench.tui.widgets.chat import ToolChip
 
 
@@ -87,3 +88,26 @@ async def test_a_hidden_chat_is_written_only_when_shown_and_then_in_full() -> No
         assert any("cancelled" in line for line in transcript(b))  # the states as they ended
         await b.show_chat(False)
         assert b.has_class("-timeline-only") and not b.chat_shown
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def tick(self) -> None:
+        self.ticks += 1
+
+
+def test_a_rota_redraws_one_pane_a_frame_each_in_turn() -> None:
+    four = [Counting() for _ in range(4)]
+    rota = RedrawRota(four)
+    assert rota.period == pytest.approx(1 / FRAME_HZ)  # 15 redraws a second each
+    seen = []
+    for _ in range(8):
+        before = [pane.ticks for pane in four]
+        rota.tick()
+        changed = [i for i, pane in enumerate(four) if pane.ticks != before[i]]
+        assert len(changed) == 1
+        seen.append(changed[0])
+    assert seen == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert RedrawRota([Counting(), Counting()]).period == pytest.approx(1 / (2 * REFRESH_HZ))

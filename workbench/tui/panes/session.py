@@ -4,7 +4,8 @@ A :class:`SessionPane` owns its view of one session: the timeline model, a sessi
 panes that show them. It knows nothing of runtimes, files or screens; it is fed core events, one at a
 time (:meth:`SessionPane.feed`) or from a stream (:meth:`SessionPane.follow`), so a live turn, a replay
 and a compare variant all draw the same way. Several can sit on one screen; each redraws itself at
-most :data:`REFRESH_HZ` times a second, and queries only its own children.
+most :data:`REFRESH_HZ` times a second (a :class:`RedrawRota` takes them in turn, one a frame),
+and queries only its own children.
 
 Standalone, from any stream of events (live or replay)::
 
@@ -20,9 +21,9 @@ when :meth:`SessionPane.show_chat` shows it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -55,6 +56,37 @@ from workbench.tui.widgets.timeline import Timeline
 
 REFRESH_HZ = 20
 """How often the timeline, details and totals redraw at most; events only mark them dirty."""
+FRAME_HZ = 60
+"""Textual's frame rate (``TEXTUAL_FPS``' default): a rota hands out at most one redraw a frame."""
+
+
+class Ticking(Protocol):
+    def tick(self) -> None: ...
+
+
+class RedrawRota:
+    """Redraws several panes in turn, one per frame, instead of all of them in the same frame.
+
+    Each pane redraws at :data:`REFRESH_HZ`, or at ``FRAME_HZ / len(panes)`` when that is less
+    (four panes: 15 a second each), so a frame pays for one pane's changed lines, not four's: on the
+    compare screen, four panes on their own timers fired together and made the longest frames.
+    The owner starts it with ``set_interval(rota.period, rota.tick)`` once the panes are mounted.
+    """
+
+    def __init__(self, panes: Sequence[Ticking]) -> None:
+        self.panes = list(panes)
+        self._next = 0
+
+    @property
+    def period(self) -> float:
+        return max(1 / FRAME_HZ, 1 / (REFRESH_HZ * max(1, len(self.panes))))
+
+    def tick(self) -> None:
+        if not self.panes:
+            return
+        pane = self.panes[self._next % len(self.panes)]
+        self._next += 1
+        pane.tick()
 
 
 class SessionPane(Horizontal):
@@ -84,12 +116,16 @@ class SessionPane(Horizontal):
         *,
         replay: bool = False,
         under_chat: Iterable[Widget] = (),
+        own_timer: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.replay = replay
         """A recorded session: its events come at the recording's pace (nothing else differs)."""
+        self.own_timer = own_timer
+        """Redraw on a timer of its own at :data:`REFRESH_HZ`; if not, the screen calls :meth:`tick`
+        (a screen of several panes spreads them over frames: see :class:`RedrawRota`)."""
         self.model = TimelineModel()
         self.clock = SessionClock()
         """Session time for open bars; whoever feeds the pane sets its rate (0 while idle)."""
@@ -122,7 +158,8 @@ class SessionPane(Horizontal):
         self.chat.border_title = "Chat"
         self.timeline.border_title = "Timeline"
         self.details.border_title = "Call"
-        self.set_interval(1 / REFRESH_HZ, self._tick)
+        if self.own_timer:
+            self.set_interval(1 / REFRESH_HZ, self.tick)
 
     # -- events -----------------------------------------------------------------------------------
 
@@ -250,7 +287,8 @@ class SessionPane(Horizontal):
 
     # -- drawing ----------------------------------------------------------------------------------
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """A redraw as the timer does it: the totals follow the clock while the session runs."""
         self.redraw(busy=self.clock.rate > 0)
 
     def redraw(self, *, busy: bool) -> None:

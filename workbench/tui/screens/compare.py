@@ -27,10 +27,19 @@ from workbench.compare.report import HEAD, describe_variant, table_rows, verdict
 from workbench.compare.requests import LiveCompare, ReplayCompare
 from workbench.compare.runner import CompareRunner, VariantRun
 from workbench.core.events import CallStarted, Event
-from workbench.tui.panes.session import SessionPane
+from workbench.tui.panes.session import RedrawRota, SessionPane
+from workbench.tui.preload import ANALYSIS, preload
 from workbench.tui.widgets.key_footer import KeyFooter
 
 COLUMNS = (HEAD[0], "status", *HEAD[1:])
+LIVE_MODULES = (
+    "workbench.demo.scenario",
+    "workbench.demo.session",
+    "workbench.compare.headless",
+    "workbench.compare.manifest",
+    *ANALYSIS,
+)
+"""What a live comparison imports as it goes, loaded before it starts (see workbench.tui.preload)."""
 
 
 class CompareScreen(Screen[None]):
@@ -95,6 +104,7 @@ class CompareScreen(Screen[None]):
                     yield Static(title, classes="variant-title", markup=False)
                     yield SessionPane(
                         replay=isinstance(source, ReplayCompare),
+                        own_timer=False,
                         id=f"pane-{index}",
                         classes="-timeline-only",
                     )
@@ -106,6 +116,8 @@ class CompareScreen(Screen[None]):
             table.add_column(column, key=column)
         for name in self._names:
             table.add_row(name, "pending", *([""] * (len(COLUMNS) - 2)), key=name)
+        rota = RedrawRota(list(self.query(SessionPane)))
+        self.set_interval(rota.period, rota.tick)
         self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
 
     def pane(self, index: int) -> SessionPane:
@@ -129,6 +141,7 @@ class CompareScreen(Screen[None]):
 
     async def _run_live(self, source: LiveCompare) -> None:
         profile, variants, setup = source.profile, source.variants, None
+        await preload(*LIVE_MODULES)
         if source.scenario is not None:
             from workbench.demo.scenario import load_scenario
             from workbench.demo.session import DemoUnavailable, prepare_demo
@@ -238,7 +251,7 @@ class CompareScreen(Screen[None]):
             title += f" · {run.status}"
         if run.status == "failed" and run.error:
             title += f": {run.error}"
-        label.update(title)
+        label.update(title, layout=False)  # one line of a fixed height: no layout of the screen
         if run.done:
             self._queues[run.index].put_nowait(None)
         self._show_summary(final=False)
