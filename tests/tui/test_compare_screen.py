@@ -172,6 +172,10 @@ async def test_the_demo_opens_on_the_compare_screen_and_says_what_is_simulated(
         await pilot.pause()
         simulated = str(screen.query_one("#simulated", Static).render())
         assert "simulated: model round trip 1500 ms" in simulated and "--speed 1000" in simulated
+        repository = str(screen.query_one("#repository", Static).render())
+        assert (
+            repository.startswith("repository: ") and "8 files changed against main" in repository
+        )
         assert status_cells(screen) == ["completed"] * 3
         assert [r.fold.figures.round_trips for r in screen.runs] == [26, 3, 3]
         assert screen.verdict_text.startswith("parallel: ")

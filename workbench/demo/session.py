@@ -41,6 +41,8 @@ class Demo:
     workspace: Path
     preface: list[str] = field(default_factory=list)
     """Lines the output starts with: the scenario, and what is simulated."""
+    repository: str | None = None
+    """The line that says where the sample repository was built (also in the preface)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """The keys ``demo --json`` adds: scenario and simulated."""
 
@@ -81,10 +83,11 @@ def prepare_demo(
         )
         demo.preface = [f"demo: {scenario.name}: {scenario.title}"]
         if repo is not None:
-            demo.preface.append(
+            demo.repository = (
                 f"repository: {repo.root} (branch {repo.branch}, {len(repo.changed)} files "
                 f"changed against {repo.base})"
             )
+            demo.preface.append(demo.repository)
         demo.preface.append(scenario.describe_simulation(speed, scripted=scripted))
         demo.extra = {
             "scenario": scenario.name,

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from workbench import gcpolicy
 from workbench.compare.report import HEAD, describe_variant, table_rows, verdict
 from workbench.compare.requests import LiveCompare, ReplayCompare
 from workbench.compare.runner import CompareRunner, VariantRun
@@ -31,8 +32,15 @@ from workbench.tui.panes.session import RedrawRota, SessionPane
 from workbench.tui.preload import ANALYSIS, preload
 from workbench.tui.widgets.key_footer import KeyFooter
 
+if TYPE_CHECKING:
+    from workbench.demo.scenario import Scenario
+
 COLUMNS = (HEAD[0], "status", *HEAD[1:])
+CELL_WIDTH = 9
+"""Wide enough for ``cancelled``, ``1 m 23 s``, ``1,234,567``, ``baseline``."""
 LIVE_MODULES = (
+    "workbench.runtime",
+    "workbench.providers.scripted",
     "workbench.demo.scenario",
     "workbench.demo.session",
     "workbench.compare.headless",
@@ -94,7 +102,13 @@ class CompareScreen(Screen[None]):
         else:
             head = f"▶ replay of a comparison · {source.manifest}"
         yield Static(head, id="compare-status", markup=False)
-        yield Static("", id="simulated", markup=False)
+        # What the demo simulates is known before it starts, and the repository line has a fixed
+        # height: filling them in later then asks for no layout while the variants run.
+        scenario = self._scenario()
+        if scenario is not None and scenario.repository == "sample":
+            building = "repository: building the sample project's git repository…"
+            yield Static(building, id="repository", markup=False)
+        yield Static(self._simulated_text(scenario), id="simulated", markup=False)
         table: DataTable[str] = DataTable(id="summary", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("The verdict comes when every variant has finished.", id="verdict")
@@ -113,7 +127,11 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#summary", DataTable)
         for column in COLUMNS:
-            table.add_column(column, key=column)
+            # Room for what the figures take (durations, token counts) from the start, so a
+            # variant that finishes does not widen a column: that is a layout of the whole
+            # screen while the others still run. The final summary fits them exactly.
+            width = max(len(column), *(len(n) for n in self._names)) if column == COLUMNS[0] else 0
+            table.add_column(column, key=column, width=max(width, len(column), CELL_WIDTH))
         for name in self._names:
             table.add_row(name, "pending", *([""] * (len(COLUMNS) - 2)), key=name)
         rota = RedrawRota(list(self.query(SessionPane)))
@@ -142,6 +160,9 @@ class CompareScreen(Screen[None]):
     async def _run_live(self, source: LiveCompare) -> None:
         profile, variants, setup = source.profile, source.variants, None
         await preload(*LIVE_MODULES)
+        # What exists now is here to stay: later full collections (14-17 ms each with everything
+        # the app and the runtime imported) skip it. See workbench/gcpolicy.py.
+        gcpolicy.freeze_startup()
         if source.scenario is not None:
             from workbench.demo.scenario import load_scenario
             from workbench.demo.session import DemoUnavailable, prepare_demo
@@ -159,7 +180,8 @@ class CompareScreen(Screen[None]):
                 return
             self._demo_exit = stack
             profile, variants, setup = demo.profile, demo.variants, demo.setup
-            self.query_one("#simulated", Static).update(" · ".join(demo.preface[1:]))
+            if demo.repository is not None:
+                self.query_one("#repository", Static).update(demo.repository, layout=False)
         self._queues = [asyncio.Queue() for _ in variants]
         runner = CompareRunner(
             profile,
@@ -174,9 +196,11 @@ class CompareScreen(Screen[None]):
         self.runs = runner.runs
         for index, queue in enumerate(self._queues):
             self.pane(index).follow(_drain(queue), description=f"variant {index + 1}")
+        freezer = self.set_interval(0.5, gcpolicy.freeze_survivors)
         try:
             await runner.run()
         finally:
+            freezer.stop()
             for queue in self._queues:
                 queue.put_nowait(None)
             await self._close_demo()
@@ -189,6 +213,20 @@ class CompareScreen(Screen[None]):
         self.query_one("#compare-status", Static).update(
             Text.assemble(f"compare · {profile.name} · {source.prompt}  ", (str(path), "dim"))
         )
+
+    def _scenario(self) -> Scenario | None:
+        source = self.source
+        if not isinstance(source, LiveCompare) or source.scenario is None:
+            return None
+        from workbench.demo.scenario import load_scenario
+
+        return load_scenario(source.scenario)  # a small data file, read once at compose
+
+    def _simulated_text(self, scenario: Scenario | None) -> str:
+        if scenario is None or not isinstance(self.source, LiveCompare):
+            return ""
+        scripted = self.source.profile.type == "scripted"
+        return scenario.describe_simulation(self.source.speed, scripted=scripted)
 
     def _demo_extra(self) -> dict[str, object]:
         source = self.source
@@ -266,7 +304,7 @@ class CompareScreen(Screen[None]):
             cells = [row[0], run.status, *row[1:]] if run.done else [row[0], run.status]
             cells += [""] * (len(COLUMNS) - len(cells))
             for column, value in zip(COLUMNS, cells, strict=True):
-                table.update_cell(run.name, column, value, update_width=True)
+                table.update_cell(run.name, column, value, update_width=final)
         if final or all(run.done for run in runs):
             self.verdict_text = verdict(runs)
             lines = [f"[b]{escape(self.verdict_text)}[/]"]
@@ -296,6 +334,7 @@ class CompareScreen(Screen[None]):
         if self.runner is not None and not self.finished.is_set():
             self.runner.cancel()
         await self._close_demo()
+        gcpolicy.thaw()  # what the comparison froze as it ran can be collected now
 
 
 async def _drain(queue: asyncio.Queue[Event | None]) -> AsyncIterator[Event]:
