@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from workbench.compare.requests import LiveCompare, ReplayCompare
 from workbench.compare.variants import parse_variants
@@ -17,6 +17,7 @@ from workbench.tools.latency import set_latency_scale
 from workbench.tui.app import create_app
 from workbench.tui.panes.session import SessionPane
 from workbench.tui.screens.compare import CompareScreen
+from workbench.tui.widgets.summary import SummaryStrip
 
 SIZE = (200, 50)
 WAIT_S = 20.0
@@ -37,8 +38,7 @@ def fast(tmp_path: Path) -> Profile:
 
 
 def status_cells(screen: CompareScreen) -> list[str]:
-    table = screen.query_one("#summary", DataTable)
-    return [str(table.get_cell(name, "status")) for name in screen._names]
+    return [row[1] for row in screen.query_one("#summary", SummaryStrip).rows]
 
 
 async def test_variants_side_by_side_then_the_verdict(fast: Profile, tmp_path: Path) -> None:
@@ -58,6 +58,11 @@ async def test_variants_side_by_side_then_the_verdict(fast: Profile, tmp_path: P
         assert status_cells(screen) == ["completed", "completed"]
         assert screen.verdict_text.startswith("all: ")
         assert "2 fewer round trips" in screen.verdict_text
+        strip = screen.query_one("#summary", SummaryStrip)
+        shown = str(strip.render()).splitlines()
+        assert len(shown) == 3 and shown[0].split()[:3] == ["variant", "status", "wall"]
+        assert shown[1].split()[-1] == "baseline" and shown[2].split()[-2].endswith("×")
+        assert shown[2].split()[-1] == "2"  # round trips saved against the baseline
         verdict = screen.query_one("#verdict", Static)
         assert "faster than one" in str(verdict.render())
         # Each pane drew its own variant's calls.
@@ -194,5 +199,8 @@ async def test_brackets_in_a_prompt_are_text_not_markup(fast: Profile, tmp_path:
         assert isinstance(screen, CompareScreen)
         await asyncio.wait_for(screen.finished.wait(), WAIT_S)
         await pilot.pause()
-        assert "[/oops]" in str(screen.query_one("#compare-status", Static).render())
+        status = str(screen.query_one("#compare-status", Static).render())
+        assert "[/oops]" in status
+        # Where to replay it from, before the prompt that the screen's edge may cut.
+        assert status.startswith(f"saved {tmp_path / 'compare.json'} (workbench replay it)")
         assert status_cells(screen) == ["completed", "completed"]

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from workbench import gcpolicy
 from workbench.compare.report import HEAD, describe_variant, table_rows, verdict
@@ -31,13 +31,12 @@ from workbench.core.events import CallStarted, Event
 from workbench.tui.panes.session import RedrawRota, SessionPane
 from workbench.tui.preload import ANALYSIS, preload
 from workbench.tui.widgets.key_footer import KeyFooter
+from workbench.tui.widgets.summary import SummaryStrip
 
 if TYPE_CHECKING:
     from workbench.demo.scenario import Scenario
 
 COLUMNS = (HEAD[0], "status", *HEAD[1:])
-CELL_WIDTH = 9
-"""Wide enough for ``cancelled``, ``1 m 23 s``, ``1,234,567``, ``baseline``."""
 LIVE_MODULES = (
     "workbench.runtime",
     "workbench.providers.scripted",
@@ -101,6 +100,7 @@ class CompareScreen(Screen[None]):
                 head = f"demo {source.scenario} · {source.prompt}"
         else:
             head = f"▶ replay of a comparison · {source.manifest}"
+        self._head = head
         yield Static(head, id="compare-status", markup=False)
         # What the demo simulates is known before it starts, and the repository line has a fixed
         # height: filling them in later then asks for no layout while the variants run.
@@ -109,8 +109,7 @@ class CompareScreen(Screen[None]):
             building = "repository: building the sample project's git repository…"
             yield Static(building, id="repository", markup=False)
         yield Static(self._simulated_text(scenario), id="simulated", markup=False)
-        table: DataTable[str] = DataTable(id="summary", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield SummaryStrip(COLUMNS, self._names, id="summary")
         yield Static("The verdict comes when every variant has finished.", id="verdict")
         with Horizontal(id="panes"):
             for index, title in enumerate(self._titles):
@@ -125,15 +124,6 @@ class CompareScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#summary", DataTable)
-        for column in COLUMNS:
-            # Room for what the figures take (durations, token counts) from the start, so a
-            # variant that finishes does not widen a column: that is a layout of the whole
-            # screen while the others still run. The final summary fits them exactly.
-            width = max(len(column), *(len(n) for n in self._names)) if column == COLUMNS[0] else 0
-            table.add_column(column, key=column, width=max(width, len(column), CELL_WIDTH))
-        for name in self._names:
-            table.add_row(name, "pending", *([""] * (len(COLUMNS) - 2)), key=name)
         rota = RedrawRota(list(self.query(SessionPane)))
         self.set_interval(rota.period, rota.tick)
         self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
@@ -210,9 +200,9 @@ class CompareScreen(Screen[None]):
 
         summary = summary_for(runner, self._demo_extra())
         path = await asyncio.to_thread(write_manifest, runner.session_dir, summary)
-        self.query_one("#compare-status", Static).update(
-            Text.assemble(f"compare · {profile.name} · {source.prompt}  ", (str(path), "dim"))
-        )
+        # Where it was saved first: the prompt after it may be cut at the screen's edge.
+        saved = Text.assemble(("saved ", "dim"), str(path), (" (workbench replay it) · ", "dim"))
+        self.query_one("#compare-status", Static).update(saved + Text(self._head), layout=False)
 
     def _scenario(self) -> Scenario | None:
         source = self.source
@@ -298,13 +288,12 @@ class CompareScreen(Screen[None]):
         runs = self.runs
         if not runs:
             return
-        table = self.query_one("#summary", DataTable)
         rows = table_rows(runs)
-        for run, row in zip(runs, rows, strict=True):
-            cells = [row[0], run.status, *row[1:]] if run.done else [row[0], run.status]
-            cells += [""] * (len(COLUMNS) - len(cells))
-            for column, value in zip(COLUMNS, cells, strict=True):
-                table.update_cell(run.name, column, value, update_width=final)
+        cells = [
+            [row[0], run.status, *row[1:]] if run.done else [row[0], run.status]
+            for run, row in zip(runs, rows, strict=True)
+        ]
+        self.query_one("#summary", SummaryStrip).show(cells)
         if final or all(run.done for run in runs):
             self.verdict_text = verdict(runs)
             lines = [f"[b]{escape(self.verdict_text)}[/]"]
