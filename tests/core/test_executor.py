@@ -259,6 +259,34 @@ async def test_the_event_loop_stays_responsive_while_sync_tools_block() -> None:
     assert ticks > 10  # the loop kept turning while the tool blocked its thread
 
 
+async def test_after_the_first_sync_call_the_next_batch_starts_no_thread_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Thread.start waits for the new thread to run: on the loop, 1-9 ms each while tool threads
+    # hold the interpreter. The pool's other threads are started from a helper thread instead.
+    ex, _ = make()
+    loop_thread = threading.current_thread()
+    started_on_loop: list[str] = []
+    start = threading.Thread.start
+
+    def recording(self: threading.Thread) -> None:
+        if threading.current_thread() is loop_thread:
+            started_on_loop.append(self.name)
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", recording)
+    settings = ExecutionSettings(max_concurrent=4)
+    await ex.run("b1", calls(("blocking", {"ms": 1})), settings)
+    for _ in range(200):  # the helper starts the other three meanwhile
+        if sum(t.name.startswith("workbench-tool_") for t in threading.enumerate()) >= 4:
+            break
+        await asyncio.sleep(0.005)
+    started_on_loop.clear()
+    results = await ex.run("b2", calls(*[("blocking", {"ms": 20}) for _ in range(4)]), settings)
+    assert started_on_loop == []
+    assert len({r.content for r in results}) == 4  # four threads, overlapping as the cap allows
+
+
 async def test_retries_retry_a_raising_tool_and_mark_each_attempt() -> None:
     ex, events = make()
     attempts = 0
