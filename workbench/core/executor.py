@@ -11,7 +11,9 @@ on the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import queue
 import random
 import threading
 import time
@@ -119,7 +121,13 @@ class _ThreadPool:
             self._warmed = False
         return self._pool
 
-    def warm(self) -> None:
+    def prepare(self, cap: int) -> None:
+        """Before work that will want ``cap`` threads (a turn begins): start them now, off the loop,
+        so even the first batch finds them."""
+        self.get(cap)
+        self.warm(spare=0)
+
+    def warm(self, spare: int = 1) -> None:
         """Once the pool has its first call: start the rest of its threads from a helper thread.
 
         ``ThreadPoolExecutor`` starts a thread inside ``submit`` when none is idle, and
@@ -131,7 +139,7 @@ class _ThreadPool:
         if self._warmed or pool is None:
             return
         self._warmed = True
-        more = min(self._size, WARM_THREADS) - 1
+        more = min(self._size, WARM_THREADS) - spare  # ``spare``: the call that is running
         if more <= 0:
             return
 
@@ -145,7 +153,7 @@ class _ThreadPool:
             finally:
                 gate.set()
 
-        threading.Thread(target=start_threads, name="workbench-tool-warm", daemon=True).start()
+        _Starter.run(start_threads)
 
     def abandon(self, future: Future[Any]) -> None:
         self._abandoned += 1
@@ -159,6 +167,35 @@ class _ThreadPool:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+class _Starter:
+    """One thread, for the life of the process, that starts tool threads for the pools: started
+    once, so warming a pool costs the event loop a queue put, not a ``Thread.start`` of its own
+    (four variants warming at once made four more)."""
+
+    _queue: queue.SimpleQueue[Callable[[], None]] | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def run(cls, job: Callable[[], None]) -> None:
+        with cls._lock:
+            if cls._queue is None:
+                cls._queue = queue.SimpleQueue()
+                threading.Thread(
+                    target=cls._serve,
+                    args=(cls._queue,),
+                    name="workbench-tool-starter",
+                    daemon=True,
+                ).start()
+            cls._queue.put(job)
+
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            job = jobs.get()
+            with contextlib.suppress(Exception):  # a pool that could not warm still works, cold
+                job()
 
 
 class ToolExecutor:
@@ -200,6 +237,12 @@ class ToolExecutor:
         except asyncio.CancelledError:
             await batch.cancel()
             raise
+
+    def prepare(self, settings: ExecutionSettings) -> None:
+        """A turn is beginning under ``settings``: if the registry has sync tools, start the
+        threads its batches will run them in now, off the event loop, while the model answers."""
+        if any(not tool.is_async for tool in self.registry):
+            self._threads.prepare(settings.cap)
 
     def close(self) -> None:
         self._threads.shutdown()

@@ -254,6 +254,7 @@ class AgentLoop:
         now = self.clock.now
         state = _TurnState(now())
         self._emit(TurnStarted(t=state.started, turn=turn, prompt=prompt))
+        self._executor.prepare(self._settings.execution)
         self.history.append(UserMessage(content=prompt))
         status: TurnStatus = "max_turns"
         batch: Batch | None = None
