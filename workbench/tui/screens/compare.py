@@ -108,7 +108,8 @@ class CompareScreen(Screen[None]):
         if scenario is not None and scenario.repository == "sample":
             building = "repository: building the sample project's git repository…"
             yield Static(building, id="repository", markup=False)
-        yield Static(self._simulated_text(scenario), id="simulated", markup=False)
+        if scenario is not None:  # a comparison of the user's own prompt simulates nothing
+            yield Static(self._simulated_text(scenario), id="simulated", markup=False)
         yield SummaryStrip(COLUMNS, self._names, id="summary")
         yield Static("The verdict comes when every variant has finished.", id="verdict")
         with Horizontal(id="panes"):
@@ -212,8 +213,8 @@ class CompareScreen(Screen[None]):
 
         return load_scenario(source.scenario)  # a small data file, read once at compose
 
-    def _simulated_text(self, scenario: Scenario | None) -> str:
-        if scenario is None or not isinstance(self.source, LiveCompare):
+    def _simulated_text(self, scenario: Scenario) -> str:
+        if not isinstance(self.source, LiveCompare):
             return ""
         scripted = self.source.profile.type == "scripted"
         return scenario.describe_simulation(self.source.speed, scripted=scripted)
