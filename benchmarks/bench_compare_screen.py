@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_compare import idle_floor  # same directory
+from bench_compare import VARIANTS, idle_floor  # same directory
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -35,12 +35,17 @@ from workbench.tui.panes.session import SessionPane
 from workbench.tui.screens.compare import CompareScreen
 from workbench.tui.widgets.timeline import Timeline
 
-VARIANTS = [
-    "sequential:parallel=off,concurrency=off",
-    "parallel-emission:parallel=on,concurrency=off",
-    "cap4:parallel=on,max=4",
-    "parallel:parallel=on,concurrency=on",
-]
+
+def code_review_request(speed: float) -> LiveCompare:
+    """The code-review demo under the four variants, as ``workbench demo`` would open it."""
+    scenario = load_scenario("code-review")
+    return LiveCompare(
+        resolve_profile("local"),
+        scenario.prompt,
+        parse_variants(VARIANTS),
+        scenario="code-review",
+        speed=speed,
+    )
 
 
 async def main(speed: float) -> None:
@@ -66,14 +71,7 @@ async def main(speed: float) -> None:
         return lines
 
     Timeline.render_lines = timed_paint  # type: ignore[method-assign,assignment]
-    scenario = load_scenario("code-review")
-    request = LiveCompare(
-        resolve_profile("local"),
-        scenario.prompt,
-        parse_variants(VARIANTS),
-        scenario="code-review",
-        speed=speed,
-    )
+    request = code_review_request(speed)
     floor = await idle_floor(3.0)
     app = create_app(compare=request)
     marks: dict[str, float] = {}

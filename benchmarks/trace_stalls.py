@@ -24,23 +24,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_compare_screen import code_review_request  # same directory
 from textual.screen import Screen
 from textual.widget import Widget
 
-from workbench.compare.requests import LiveCompare
 from workbench.compare.runner import VariantRun
-from workbench.compare.variants import parse_variants
-from workbench.config.discovery import resolve_profile
-from workbench.demo.scenario import load_scenario
 from workbench.tui.app import create_app
 from workbench.tui.screens.compare import CompareScreen
 
-VARIANTS = [
-    "sequential:parallel=off,concurrency=off",
-    "parallel-emission:parallel=on,concurrency=off",
-    "cap4:parallel=on,max=4",
-    "parallel:parallel=on,concurrency=on",
-]
 LOG: list[tuple[float, str]] = []
 """(perf_counter, what happened), appended by the hooks."""
 
@@ -124,15 +115,7 @@ def install_hooks() -> None:
 
 async def main(speed: float, threshold_ms: float) -> None:
     install_hooks()
-    scenario = load_scenario("code-review")
-    request = LiveCompare(
-        resolve_profile("local"),
-        scenario.prompt,
-        parse_variants(VARIANTS),
-        scenario="code-review",
-        speed=speed,
-    )
-    app = create_app(compare=request)
+    app = create_app(compare=code_review_request(speed))
     async with app.run_test(size=(200, 50)) as pilot:
         screen = app.screen
         assert isinstance(screen, CompareScreen)
