@@ -169,18 +169,25 @@ def table_rows(runs: Sequence[VariantRun]) -> list[list[str]]:
     return rows
 
 
+def aligned(
+    head: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1
+) -> list[list[str]]:
+    """The header and the rows, each cell padded to its column's width: the first ``left`` columns
+    (names) to the left, the figures to the right. The terminal's table and the app's strip."""
+    widths = [max(len(title), *(len(row[i]) for row in rows)) for i, title in enumerate(head)]
+    return [
+        [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        for cells in (head, *rows)
+    ]
+
+
 def render_table(runs: Sequence[VariantRun], color: bool = False) -> list[str]:
-    rows = table_rows(runs)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEAD)]
-
-    def line(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    out = [paint(line(HEAD), "bold", color)]
-    for run, row in zip(runs, rows, strict=True):
-        text = line(row)
+    header, *lines = ["  ".join(cells).rstrip() for cells in aligned(HEAD, table_rows(runs))]
+    out = [paint(header, "bold", color)]
+    for run, text in zip(runs, lines, strict=True):
         style: Style | None = None
         if run.status == "failed":
             style = "red"

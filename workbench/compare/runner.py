@@ -10,7 +10,6 @@ had not started yet end as cancelled without running.
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from workbench.core.events import Event, TurnFinished
 from workbench.core.provider import Provider, ProviderError
 from workbench.core.settings import RunSettings
 from workbench.core.tools import ToolRegistry
+from workbench.preload import preload
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
@@ -128,8 +128,7 @@ class CompareRunner:
         """Run every variant; returns when all have ended (completed, failed or cancelled)."""
         # The runtime's modules (logging, rich, the tools) take ~100 ms to import the first time:
         # off the event loop, so a live compare screen keeps drawing while they load.
-        for module in ("workbench.runtime", "workbench.providers.scripted"):
-            await asyncio.to_thread(importlib.import_module, module)
+        await preload("workbench.runtime", "workbench.providers.scripted")
         if self.one_at_a_time:
             for run in self.runs:
                 await self._run_one(run)

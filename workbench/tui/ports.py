@@ -180,8 +180,8 @@ def _live_export(profile: Profile, on_problem: Callable[[str], None] | None) -> 
 
 def _load_runtime(name: str | None) -> tuple[type[Runtime], Profile]:
     from workbench.config import DEFAULT_PROFILE, resolve_profile
+    from workbench.preload import ANALYSIS, import_all
     from workbench.runtime import Runtime
-    from workbench.tui.preload import ANALYSIS, import_all
 
     import_all(ANALYSIS)  # for the first turn's end, while we are in a thread anyway
 

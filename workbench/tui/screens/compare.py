@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -28,8 +29,8 @@ from workbench.compare.report import HEAD, describe_variant, table_rows, verdict
 from workbench.compare.requests import LiveCompare, ReplayCompare
 from workbench.compare.runner import CompareRunner, VariantRun
 from workbench.core.events import CallStarted, Event
+from workbench.preload import ANALYSIS, preload
 from workbench.tui.panes.session import RedrawRota, SessionPane
-from workbench.tui.preload import ANALYSIS, preload
 from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.summary import SummaryStrip
 
@@ -46,7 +47,7 @@ LIVE_MODULES = (
     "workbench.compare.manifest",
     *ANALYSIS,
 )
-"""What a live comparison imports as it goes, loaded before it starts (see workbench.tui.preload)."""
+"""What a live comparison imports as it goes, loaded before it starts (see workbench.preload)."""
 
 
 class CompareScreen(Screen[None]):
@@ -104,7 +105,7 @@ class CompareScreen(Screen[None]):
         yield Static(head, id="compare-status", markup=False)
         # What the demo simulates is known before it starts, and the repository line has a fixed
         # height: filling them in later then asks for no layout while the variants run.
-        scenario = self._scenario()
+        scenario = self.scenario
         if scenario is not None and scenario.repository == "sample":
             building = "repository: building the sample project's git repository…"
             yield Static(building, id="repository", markup=False)
@@ -150,15 +151,15 @@ class CompareScreen(Screen[None]):
 
     async def _run_live(self, source: LiveCompare) -> None:
         profile, variants, setup = source.profile, source.variants, None
+        extra: dict[str, Any] = {}
         await preload(*LIVE_MODULES)
         # What exists now is here to stay: later full collections (14-17 ms each with everything
         # the app and the runtime imported) skip it. See workbench/gcpolicy.py.
         gcpolicy.freeze_startup()
-        if source.scenario is not None:
-            from workbench.demo.scenario import load_scenario
+        scenario = self.scenario
+        if scenario is not None:
             from workbench.demo.session import DemoUnavailable, prepare_demo
 
-            scenario = load_scenario(source.scenario)
             stack = contextlib.ExitStack()
             try:  # building the repository runs git: in a thread, the screen keeps drawing
                 demo = await asyncio.to_thread(
@@ -170,7 +171,7 @@ class CompareScreen(Screen[None]):
                 self.notify(str(exc), title="Demo unavailable", severity="error", timeout=15)
                 return
             self._demo_exit = stack
-            profile, variants, setup = demo.profile, demo.variants, demo.setup
+            profile, variants, setup, extra = demo.profile, demo.variants, demo.setup, demo.extra
             if demo.repository is not None:
                 self.query_one("#repository", Static).update(demo.repository, layout=False)
         self._queues = [asyncio.Queue() for _ in variants]
@@ -199,40 +200,27 @@ class CompareScreen(Screen[None]):
         from workbench.compare.headless import summary_for
         from workbench.compare.manifest import write_manifest
 
-        summary = summary_for(runner, self._demo_extra())
+        summary = summary_for(runner, extra)
         path = await asyncio.to_thread(write_manifest, runner.session_dir, summary)
         # Where it was saved first: the prompt after it may be cut at the screen's edge.
         saved = Text.assemble(("saved ", "dim"), str(path), (" (workbench replay it) · ", "dim"))
         self.query_one("#compare-status", Static).update(saved + Text(self._head), layout=False)
 
-    def _scenario(self) -> Scenario | None:
+    @cached_property
+    def scenario(self) -> Scenario | None:
+        """The demo's scenario (None: a comparison of the user's own prompt), read once."""
         source = self.source
         if not isinstance(source, LiveCompare) or source.scenario is None:
             return None
         from workbench.demo.scenario import load_scenario
 
-        return load_scenario(source.scenario)  # a small data file, read once at compose
+        return load_scenario(source.scenario)  # a small data file
 
     def _simulated_text(self, scenario: Scenario) -> str:
         if not isinstance(self.source, LiveCompare):
             return ""
         scripted = self.source.profile.type == "scripted"
         return scenario.describe_simulation(self.source.speed, scripted=scripted)
-
-    def _demo_extra(self) -> dict[str, object]:
-        source = self.source
-        if not isinstance(source, LiveCompare) or source.scenario is None:
-            return {}
-        from workbench.demo.scenario import load_scenario
-        from workbench.demo.session import simulated_dict
-
-        scenario = load_scenario(source.scenario)
-        return {
-            "scenario": scenario.name,
-            "simulated": simulated_dict(
-                scenario, source.speed, scripted=source.profile.type == "scripted"
-            ),
-        }
 
     async def _close_demo(self) -> None:
         stack, self._demo_exit = self._demo_exit, None

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
+from workbench.compare.report import aligned
+
 STATUS_STYLE = {
     "pending": "dim",
     "running": "bold",
@@ -22,7 +24,7 @@ STATUS_STYLE = {
 
 
 class SummaryStrip(Static):
-    """``show(head, rows)``: the header and a row of cells per variant (the status second)."""
+    """The header, and a row of cells per variant (the status second) that :meth:`show` replaces."""
 
     DEFAULT_CSS = """
     SummaryStrip { padding: 0 1; }
@@ -41,23 +43,11 @@ class SummaryStrip(Static):
         self.update(self._text(), layout=False)  # a fixed height: no layout of the screen
 
     def _text(self) -> Text:
-        widths = [
-            max(len(title), *(len(row[i]) for row in self.rows))
-            for i, title in enumerate(self.head)
-        ]
+        header, *rows = aligned(self.head, self.rows, left=2)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(self._line(self.head, widths), "bold")
-        for row in self.rows:
-            text.append("\n")
-            text.append(row[0].ljust(widths[0]) + "  ")
-            text.append(row[1].ljust(widths[1]), STATUS_STYLE.get(row[1], ""))
-            text.append("  " + self._line(row[2:], widths[2:], first_left=False))
+        text.append("  ".join(header).rstrip(), "bold")
+        for cells, row in zip(rows, self.rows, strict=True):
+            text.append(f"\n{cells[0]}  ")
+            text.append(cells[1], STATUS_STYLE.get(row[1], ""))
+            text.append(("  " + "  ".join(cells[2:])).rstrip())
         return text
-
-    @staticmethod
-    def _line(cells: Sequence[str], widths: Sequence[int], *, first_left: bool = True) -> str:
-        out = [
-            cell.ljust(width) if first_left and i < 2 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(out).rstrip()

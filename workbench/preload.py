@@ -1,4 +1,4 @@
-"""Modules the app needs later, imported now in a thread so the event loop keeps drawing.
+"""Modules needed later, imported now in a thread so the event loop keeps turning (and drawing).
 
 An import is CPU under the GIL, but from a thread the interpreter hands the loop back every switch
 interval (5 ms); on the loop itself a package such as ``workbench.analysis`` (~25 ms) is one stall.
