@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,25 @@ async def test_esc_cancels_every_variant_and_each_call_gets_a_result(
             rows = screen.pane(index).model.batches[0].calls
             assert all(row.done for row in rows)
         assert "No verdict" in screen.verdict_text
+
+
+async def test_q_while_variants_run_cancels_them_and_still_writes_the_manifest(
+    fast: Profile, tmp_path: Path
+) -> None:
+    request = LiveCompare(
+        fast, "sleep(ms=300), hang()", parse_variants(["a:max=1", "b:max=2"]), session_dir=tmp_path
+    )
+    app = create_app(compare=request)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await asyncio.wait_for(screen.all_started.wait(), WAIT_S)
+        await pilot.press("q")
+        await asyncio.wait_for(screen.finished.wait(), WAIT_S)
+        await pilot.pause()
+    assert [r.status for r in screen.runs] == ["cancelled", "cancelled"]
+    manifest = json.loads((tmp_path / "compare.json").read_text())
+    assert [v["status"] for v in manifest["variants"]] == ["cancelled", "cancelled"]
 
 
 async def test_a_finished_comparison_replays_side_by_side(fast: Profile, tmp_path: Path) -> None:

@@ -73,6 +73,8 @@ class CompareScreen(Screen[None]):
         self._queues: list[asyncio.Queue[Event | None]] = []
         self._names, self._titles = self._variant_titles()
         self._demo_exit: contextlib.ExitStack | None = None
+        self._close_when_done = False
+        """q came while variants ran: leave once they have stopped and the manifest is written."""
 
     def _variant_titles(self) -> tuple[list[str], list[str]]:
         if isinstance(self.source, LiveCompare):
@@ -148,6 +150,8 @@ class CompareScreen(Screen[None]):
             )
         finally:
             self.finished.set()
+            if self._close_when_done:
+                self._leave()
 
     async def _run_live(self, source: LiveCompare) -> None:
         profile, variants, setup = source.profile, source.variants, None
@@ -301,8 +305,17 @@ class CompareScreen(Screen[None]):
             self.dismiss()
 
     def action_close(self) -> None:
+        """q: close; while variants run, cancel them first and close once every call has its
+        result and the manifest is written (closing at once lost the manifest: the sessions
+        were on disk, but nothing could reopen them side by side)."""
         if self.runner is not None and not self.finished.is_set():
             self.runner.cancel()
+            self._close_when_done = True
+            self.notify("Cancelling every variant; closing once they have stopped…")
+            return
+        self._leave()
+
+    def _leave(self) -> None:
         if self.closable:
             self.dismiss()
         else:
