@@ -115,9 +115,13 @@ async def test_a_collector_that_is_down_or_refuses_is_one_problem_and_the_run_go
     live = LiveExport(endpoint=endpoint, on_problem=problems.append, timeout_s=0.5)
     path = tmp_path / "s.jsonl"
     await _run_live(path, live, profile(), ["get_date()", "get_date(), get_date()"])
-    assert len(problems) == 1
+    # the failure once, as it happens; at the end, how many spans were not sent
+    assert len(problems) == 2
     assert endpoint in problems[0]
-    assert ("503" in problems[0]) if refuse else ("cannot reach" in problems[0])
+    assert ("503" in problems[0]) if refuse else ("connection refused" in problems[0])
+    assert live.spans_sent == 0
+    assert problems[1].startswith(f"live trace export: {live.spans_built:,} of ")
+    assert "were not sent" in problems[1]
     assert read_session_spans(path).turns[-1].status == "completed"
 
 
@@ -191,9 +195,10 @@ async def test_the_app_runtime_exports_live_and_reports_a_dead_collector_on_its_
         pass
     await runtime.aclose()
     await asyncio.sleep(0)  # the report was handed to the loop; let it run
-    assert len(problems) == 1
+    assert len(problems) == 2  # the failure, then how many spans were not sent
     message, on_loop = problems[0]
     assert closed_port in message and on_loop
+    assert "spans were not sent" in problems[1][0] and problems[1][1]
 
 
 async def test_a_bad_endpoint_variable_is_one_problem_not_a_crash(
@@ -204,5 +209,6 @@ async def test_a_bad_endpoint_variable_is_one_problem_not_a_crash(
     live = sink_from_env(profile(), on_problem=problems.append)
     assert live is not None
     await _run_live(tmp_path / "s.jsonl", live, profile(), ["get_date()"])
-    assert len(problems) == 1
+    assert len(problems) == 2
     assert "live trace export stopped" in problems[0] and "not a usable URL" in problems[0]
+    assert "spans were not sent" in problems[1]

@@ -9,7 +9,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from tests.export.conftest import Receiver
 from tests.export.helpers import spans_of, traces_from_file
-from workbench.export.otlp import ExportError, send_otlp, write_otlp
+from workbench.export.otlp import write_otlp
+from workbench.export.otlp_send import ExportError, send_otlp
 from workbench.export.source import read_session_spans
 
 

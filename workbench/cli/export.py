@@ -55,7 +55,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="include prompts, answers, tool arguments and results (cut to 4096 characters each)",
     )
     export.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="collector timeout (default 10 s)"
+        "--protocol",
+        choices=["http/protobuf", "http/json", "grpc"],
+        help="how to send (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; Phoenix takes"
+        " only http/protobuf)",
+    )
+    export.add_argument(
+        "--project",
+        metavar="NAME",
+        help="the Arize Phoenix project to file the spans under (openinference.project.name;"
+        " default: the profile's telemetry.project)",
+    )
+    export.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="collector timeout per request (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10 s)",
     )
     export.set_defaults(func=run)
 
@@ -77,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if headers and args.otlp_endpoint is None:
         raise UsageError("--header only applies with --otlp-endpoint")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     if args.otlp_endpoint is not None:
         parts = urlsplit(args.otlp_endpoint)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -89,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for problem in spans.problems:
         print(f"workbench: {args.file}: {problem}", file=sys.stderr)
+    if args.project is not None:
+        spans.project = args.project
 
     if fmt is not None:
         out = args.output or default_path(args.file, fmt)
@@ -99,21 +119,28 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {out}: {reason}") from None
         print(written)
     if args.otlp_endpoint is not None:
+        import os
+
         from workbench.config.profile import redact_url
-        from workbench.export.otlp import ExportError, send_otlp
+        from workbench.export.endpoint import destination
+        from workbench.export.otlp_send import ExportError, send_otlp
 
         try:
-            sent = send_otlp(
-                spans,
-                args.otlp_endpoint,
-                headers=headers,
-                include_content=args.include_content,
+            target = destination(
+                os.environ,
+                endpoint=args.otlp_endpoint,
+                headers=headers or None,
                 timeout_s=args.timeout,
+                protocol=args.protocol,
             )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            sent = send_otlp(spans, target, include_content=args.include_content)
         except ExportError as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"sent {sent:,} spans to {redact_url(args.otlp_endpoint)}")
+        print(f"sent {sent:,} spans to {redact_url(target.url)} ({target.protocol})")
     return EXIT_OK
 
 

@@ -95,6 +95,9 @@ class TelemetryOptions(BaseModel):
     """Also send prompts, answers, tool arguments and results (cut to 4096 characters each)."""
     enabled: bool = Field(default=True, strict=True)
     """False turns live export off for this profile even when the OTEL variables are set."""
+    project: str | None = None
+    """The Arize Phoenix project the spans are filed under (OpenInference's
+    ``openinference.project.name``); null: Phoenix's "default" project."""
 
     @field_validator("endpoint")
     @classmethod

@@ -1,50 +1,53 @@
-"""A session as OpenTelemetry GenAI spans: to an OTLP JSON-lines file, or POSTed to a collector.
+"""A session as OpenTelemetry GenAI spans, and as an OTLP JSON-lines file.
 
-The only module that imports OpenTelemetry (and it is imported only when exporting). Spans are built by
-the official SDK with the recorded times, encoded by the official OTLP encoder, and sent by the official
-OTLP/HTTP (protobuf) exporter. One trace per turn:
+With :mod:`workbench.export.otlp_send`, the only modules that import OpenTelemetry (and they are
+imported only when exporting). Spans are built by the official SDK with the recorded times and
+encoded by the official OTLP encoder. One trace per turn:
 
-- ``invoke_agent workbench`` (INTERNAL, the root): the turn, its status and the batch settings;
-- ``chat {model}`` (CLIENT) per model round trip: provider, model, tokens, finish reason;
+- ``invoke_agent workbench`` (INTERNAL, the root): the turn, its status, its usage, the batch settings;
+- ``chat {model}`` (CLIENT) per model round trip: provider (from the endpoint: a Groq profile is
+  ``groq``), server, model, tokens as reported, finish reason, time to the first chunk; a round trip
+  that failed is an error span with ``error.type`` (the provider error's kind, or ``cancelled``);
 - ``execute_tool {tool}`` (INTERNAL) per call, from queued to finished, linked to the ``chat`` span
   that emitted it, with the time it waited for a slot and the time it ran.
 
 Attribute names follow the GenAI semantic conventions, written as plain strings (the semconv package
 marks them incubating); what no convention covers is under ``workbench.``. A failed call has
 ``error.type`` = ``error`` | ``timeout`` | ``cancelled`` (cancellation is our choice: no convention
-defines it) and status ERROR with its one-line error. Content (arguments, results, prompts, answers)
-is only included with ``include_content``, cut to :data:`~workbench.export.spans.CONTENT_LIMIT`
-characters. Trace and span ids are derived from the session id and the turn, round trip and call ids,
-so exporting a session twice yields the same ids.
+defines it) and status ERROR with its one-line error. Content (arguments, results, prompts, answers,
+and the OpenInference ``input.value`` / ``output.value`` / ``llm.*_messages`` Phoenix shows) is only
+included with ``include_content``; every string that goes out, content or not (an error message, a
+status), is cut to :data:`~workbench.export.spans.CONTENT_LIMIT` characters.
+
+Trace and span ids are derived from the session id and the turn, round trip and call ids, so
+exporting a session twice yields the same ids; the spans of a turn that is not complete in the file
+(a session still being written, or cut off) get ids of their own, derived from where the file ended,
+so a later export of the complete turn is not shadowed by back ends that keep the first copy of an id.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
-import requests
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 import workbench
-from workbench.config.profile import redact_url
-from workbench.export.endpoint import traces_url
+from workbench.export.otlp_json import traces_data
 from workbench.export.spans import (
+    CONTENT_LIMIT,
     UNFINISHED,
     BatchSpan,
     CallSpan,
@@ -61,20 +64,9 @@ from workbench.gcpolicy import paused
 logging.getLogger("opentelemetry").addHandler(logging.NullHandler())
 
 SCOPE = "workbench.export"
-EXPORT_CHUNK = 512
-"""Spans per request when a file is POSTed."""
-
-_PROVIDER_NAMES = {
-    "openai-chat": "openai",
-    "openai-responses": "openai",
-    "anthropic": "anthropic",
-    "gemini": "gcp.gemini",
-}
-"""Workbench provider types as the conventions' well-known ``gen_ai.provider.name`` values."""
-
-
-class ExportError(Exception):
-    """Sending spans failed; the message is one line naming the endpoint (never its headers)."""
+MESSAGES_LIMIT = 20
+"""Most messages (and tool calls) flattened into OpenInference ``llm.*_messages`` attributes of one
+span; the JSON in ``input.value`` / ``output.value`` holds all of them (cut like any string)."""
 
 
 # -- ids ------------------------------------------------------------------------------------------
@@ -100,6 +92,14 @@ def chat_span_id(session_id: str, turn: int, round_trip: int) -> int:
 
 def tool_span_id(session_id: str, batch_id: str, call_id: str) -> int:
     return _digest(64, session_id, "batch", batch_id, "call", call_id)
+
+
+def id_scope(spans: SessionSpans, turn: TurnSpan) -> str:
+    """What a turn's ids are derived from: the session id, and for a turn not complete in the
+    events, also where they ended (so each cut of a growing file has ids of its own)."""
+    if turn.complete:
+        return spans.session_id
+    return f"{spans.session_id}\x1fpartial\x1f{round(spans.last_t * 1e6)}"
 
 
 class _PresetIds(IdGenerator):
@@ -129,20 +129,45 @@ def resource_for(spans: SessionSpans) -> Resource:
         "workbench.session.id": spans.session_id,
     }
     if spans.profile_name:
-        attributes["workbench.profile.name"] = spans.profile_name
+        attributes["workbench.profile.name"] = cut(spans.profile_name)
+    if spans.project:
+        # Phoenix files the spans under this project instead of "default".
+        attributes["openinference.project.name"] = cut(spans.project)
     if not spans.exact_times:
         attributes["workbench.times.approximate"] = True
     return Resource.create(attributes)
 
 
+def _clean(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Every string cut to the limit, wherever it came from (an argument, an error message)."""
+    for key, value in attributes.items():
+        if isinstance(value, str):
+            if len(value) > CONTENT_LIMIT:
+                attributes[key] = cut(value)
+        elif isinstance(value, list):
+            attributes[key] = [cut(v) if isinstance(v, str) else v for v in value]
+    return attributes
+
+
 class SpanFactory:
-    """Makes SDK spans from the span model's finished items and hands them to ``processor``."""
+    """Makes SDK spans from the span model's finished items and hands them to ``processor``.
+
+    ``scope_of(turn number)`` says what the ids of a turn's spans are derived from (see
+    :func:`id_scope`); by default the session id (live export, where a turn's calls are sent before
+    the turn is known to end).
+    """
 
     def __init__(
-        self, spans: SessionSpans, processor: SpanProcessor, *, include_content: bool = False
+        self,
+        spans: SessionSpans,
+        processor: SpanProcessor,
+        *,
+        include_content: bool = False,
     ) -> None:
         self.spans = spans
         self.include_content = include_content
+        self.scopes: dict[int, str] = {}
+        """Turn number -> id scope, for turns whose ids are not the session's plain ones."""
         self._ids = _PresetIds()
         self.provider = TracerProvider(
             resource=resource_for(spans),
@@ -169,8 +194,11 @@ class SpanFactory:
 
     # -- one span each -------------------------------------------------------------------------
 
+    def _sid(self, turn: int) -> str:
+        return self.scopes.get(turn, self.spans.session_id)
+
     def _parent(self, turn: int) -> Context:
-        sid = self.spans.session_id
+        sid = self._sid(turn)
         parent = SpanContext(
             trace_id(sid, turn),
             agent_span_id(sid, turn),
@@ -194,20 +222,31 @@ class SpanFactory:
         self._ids.span_id = span_id
         self._ids.trace_id = trace_id_
         return self._tracer.start_span(
-            name,
+            cut(name, 256),
             context=context,
             kind=kind,
-            attributes=attributes,
+            attributes=_clean(attributes),
             links=links,
             start_time=self.spans.unix_ns(start),
         )
 
+    def _served(self, attributes: dict[str, Any], provider: str | None) -> None:
+        served = self.spans.served
+        if served is not None:
+            attributes["gen_ai.provider.name"] = served.provider_name
+            if served.server_address is not None:
+                attributes["server.address"] = served.server_address
+            if served.server_port is not None:
+                attributes["server.port"] = served.server_port
+        elif provider is not None:
+            attributes["gen_ai.provider.name"] = provider
+
     def _turn(self, turn: TurnSpan) -> None:
-        sid = self.spans.session_id
+        sid = self._sid(turn.number)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "invoke_agent",
             "gen_ai.agent.name": "workbench",
-            "gen_ai.conversation.id": sid,
+            "gen_ai.conversation.id": self.spans.session_id,
             "openinference.span.kind": "AGENT",
             "workbench.turn": turn.number,
             "workbench.turn.status": turn.status,
@@ -216,10 +255,14 @@ class SpanFactory:
             "workbench.turn.calls": len(turn.calls),
         }
         if turn.provider is not None:
-            attributes["gen_ai.provider.name"] = _provider_name(turn.provider)
+            self._served(attributes, turn.provider)
             attributes["workbench.provider"] = turn.provider
         if turn.model:
             attributes["gen_ai.request.model"] = turn.model
+        usage = turn.usage
+        if usage is not None:
+            attributes["gen_ai.usage.input_tokens"] = usage[0]
+            attributes["gen_ai.usage.output_tokens"] = usage[1]
         if turn.round_trips and turn.round_trips[0].parallel is not None:
             attributes["workbench.emission.parallel"] = turn.round_trips[0].parallel
         settings = self._turn_settings.pop(turn.number, None)
@@ -232,8 +275,12 @@ class SpanFactory:
                     attributes[f"workbench.batch.{key}"] = value
         if self.include_content:
             attributes["gen_ai.input.messages"] = _messages("user", turn.prompt)
+            attributes["input.value"] = turn.prompt
+            attributes["input.mime_type"] = "text/plain"
             if turn.text:
                 attributes["gen_ai.output.messages"] = _messages("assistant", turn.text)
+                attributes["output.value"] = turn.text
+                attributes["output.mime_type"] = "text/plain"
         if not turn.complete:
             attributes["workbench.incomplete"] = True
         span = self._start(
@@ -246,7 +293,7 @@ class SpanFactory:
             trace_id_=trace_id(sid, turn.number),
         )
         if turn.status in ("error", "cancelled", "max_turns"):
-            span.set_attribute("error.type", turn.status)
+            span.set_attribute("error.type", turn.error_kind or turn.status)
             message = turn.error or {
                 "cancelled": "cancelled",
                 "max_turns": "max_turns reached",
@@ -255,26 +302,37 @@ class SpanFactory:
         span.end(self.spans.unix_ns(turn.end if turn.end is not None else self.spans.last_t))
 
     def _round_trip(self, rt: RoundTrip) -> None:
-        sid = self.spans.session_id
+        sid = self._sid(rt.turn)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": _provider_name(rt.provider),
             "gen_ai.request.model": rt.model,
-            "gen_ai.conversation.id": sid,
-            "gen_ai.usage.input_tokens": rt.input_tokens,
-            "gen_ai.usage.output_tokens": rt.output_tokens,
+            "gen_ai.request.stream": True,  # the loop streams every request
+            "gen_ai.conversation.id": self.spans.session_id,
             "openinference.span.kind": "LLM",
             "workbench.provider": rt.provider,
             "workbench.round_trip": rt.number,
         }
+        self._served(attributes, rt.provider)
+        if self.spans.max_tokens is not None:
+            attributes["gen_ai.request.max_tokens"] = self.spans.max_tokens
+        if rt.input_tokens is not None:
+            attributes["gen_ai.usage.input_tokens"] = rt.input_tokens
+        if rt.output_tokens is not None:
+            attributes["gen_ai.usage.output_tokens"] = rt.output_tokens
+        if rt.first_chunk is not None:
+            attributes["gen_ai.response.time_to_first_chunk"] = max(0.0, rt.first_chunk - rt.start)
         if rt.stop_reason is not None:
             attributes["gen_ai.response.finish_reasons"] = [rt.stop_reason]
         if rt.batch_id is not None:
             attributes["workbench.batch.id"] = rt.batch_id
         if rt.parallel is not None:
             attributes["workbench.emission.parallel"] = rt.parallel
+        if rt.error_type is not None:
+            attributes["error.type"] = rt.error_type
         if not rt.complete:
             attributes["workbench.incomplete"] = True
+        if self.include_content:
+            self._chat_content(rt, attributes)
         span = self._start(
             f"chat {rt.model}",
             chat_span_id(sid, rt.turn, rt.number),
@@ -283,16 +341,80 @@ class SpanFactory:
             kind=SpanKind.CLIENT,
             attributes=attributes,
         )
+        if rt.error_type is not None:
+            span.set_status(Status(StatusCode.ERROR, _one_line(rt.error or rt.error_type)))
         span.end(self.spans.unix_ns(rt.end if rt.end is not None else self.spans.last_t))
 
+    def _chat_content(self, rt: RoundTrip, attributes: dict[str, Any]) -> None:
+        """What the round trip added to the conversation and what came back, as the GenAI
+        conventions' messages and OpenInference's flattened ones (Phoenix shows the latter)."""
+        turn = next((t for t in reversed(self.spans.turns) if t.number == rt.turn), None)
+        if turn is None:
+            return
+        previous = [r for r in turn.round_trips if r.number < rt.number]
+        inputs: list[dict[str, Any]]
+        if not previous:
+            inputs = [{"role": "user", "content": turn.prompt}]
+        else:
+            batch = previous[-1].batch_id
+            inputs = [
+                {"role": "tool", "content": call.result or "", "tool_call_id": call.call_id}
+                for call in turn.calls
+                if call.batch_id == batch
+            ]
+        calls = [call for call in turn.calls if call.round_trip == rt.number]
+        text = turn.text if rt is turn.round_trips[-1] and not calls else ""
+        output: dict[str, Any] = {"role": "assistant", "content": text}
+        if calls:
+            output["tool_calls"] = [
+                {"id": c.call_id, "name": c.tool, "arguments": _json(c.args)} for c in calls
+            ]
+        attributes["input.value"] = _json(inputs)
+        attributes["input.mime_type"] = "application/json"
+        attributes["output.value"] = _json(output)
+        attributes["output.mime_type"] = "application/json"
+        attributes["gen_ai.input.messages"] = _json(
+            [_genai_message(m["role"], m["content"], m.get("tool_call_id")) for m in inputs]
+        )
+        parts: list[dict[str, Any]] = [{"type": "text", "content": cut(text)}] if text else []
+        parts += [
+            {"type": "tool_call", "id": c.call_id, "name": c.tool, "arguments": c.args}
+            for c in calls
+        ]
+        attributes["gen_ai.output.messages"] = _json([{"role": "assistant", "parts": parts}])
+        for i, message in enumerate(inputs[:MESSAGES_LIMIT]):
+            prefix = f"llm.input_messages.{i}.message"
+            attributes[f"{prefix}.role"] = message["role"]
+            attributes[f"{prefix}.content"] = message["content"]
+            if "tool_call_id" in message:
+                attributes[f"{prefix}.tool_call_id"] = message["tool_call_id"]
+        prefix = "llm.output_messages.0.message"
+        attributes[f"{prefix}.role"] = "assistant"
+        if text:
+            attributes[f"{prefix}.content"] = text
+        for k, c in enumerate(calls[:MESSAGES_LIMIT]):
+            call_prefix = f"{prefix}.tool_calls.{k}.tool_call"
+            attributes[f"{call_prefix}.id"] = c.call_id
+            attributes[f"{call_prefix}.function.name"] = c.tool
+            attributes[f"{call_prefix}.function.arguments"] = _json(c.args)
+        attributes["llm.model_name"] = rt.model
+        served = self.spans.served
+        if served is not None:
+            attributes["llm.provider"] = served.provider_name
+        if rt.input_tokens is not None:
+            attributes["llm.token_count.prompt"] = rt.input_tokens
+        if rt.output_tokens is not None:
+            attributes["llm.token_count.completion"] = rt.output_tokens
+
     def _call(self, call: CallSpan) -> None:
-        sid = self.spans.session_id
+        sid = self._sid(call.turn)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": call.tool,
             "gen_ai.tool.call.id": call.call_id,
             "gen_ai.tool.type": self.spans.tool_kinds.get(call.tool, "function"),
             "openinference.span.kind": "TOOL",
+            "tool.name": call.tool,
             "workbench.batch.id": call.batch_id,
             "workbench.call.index": call.index,
             "workbench.call.status": call.status,
@@ -301,9 +423,14 @@ class SpanFactory:
             "workbench.call.run_s": call.run_s,
         }
         if self.include_content:
-            attributes["gen_ai.tool.call.arguments"] = json.dumps(call.args, ensure_ascii=False)
+            arguments = _json(call.args)
+            attributes["gen_ai.tool.call.arguments"] = arguments
+            attributes["input.value"] = arguments
+            attributes["input.mime_type"] = "application/json"
             if call.result is not None:
-                attributes["gen_ai.tool.call.result"] = cut(call.result)
+                attributes["gen_ai.tool.call.result"] = call.result
+                attributes["output.value"] = call.result
+                attributes["output.mime_type"] = "text/plain"
         if call.status == UNFINISHED:
             attributes["workbench.incomplete"] = True
         elif call.status != "ok":
@@ -340,19 +467,38 @@ class SpanFactory:
         span.end(self.spans.unix_ns(call.end))
 
 
-def _provider_name(provider: str) -> str:
-    return _PROVIDER_NAMES.get(provider, provider)
-
-
 def _one_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
+    """The first line, cut to the limit: status and event messages go out even without content."""
+    first = text.strip().splitlines()[0] if text.strip() else text
+    return cut(first)
+
+
+def _json(value: Any) -> str:
+    return cut(json.dumps(value, ensure_ascii=False))
 
 
 def _messages(role: str, text: str) -> str:
-    return json.dumps([{"role": role, "parts": [{"type": "text", "content": cut(text)}]}])
+    return json.dumps([_genai_message(role, text)], ensure_ascii=False)
+
+
+def _genai_message(role: str, text: str, call_id: str | None = None) -> dict[str, Any]:
+    if call_id is not None:
+        part: dict[str, Any] = {"type": "tool_call_response", "id": call_id, "response": cut(text)}
+        return {"role": role, "parts": [part]}
+    return {"role": role, "parts": [{"type": "text", "content": cut(text)}]}
 
 
 # -- collecting and encoding ----------------------------------------------------------------------
+
+
+class Forward(SpanProcessor):
+    """Hands every ended span to ``on_end`` (the live export's sender list)."""
+
+    def __init__(self, on_end: Callable[[ReadableSpan], None]) -> None:
+        self._on_end = on_end
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self._on_end(span)
 
 
 class _Collect(SpanProcessor):
@@ -369,6 +515,8 @@ def sdk_spans(spans: SessionSpans, *, include_content: bool = False) -> list[lis
     factory = SpanFactory(spans, collect, include_content=include_content)
     per_turn: list[list[ReadableSpan]] = []
     for turn in spans.turns:
+        if not turn.complete:
+            factory.scopes[turn.number] = id_scope(spans, turn)
         mark = len(collect.spans)
         for batch in turn.batches:
             factory.emit(batch)
@@ -383,145 +531,8 @@ def sdk_spans(spans: SessionSpans, *, include_content: bool = False) -> list[lis
 
 
 def traces_data_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
-    """``spans`` as one OTLP JSON ``TracesData`` object, from the official encoder's protobuf.
-
-    Written out field by field rather than through protobuf's generic ``MessageToDict``, which is
-    5x slower and writes ids in base64 where OTLP JSON requires hex. The mapping is protobuf's JSON
-    mapping otherwise (lowerCamelCase names, int64 as decimal strings, enums as integers, default
-    values left out); tests/export check it against ``MessageToDict`` on varied sessions.
-    """
-    request = encode_spans(spans)
-    return {"resourceSpans": [_resource_spans(rs) for rs in request.resource_spans]}
-
-
-def _resource_spans(rs: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if rs.HasField("resource"):
-        resource: dict[str, Any] = {}
-        if rs.resource.attributes:
-            resource["attributes"] = _key_values(rs.resource.attributes)
-        if rs.resource.dropped_attributes_count:
-            resource["droppedAttributesCount"] = rs.resource.dropped_attributes_count
-        out["resource"] = resource
-    if rs.scope_spans:
-        out["scopeSpans"] = [_scope_spans(ss) for ss in rs.scope_spans]
-    if rs.schema_url:
-        out["schemaUrl"] = rs.schema_url
-    return out
-
-
-def _scope_spans(ss: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if ss.HasField("scope"):
-        scope: dict[str, Any] = {}
-        if ss.scope.name:
-            scope["name"] = ss.scope.name
-        if ss.scope.version:
-            scope["version"] = ss.scope.version
-        if ss.scope.attributes:
-            scope["attributes"] = _key_values(ss.scope.attributes)
-        out["scope"] = scope
-    if ss.spans:
-        out["spans"] = [_span(span) for span in ss.spans]
-    if ss.schema_url:
-        out["schemaUrl"] = ss.schema_url
-    return out
-
-
-def _span(span: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"traceId": span.trace_id.hex(), "spanId": span.span_id.hex()}
-    if span.trace_state:
-        out["traceState"] = span.trace_state
-    if span.parent_span_id:
-        out["parentSpanId"] = span.parent_span_id.hex()
-    if span.flags:
-        out["flags"] = span.flags
-    if span.name:
-        out["name"] = span.name
-    if span.kind:
-        out["kind"] = span.kind
-    if span.start_time_unix_nano:
-        out["startTimeUnixNano"] = str(span.start_time_unix_nano)
-    if span.end_time_unix_nano:
-        out["endTimeUnixNano"] = str(span.end_time_unix_nano)
-    if span.attributes:
-        out["attributes"] = _key_values(span.attributes)
-    if span.dropped_attributes_count:
-        out["droppedAttributesCount"] = span.dropped_attributes_count
-    if span.events:
-        out["events"] = [_event(event) for event in span.events]
-    if span.dropped_events_count:
-        out["droppedEventsCount"] = span.dropped_events_count
-    if span.links:
-        out["links"] = [_link(link) for link in span.links]
-    if span.dropped_links_count:
-        out["droppedLinksCount"] = span.dropped_links_count
-    if span.HasField("status"):
-        status: dict[str, Any] = {}
-        if span.status.message:
-            status["message"] = span.status.message
-        if span.status.code:
-            status["code"] = span.status.code
-        out["status"] = status
-    return out
-
-
-def _event(event: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if event.time_unix_nano:
-        out["timeUnixNano"] = str(event.time_unix_nano)
-    if event.name:
-        out["name"] = event.name
-    if event.attributes:
-        out["attributes"] = _key_values(event.attributes)
-    if event.dropped_attributes_count:
-        out["droppedAttributesCount"] = event.dropped_attributes_count
-    return out
-
-
-def _link(link: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"traceId": link.trace_id.hex(), "spanId": link.span_id.hex()}
-    if link.trace_state:
-        out["traceState"] = link.trace_state
-    if link.attributes:
-        out["attributes"] = _key_values(link.attributes)
-    if link.dropped_attributes_count:
-        out["droppedAttributesCount"] = link.dropped_attributes_count
-    if link.flags:
-        out["flags"] = link.flags
-    return out
-
-
-def _key_values(pairs: Any) -> list[dict[str, Any]]:
-    return [{"key": kv.key, "value": _any_value(kv.value)} for kv in pairs]
-
-
-def _any_value(value: Any) -> dict[str, Any]:
-    kind = value.WhichOneof("value")
-    if kind == "string_value":
-        return {"stringValue": value.string_value}
-    if kind == "int_value":
-        return {"intValue": str(value.int_value)}
-    if kind == "bool_value":
-        return {"boolValue": value.bool_value}
-    if kind == "double_value":
-        number = value.double_value
-        if number != number or number in (float("inf"), float("-inf")):
-            return {
-                "doubleValue": "NaN"
-                if number != number
-                else ("Infinity" if number > 0 else "-Infinity")
-            }
-        return {"doubleValue": number}
-    if kind == "array_value":
-        values = value.array_value.values
-        return {"arrayValue": {"values": [_any_value(v) for v in values]} if values else {}}
-    if kind == "kvlist_value":
-        pairs = value.kvlist_value.values
-        return {"kvlistValue": {"values": _key_values(pairs)} if pairs else {}}
-    if kind == "bytes_value":
-        return {"bytesValue": base64.b64encode(value.bytes_value).decode()}
-    return {}
+    """``spans`` as one OTLP JSON ``TracesData`` object, from the official encoder's protobuf."""
+    return traces_data(encode_spans(spans))
 
 
 def otlp_lines(spans: SessionSpans, *, include_content: bool = False) -> list[tuple[str, int]]:
@@ -539,134 +550,3 @@ def write_otlp(spans: SessionSpans, path: Path, *, include_content: bool = False
     lines = otlp_lines(spans, include_content=include_content)
     path.write_text("".join(line + "\n" for line, _ in lines), encoding="utf-8")
     return sum(count for _, count in lines)
-
-
-# -- sending --------------------------------------------------------------------------------------
-
-
-class _WatchedSession(requests.Session):
-    """Remembers the last answer (or connection failure), so a failed export can say what happened:
-    the SDK's exporter only returns FAILURE and logs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.status: int | None = None
-        self.reason: str = ""
-        self.body: str = ""
-        self.failure: BaseException | None = None
-
-    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().request(method, url, *args, **kwargs)
-        except requests.RequestException as exc:  # also a URL refused before anything is sent
-            self.failure, self.status = exc, None
-            raise
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        response = super().send(request, **kwargs)
-        self.failure = None
-        self.status, self.reason = response.status_code, response.reason or ""
-        text = response.text.strip()
-        self.body = text.splitlines()[0][:200] if text else ""
-        return response
-
-    def describe(self, url: str) -> str:
-        if self.status is not None:
-            body = f": {self.body}" if self.body else ""
-            return f"the collector at {url} answered {self.status} {self.reason}{body}"
-        reason = type(self.failure).__name__ if self.failure is not None else "no answer"
-        if isinstance(self.failure, requests.Timeout):
-            reason = "timed out"
-        elif isinstance(self.failure, requests.ConnectionError):
-            reason = "connection refused or host unreachable"
-        elif isinstance(self.failure, ValueError):  # requests' URL errors are ValueErrors too
-            reason = "not a usable URL"
-        return f"cannot reach the collector at {url} ({reason})"
-
-
-class WatchedExporter(SpanExporter):
-    """The official OTLP/HTTP exporter, plus a one-line account of its failures.
-
-    ``endpoint`` None lets the exporter read the OTEL_EXPORTER_OTLP_* variables. With
-    ``stop_after_failure`` (live export), the first failure disables it: later batches are dropped
-    at once instead of each waiting for a collector that is down.
-    """
-
-    def __init__(
-        self,
-        endpoint: str | None,
-        headers: Mapping[str, str] | None = None,
-        *,
-        timeout_s: float | None = None,
-        stop_after_failure: bool = False,
-    ) -> None:
-        self._session = _WatchedSession()
-        self._inner = OTLPSpanExporter(
-            endpoint=traces_url(endpoint) if endpoint else None,
-            headers=dict(headers) if headers is not None else None,
-            timeout=timeout_s,
-            session=self._session,
-        )
-        self.url: str = redact_url(self._inner._endpoint)
-        """Where spans go, as messages name it (without credentials in the URL)."""
-        self.stop_after_failure = stop_after_failure
-        self.disabled = False
-        self.on_failure: Callable[[str], None] | None = None
-        self.on_success: Callable[[int], None] | None = None
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if self.disabled:
-            return SpanExportResult.FAILURE
-        result = self._inner.export(spans)
-        if result is SpanExportResult.SUCCESS:
-            if self.on_success is not None:
-                self.on_success(len(spans))
-            return result
-        if self.stop_after_failure:
-            self.disabled = True
-        if self.on_failure is not None:
-            self.on_failure(self.failure())
-        return result
-
-    def failure(self) -> str:
-        return self._session.describe(self.url)
-
-    def shutdown(self) -> None:
-        self._inner.shutdown()  # type: ignore[no-untyped-call]
-
-    def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        return True
-
-
-def batching(exporter: SpanExporter, *, schedule_delay_ms: float) -> SpanProcessor:
-    """The SDK's batching processor: ended spans wait in a queue that its own thread sends."""
-    return BatchSpanProcessor(exporter, schedule_delay_millis=schedule_delay_ms)
-
-
-def send_otlp(
-    spans: SessionSpans,
-    endpoint: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    include_content: bool = False,
-    timeout_s: float = 10.0,
-) -> int:
-    """POST the session's spans to an OTLP/HTTP collector; returns the number sent.
-
-    Raises :class:`ExportError` with one line: the endpoint and its status and first body line, or
-    why it could not be reached.
-    """
-    exporter = WatchedExporter(endpoint, headers, timeout_s=timeout_s)
-    sent = 0
-    try:
-        with paused():
-            turns = sdk_spans(spans, include_content=include_content)
-        everything = [s for turn in turns for s in turn]
-        for start in range(0, len(everything), EXPORT_CHUNK):
-            chunk = everything[start : start + EXPORT_CHUNK]
-            if exporter.export(chunk) is not SpanExportResult.SUCCESS:
-                raise ExportError(exporter.failure())
-            sent += len(chunk)
-    finally:
-        exporter.shutdown()
-    return sent

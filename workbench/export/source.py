@@ -17,6 +17,7 @@ import orjson
 from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER
+from workbench.export.provider import ServedBy, served_by_profile
 from workbench.export.spans import SessionSpans, SpanBuilder
 from workbench.gcpolicy import paused
 from workbench.session.format import SessionHeader, event_types
@@ -34,16 +35,26 @@ class HeaderFacts:
     exact: bool
     profile_name: str
     tool_kinds: dict[str, str]
+    served: ServedBy | None = None
+    max_tokens: int | None = None
+    project: str | None = None
 
 
 def header_facts(header: SessionHeader) -> HeaderFacts:
     ns, exact = header.start_unix_ns()
+    profile = header.profile.model_dump()
+    max_tokens = profile.get("max_tokens")
+    telemetry = profile.get("telemetry")
+    project = telemetry.get("project") if isinstance(telemetry, dict) else None
     return HeaderFacts(
         session_id=header.session_id,
         start_unix_ns=ns,
         exact=exact,
         profile_name=header.profile.name or "",
         tool_kinds={info.name: info.kind for info in header.tools},
+        served=served_by_profile(profile) if header.profile.type else None,
+        max_tokens=max_tokens if isinstance(max_tokens, int) else None,
+        project=project if isinstance(project, str) else None,
     )
 
 
@@ -54,6 +65,9 @@ def new_spans(facts: HeaderFacts) -> SessionSpans:
         exact_times=facts.exact,
         profile_name=facts.profile_name,
         tool_kinds=dict(facts.tool_kinds),
+        served=facts.served,
+        max_tokens=facts.max_tokens,
+        project=facts.project,
     )
     if not facts.exact:
         spans.problems.append(

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.export.provider import ServedBy
+
 UNFINISHED = "unfinished"
 """The status of a call whose end is not in the events (a truncated file)."""
 
@@ -96,13 +98,25 @@ class RoundTrip:
     start: float
     parallel: bool | None
     end: float | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int | None = None
+    """As the provider reported it; None when the response never finished (nothing reported)."""
+    output_tokens: int | None = None
     stop_reason: str | None = None
     batch_id: str | None = None
     complete: bool = False
     emitted: list[str] = field(default_factory=list)
     """Call ids the response emitted, in order."""
+    first_chunk: float | None = None
+    """When the first text or tool call of the response arrived (None: none did)."""
+    error_type: str | None = None
+    """Why the response never finished: the provider error's kind (``timeout``, ``rate_limit``,
+    ...), ``cancelled``, or ``error``; None for a response that finished."""
+    error: str | None = None
+    """The one-line error that ended it, when one did."""
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
 
 
 @dataclass(slots=True)
@@ -128,6 +142,8 @@ class TurnSpan:
     text: str = ""
     error: str | None = None
     """The run-time error that ended the turn, when one did."""
+    error_kind: str | None = None
+    """Its kind (a provider error's ``timeout``, ``auth``, ..., or ``internal``)."""
     round_trips: list[RoundTrip] = field(default_factory=list)
     batches: list[BatchSpan] = field(default_factory=list)
     calls: list[CallSpan] = field(default_factory=list)
@@ -136,6 +152,17 @@ class TurnSpan:
     @property
     def provider(self) -> str | None:
         return self.round_trips[0].provider if self.round_trips else None
+
+    @property
+    def usage(self) -> tuple[int, int] | None:
+        """Input and output tokens summed over the round trips that reported them (None: none did)."""
+        reported = [rt for rt in self.round_trips if rt.input_tokens is not None]
+        if not reported:
+            return None
+        return (
+            sum(rt.input_tokens or 0 for rt in reported),
+            sum(rt.output_tokens or 0 for rt in reported),
+        )
 
     @property
     def model(self) -> str | None:
@@ -158,6 +185,12 @@ class SessionSpans:
     last_t: float = 0.0
     problems: list[str] = field(default_factory=list)
     """What was wrong with the input, one line each, for the user."""
+    served: ServedBy | None = None
+    """Who served the model (from the profile), when known."""
+    max_tokens: int | None = None
+    """The profile's ``max_tokens`` (sent with every request)."""
+    project: str | None = None
+    """The Phoenix (OpenInference) project the spans belong to, when one was named."""
 
     def unix_ns(self, t: float) -> int:
         return self.start_unix_ns + round(t * 1e9)
@@ -195,6 +228,7 @@ class SpanBuilder:
         self._emitted: dict[tuple[str, str], tuple[float, int | None]] = {}
         self._batch_rt: dict[str, int] = {}
         self._turn_error: str | None = None
+        self._turn_error_kind: str | None = None
 
     def feed_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
         feed = self.feed
@@ -230,6 +264,8 @@ class SpanBuilder:
             self._emitted[(row["batch_id"], row["call_id"])] = (t, number)
             if rt is not None:
                 rt.emitted.append(row["call_id"])
+                if rt.first_chunk is None:
+                    rt.first_chunk = t
         elif kind == "model_request_started":
             turn = self._ensure_turn(row.get("turn", 0), t)
             self._round_trip = rt = RoundTrip(
@@ -272,9 +308,14 @@ class SpanBuilder:
             self._start_turn(row["turn"], t, row.get("prompt", ""))
         elif kind == "turn_finished":
             self._turn_finished(row, t)
+        elif kind == "text_delta":
+            rt = self._round_trip
+            if rt is not None and rt.first_chunk is None:
+                rt.first_chunk = t
         elif kind == "error":
             self._turn_error = row.get("message")
-        # text deltas, notices and settings changes carry nothing a span shows.
+            self._turn_error_kind = row.get("kind")
+        # notices and settings changes carry nothing a span shows.
 
     def finish(self) -> SessionSpans:
         """Close whatever is still open at the last event's time."""
@@ -308,7 +349,7 @@ class SpanBuilder:
             self._turn.end = t  # a turn that never said it finished (should not happen live)
             self._complete(self._turn)
         self._turn = turn = TurnSpan(number=number, start=t, prompt=prompt)
-        self._turn_error = None
+        self._turn_error = self._turn_error_kind = None
         self.spans.turns.append(turn)
         return turn
 
@@ -378,8 +419,8 @@ class SpanBuilder:
             turn.round_trips.append(rt)
         usage = row.get("usage")
         rt.end = t
-        rt.input_tokens = _f(usage, "input_tokens", 0)
-        rt.output_tokens = _f(usage, "output_tokens", 0)
+        rt.input_tokens = _f(usage, "input_tokens")
+        rt.output_tokens = _f(usage, "output_tokens")
         rt.stop_reason = row.get("stop_reason")
         rt.batch_id = row.get("batch_id")
         rt.complete = True
@@ -393,15 +434,22 @@ class SpanBuilder:
 
     def _turn_finished(self, row: Mapping[str, Any], t: float) -> None:
         turn = self._ensure_turn(row["turn"], t)
+        status = row["status"]
         rt = self._round_trip
         if rt is not None and rt.end is None:  # cancelled or failed while the model streamed
             rt.end = t
+            rt.error_type = (
+                "cancelled" if status == "cancelled" else (self._turn_error_kind or "error")
+            )
+            rt.error = self._turn_error
+            rt.complete = True  # its end is in the events: it failed, it was not cut off
             self._complete(rt)
         self._round_trip = None
         turn.end = t
-        turn.status = row["status"]
+        turn.status = status
         turn.text = row.get("text", "")
         turn.error = self._turn_error
+        turn.error_kind = self._turn_error_kind
         turn.complete = True
         self._turn = None
         self._complete(turn)
