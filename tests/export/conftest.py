@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,8 @@ class Receiver:
     arrived: threading.Event = field(default_factory=threading.Event)
     answer: threading.Event = field(default_factory=threading.Event)
     """Cleared, the receiver holds every request until it is set (a collector that hangs)."""
+    delay_s: float = 0.0
+    """How long each answer takes (a slow collector)."""
 
     def __post_init__(self) -> None:
         self.answer.set()
@@ -63,6 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
         state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         state.arrived.set()
         state.answer.wait(30)
+        if state.delay_s:
+            time.sleep(state.delay_s)
         self.send_response(state.status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(state.body)))

@@ -35,38 +35,72 @@ def test_no_two_slices_on_a_thread_partially_overlap(sessions: dict[str, Path], 
     assert partial_overlaps(trace) == []
 
 
+def _waits(trace: dict[str, Any]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    """The async "waiting for a slot" slices, begin and end, by id."""
+    begins = {e["id2"]["local"]: e for e in trace["traceEvents"] if e["ph"] == "b"}
+    ends = {e["id2"]["local"]: e for e in trace["traceEvents"] if e["ph"] == "e"}
+    assert set(begins) == set(ends)
+    return {key: (begins[key], ends[key]) for key in begins}
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_every_call_is_one_slice_on_a_lane_with_its_wait_and_run_inside(
+def test_every_call_is_one_slice_on_a_lane_while_it_runs_and_waits_on_the_queue_track(
     sessions: dict[str, Path], name: str
 ) -> None:
     trace = _trace(sessions[name])
     threads = _thread_names(trace)
     calls = [e for e in trace["traceEvents"] if e.get("cat") == "call"]
+    waits = _waits(trace)
+    never_ran = [b for b, _ in waits.values() if "status" in b["args"]]
     recorded = finished_calls(sessions[name])
-    assert Counter(e["args"]["call"] for e in calls) == Counter(c.call_id for c in recorded)
+    shown = Counter(e["args"]["call"] for e in calls + never_ran)
+    assert shown == Counter(c.call_id for c in recorded)  # every call exactly once
     by_id = {c.call_id: c for c in recorded}
     for call in calls:
         assert threads[call["tid"]].startswith("lane ")
         finished = by_id[call["args"]["call"]]
+        assert finished.started_t is not None
         assert call["args"]["status"] == finished.status
         assert call["name"] == finished.tool
-        assert call["ts"] == round(finished.queued_t * 1e6)
-        inside = [
-            e
+        assert call["ts"] == round(finished.started_t * 1e6)  # the slot is taken when it starts
+        assert call["ts"] + call["dur"] == round(finished.finished_t * 1e6)
+        inside = {
+            e["name"]
             for e in trace["traceEvents"]
             if e["ph"] == "X"
             and e["tid"] == call["tid"]
-            and e["cat"] in ("wait", "run", "attempt")
+            and e["cat"] == "attempt"
             and call["ts"] <= e["ts"]
             and e["ts"] + e["dur"] <= call["ts"] + call["dur"]
-        ]
-        names = {e["name"] for e in inside}
-        if finished.started_t is None:
-            assert names <= {"waiting for a slot"}
-        else:
-            assert "running" in names
+        }
         if finished.attempts > 1:
-            assert {f"attempt {n}" for n in range(1, finished.attempts + 1)} <= names
+            assert {f"attempt {n}" for n in range(1, finished.attempts + 1)} <= inside
+    for begin in never_ran:
+        assert by_id[begin["args"]["call"]].started_t is None
+    for begin, end in waits.values():
+        finished = by_id[begin["args"]["call"]]
+        assert begin["ts"] == round(finished.queued_t * 1e6)
+        until = finished.started_t if finished.started_t is not None else finished.finished_t
+        assert end["ts"] == max(round(until * 1e6), begin["ts"])
+
+
+async def test_a_capped_batch_draws_as_many_lanes_as_its_cap(tmp_path: Path) -> None:
+    from tests.export.sessions import record
+    from workbench.tools.latency import set_latency_scale
+
+    previous = set_latency_scale(0.0)
+    try:
+        path = tmp_path / "capped.jsonl"
+        await record(path, [", ".join(["sleep(ms=5)"] * 300)], max_concurrent_tools=10)
+    finally:
+        set_latency_scale(previous)
+    trace = _trace(path)
+    lanes = [name for name in _thread_names(trace).values() if name.startswith("lane ")]
+    assert 1 <= len(lanes) <= 10  # was 301: one per call that waited
+    assert partial_overlaps(trace) == []
+    calls = [e for e in trace["traceEvents"] if e.get("cat") == "call"]
+    assert len(calls) == 300
+    assert len(_waits(trace)) >= 290  # most of them waited for a slot, drawn on the queue track
 
 
 def test_calls_that_overlap_in_time_get_different_lanes(sessions: dict[str, Path]) -> None:
@@ -102,7 +136,7 @@ def test_the_model_thread_has_a_slice_per_round_trip_and_flows_to_each_call(
     ins = {e["bind_id"]: e for e in trace["traceEvents"] if e.get("flow_in")}
     calls = [e for e in trace["traceEvents"] if e.get("cat") == "call"]
     assert set(ins) == set(outs)
-    assert len(ins) == len(calls)
+    assert len(ins) == len(calls)  # every call that ran (the others have no slice to point at)
     for bind, target in ins.items():
         source = outs[bind]
         assert source["tid"] == model
@@ -123,8 +157,8 @@ def test_metadata_names_the_process_and_orders_threads(sessions: dict[str, Path]
     ordered = [names[tid] for tid in sorted(sort, key=sort.__getitem__)]
     assert ordered[:2] == ["turns", "model"]
     assert ordered[2:] == [f"lane {n}" for n in range(1, len(ordered) - 1)]
-    # One call runs at a time; the three of the first batch wait together, so they need three lanes.
-    assert len(ordered) == 2 + 3
+    # One call runs at a time: one lane, however many wait.
+    assert len(ordered) == 2 + 1
     running = sorted(
         (e["ts"], e["ts"] + e["dur"]) for e in trace["traceEvents"] if e.get("cat") == "run"
     )

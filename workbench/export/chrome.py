@@ -2,11 +2,13 @@
 
 One process for the session. Threads: "turns" (a slice per turn, with its batches nested), "model" (a
 slice per model round trip, with a zero-length "emit TOOL" mark where the response emitted each call),
-and tool lanes "lane 1", "lane 2", ... Each call is a slice on a lane, from queued to finished, with
-"waiting for a slot" and "running" nested in it (and "attempt N" inside "running" when it was retried).
-Lanes are assigned so calls that overlap in time never share one: Perfetto requires the slices of a
-thread to nest, and moves any that partially overlap to an overflow track. A flow arrow goes from each
-emit mark to its call.
+and tool lanes "lane 1", "lane 2", ... A lane is a running slot: each call that ran is a slice on a
+lane from started to finished (with "attempt N" inside when it was retried), so a batch capped at 10
+draws at most 10 lanes. Lanes are assigned so calls that run at the same time never share one:
+Perfetto requires the slices of a thread to nest, and moves any that partially overlap to an overflow
+track. Waiting for a slot is an async slice "waiting for a slot" from queued to started, on the
+process's own queue track (a call that never started is only that, with its status). A flow arrow
+goes from each emit mark to its call.
 
 Times are whole microseconds since the session started (``t``), so nesting is exact; the wall-clock
 start is in ``otherData``.
@@ -20,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from workbench.export.spans import CallSpan, SessionSpans, cut
+from workbench.export.spans import CONTENT_LIMIT, CallSpan, SessionSpans, cut
 from workbench.gcpolicy import paused
 
 PID = 1
@@ -74,7 +76,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
         t_end = max(t_end, t_start)
         args: dict[str, Any] = {"turn": turn.number, "status": turn.status}
         if turn.error:
-            args["error"] = turn.error
+            args["error"] = cut(turn.error)
         if include_content:
             args["prompt"] = cut(turn.prompt)
         add(_x(f"turn {turn.number}", "turn", t_start, t_end - t_start, TID_TURNS, args))
@@ -105,41 +107,72 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
                 "batch": rt.batch_id,
                 "complete": rt.complete,
             }
+            if rt.error_type is not None:
+                r_args["error type"] = rt.error_type
+                if rt.error:
+                    r_args["error"] = cut(rt.error)
             add(_x(f"round trip {rt.number}", "model", r_start, r_end - r_start, TID_MODEL, r_args))
             round_trips[(turn.number, rt.number)] = (r_start, r_end)
 
     calls = [call for turn in spans.turns for call in turn.calls]
-    bounds = []
+    # A lane is a running slot: a call sits on one from started to finished, so a capped batch
+    # draws as many lanes as its cap (queued-to-finished would need one per call that waited).
+    ran = [c for c in calls if c.started is not None]
+    bounds: dict[int, tuple[int, int, int]] = {}
     for c in calls:
-        queued = round(c.queued * 1_000_000)
-        finished = round(c.end * 1_000_000)
-        bounds.append((queued, finished if finished > queued else queued))
-    lanes = assign_lanes(bounds)
+        queued, finished = _us(c.queued), _us(c.end)
+        finished = max(finished, queued)
+        started = min(max(_us(c.started), queued), finished) if c.started is not None else finished
+        bounds[id(c)] = (queued, started, finished)
+    lanes = dict(
+        zip(
+            (id(c) for c in ran),
+            assign_lanes([(bounds[id(c)][1], bounds[id(c)][2]) for c in ran]),
+            strict=True,
+        )
+    )
     flow = 0
-    for call, (start, end), lane in zip(calls, bounds, lanes, strict=True):
+    waits = 0
+    for call in calls:
+        queued, started, finished = bounds[id(call)]
         bind = None
         emitted = call.emitted
         rt_span = round_trips.get((call.turn, call.round_trip)) if emitted is not None else None
         if rt_span is not None and emitted is not None:
             # The emit mark on the model thread: the source of the flow arrow to the call.
-            flow += 1
-            bind = flow
             at = min(max(round(emitted * 1_000_000), rt_span[0]), rt_span[1])
-            add(
-                {
-                    "ph": "X",
-                    "name": f"emit {call.tool}",
-                    "cat": "model",
-                    "ts": at,
-                    "dur": 0,
-                    "pid": PID,
-                    "tid": TID_MODEL,
-                    "args": {"call": call.call_id},
-                    "bind_id": bind,
-                    "flow_out": True,
-                }
-            )
-        _call_events(add, call, start, end, LANE_TID0 + lane, include_content, bind)
+            mark: dict[str, Any] = {
+                "ph": "X",
+                "name": f"emit {call.tool}",
+                "cat": "model",
+                "ts": at,
+                "dur": 0,
+                "pid": PID,
+                "tid": TID_MODEL,
+                "args": {"call": call.call_id},
+            }
+            if id(call) in lanes:
+                flow += 1
+                bind = flow
+                mark["bind_id"] = bind
+                mark["flow_out"] = True
+            add(mark)
+        args = _call_args(call, queued, started, finished, include_content)
+        if started > queued or id(call) not in lanes:
+            # Waiting for a slot is not a slot: an async slice on the process's queue track.
+            waits += 1
+            wait_args = args if id(call) not in lanes else {"call": call.call_id}
+            common = {
+                "cat": "wait",
+                "name": "waiting for a slot",
+                "pid": PID,
+                "id2": {"local": waits},
+            }
+            add({"ph": "b", "ts": queued, "args": wait_args, **common})
+            add({"ph": "e", "ts": started, **common})
+        lane = lanes.get(id(call))
+        if lane is not None:
+            _call_events(add, call, started, finished, LANE_TID0 + lane, args, bind)
 
     meta: list[dict[str, Any]] = [
         _meta("process_name", TID_TURNS, {"name": _process_name(spans)}),
@@ -149,7 +182,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
         _meta("thread_name", TID_MODEL, {"name": "model"}),
         _meta("thread_sort_index", TID_MODEL, {"sort_index": 1}),
     ]
-    for lane in range(1, max(lanes, default=0) + 1):
+    for lane in range(1, max(lanes.values(), default=0) + 1):
         tid = LANE_TID0 + lane
         meta.append(_meta("thread_name", tid, {"name": f"lane {lane}"}))
         meta.append(_meta("thread_sort_index", tid, {"sort_index": 1 + lane}))
@@ -173,38 +206,40 @@ def write_chrome_trace(spans: SessionSpans, path: Path, *, include_content: bool
     return len(trace["traceEvents"])
 
 
+def _call_args(
+    call: CallSpan, queued: int, started: int, finished: int, include_content: bool
+) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "call": call.call_id,
+        "tool": call.tool,
+        "batch": call.batch_id,
+        "status": call.status,
+        "attempts": len(call.attempts),
+        "wait ms": (started - queued) / 1000,
+        "run ms": (finished - started) / 1000 if call.started is not None else 0.0,
+    }
+    if call.error is not None:
+        args["error"] = cut(call.error)
+    if call.round_trip is not None:
+        args["round trip"] = call.round_trip
+    if include_content:
+        text = orjson.dumps(call.args).decode()
+        args["arguments"] = call.args if len(text) <= CONTENT_LIMIT else cut(text)
+        if call.result is not None:
+            args["result"] = cut(call.result)
+    return args
+
+
 def _call_events(
     add: Any,
     call: CallSpan,
     start: int,
     end: int,
     tid: int,
-    include_content: bool,
+    args: dict[str, Any],
     flow: int | None,
 ) -> None:
-    # The hot path of a large export (once per call): dict literals inline, no helper calls.
-    started = call.started
-    running = end if started is None else round(started * 1_000_000)
-    if running < start:
-        running = start
-    elif running > end:
-        running = end
-    args: dict[str, Any] = {
-        "call": call.call_id,
-        "batch": call.batch_id,
-        "status": call.status,
-        "attempts": len(call.attempts),
-        "wait ms": (running - start) / 1000,
-        "run ms": (end - running) / 1000,
-    }
-    if call.error is not None:
-        args["error"] = call.error
-    if call.round_trip is not None:
-        args["round trip"] = call.round_trip
-    if include_content:
-        args["arguments"] = call.args
-        if call.result is not None:
-            args["result"] = cut(call.result)
+    # The hot path of a large export (once per call): dict literals inline, few helper calls.
     slice_: dict[str, Any] = {
         "ph": "X",
         "name": call.tool,
@@ -222,38 +257,13 @@ def _call_events(
         slice_["bind_id"] = flow
         slice_["flow_in"] = True
     add(slice_)
-    if running > start:
-        add(
-            {
-                "ph": "X",
-                "name": "waiting for a slot",
-                "cat": "wait",
-                "ts": start,
-                "dur": running - start,
-                "pid": PID,
-                "tid": tid,
-            }
-        )
-    if started is None:
-        return
-    add(
-        {
-            "ph": "X",
-            "name": "running",
-            "cat": "run",
-            "ts": running,
-            "dur": end - running,
-            "pid": PID,
-            "tid": tid,
-        }
-    )
     if len(call.attempts) > 1:
-        floor = running
+        floor = start
         for attempt in call.attempts:
             a_start = min(max(_us(attempt.start), floor), end)
             a_end = min(max(_us(attempt.end), a_start), end)
             floor = a_end
-            a_args = {"error": attempt.error} if attempt.error is not None else None
+            a_args = {"error": cut(attempt.error)} if attempt.error is not None else None
             add(_x(f"attempt {attempt.number}", "attempt", a_start, a_end - a_start, tid, a_args))
 
 
