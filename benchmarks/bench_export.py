@@ -13,6 +13,9 @@ once, one call in 20 failing and retried) with the real recorder, then:
   shared machine does not count);
 - otlp: for a session of ``otlp_calls`` calls, SDK spans with the recorded times, then OTLP JSON
   lines (the file format) and protobuf (what is POSTed), per span, best of 3.
+- live: the same session's events through :class:`~workbench.export.live.LiveExport` to a loopback
+  collector that decodes and counts every span, against the floor of ``send_otlp`` of the recorded
+  session to the same collector (wall time, one run each).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
 from workbench.export.chrome import chrome_trace
 from workbench.export.source import read_session_spans
+from workbench.export.spans import SessionSpans
 from workbench.session.recorder import SessionRecorder
 
 PROFILE = {"name": "bench", "type": "scripted", "model": "scripted"}
@@ -289,6 +293,67 @@ def main() -> None:
         print(f"  SDK spans with the recorded times:             {t_sdk / count * 1e6:6.1f} µs")
         print(f"  the OTLP JSON-lines file, start to written:    {t_file / count * 1e6:6.1f} µs")
         print(f"  the protobuf request body (what is POSTed):    {t_request / count * 1e6:6.1f} µs")
+
+        live_export(events, spans)
+
+
+def live_export(events: list[Event], spans: SessionSpans) -> None:
+    """Live export of the small session's events to a loopback collector, every span counted, against
+    the floor of POSTing the same session's spans after the fact (``send_otlp``). Wall time (the
+    collector's thread and the sender's count): the live part that matters is that nothing is lost."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from workbench.export.live import LiveExport
+    from workbench.export.otlp_send import send_otlp
+
+    received = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            request = ExportTraceServiceRequest.FromString(body)
+            received[0] += sum(
+                len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        started = time.perf_counter()
+        sent = send_otlp(spans, url)
+        t_floor = time.perf_counter() - started
+        floor_received, received[0] = received[0], 0
+
+        live = LiveExport(endpoint=url, timeout_s=10)
+        live.start(session_id="bench", start_unix_ns=time.time_ns())
+        started = time.perf_counter()
+        for event in events:
+            live(event)
+        live.close()
+        t_live = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    print(f"live export to a loopback collector ({len(events):,} events), wall time:")
+    print(
+        f"  the floor, send_otlp of the recorded session:  {t_floor * 1000:6.0f} ms,"
+        f" {floor_received:,} of {sent:,} spans received"
+    )
+    print(
+        f"  live, events in until the last span is sent:   {t_live * 1000:6.0f} ms,"
+        f" {received[0]:,} of {live.spans_built:,} spans received"
+        f" ({live.spans_built - live.spans_sent:,} not sent)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,6 @@ from workbench.export.provider import ServedBy, served_by
 from workbench.export.spans import SessionSpans, SpanBuilder
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import ReadableSpan
-
     from workbench.config.profile import Profile
     from workbench.core.events import Event
     from workbench.runtime import Runtime
@@ -110,7 +108,8 @@ class LiveExport:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._builder: threading.Thread | None = None
         self._sender: threading.Thread | None = None
-        self._pending: list[ReadableSpan] = []
+        self._pending: list[Any] = []
+        """Built spans (the SDK's ``ReadableSpan``) not yet handed to the exporter."""
         self._ready = threading.Condition()
         self._flush = False
         self._built_all = False
@@ -263,7 +262,7 @@ class LiveExport:
                 self._built_all = True
                 self._ready.notify()
 
-    def _add(self, span: ReadableSpan) -> None:
+    def _add(self, span: Any) -> None:
         from workbench.export.otlp_send import EXPORT_CHUNK
 
         with self._ready:
@@ -273,8 +272,6 @@ class LiveExport:
                 self._ready.notify()
 
     def _send(self, exporter: Any) -> None:
-        from opentelemetry.sdk.trace.export import SpanExportResult
-
         from workbench.export.otlp_send import EXPORT_CHUNK
 
         try:
@@ -302,7 +299,7 @@ class LiveExport:
                         if self._built_all:
                             return
                         continue
-                if exporter.export(chunk) is SpanExportResult.SUCCESS:
+                if exporter.send(chunk):
                     self.spans_sent += len(chunk)
         except Exception as exc:  # the thread's one boundary
             self._failed(f"internal error ({type(exc).__name__}: {exc})")

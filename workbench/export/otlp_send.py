@@ -210,6 +210,10 @@ class WatchedExporter(SpanExporter):
             self.on_failure(self.failure())
         return result
 
+    def send(self, spans: Sequence[ReadableSpan]) -> bool:
+        """:meth:`export`, as a yes or no."""
+        return self.export(spans) is SpanExportResult.SUCCESS
+
     def failure(self) -> str:
         if self.target is not None and self.target.protocol == "grpc":
             return f"the collector at {self.url} (gRPC) did not take the spans"
