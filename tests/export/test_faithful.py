@@ -425,3 +425,46 @@ async def test_the_profile_telemetry_block_names_the_phoenix_project(
         kv.key: kv.value.string_value for kv in request.resource_spans[0].resource.attributes
     }
     assert resource["openinference.project.name"] == "from-profile"
+
+
+def test_a_collector_that_refuses_json_says_to_use_protobuf(
+    sessions: dict[str, Path], receiver: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    receiver.status, receiver.body = 415, b"Unsupported Media Type"  # what Phoenix answers
+    code = main(
+        [
+            "export",
+            str(sessions["flaky"]),
+            "--otlp-endpoint",
+            receiver.url,
+            "--protocol",
+            "http/json",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "415" in err and "use http/protobuf" in err
+    assert receiver.requests[0][1]["content-type"] == "application/json"
+
+
+def test_the_destination_follows_the_specification_order() -> None:
+    from workbench.export.endpoint import destination
+
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://general:4318",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://traces:4318/custom/path",
+        "OTEL_EXPORTER_OTLP_HEADERS": "Authorization=Basic%20eA%3D%3D",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "2500",
+    }
+    target = destination(env)
+    assert target.url == "http://traces:4318/custom/path"  # the signal's own, used as it is
+    assert target.headers == {"Authorization": "Basic eA=="}  # percent-decoded
+    assert target.timeout_s == 2.5
+    assert target.protocol == "http/protobuf"
+    del env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+    assert destination(env).url == "http://general:4318/v1/traces"
+    assert destination({}).url == "http://localhost:4318/v1/traces"
+    explicit = destination(env, endpoint="http://mine:4318", headers={"x": "y"})
+    assert explicit.url == "http://mine:4318/v1/traces" and explicit.headers == {"x": "y"}
+    with pytest.raises(ValueError, match="OTEL_EXPORTER_OTLP_TIMEOUT=soon"):
+        destination({"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"})
