@@ -166,6 +166,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
                 "cat": "wait",
                 "name": "waiting for a slot",
                 "pid": PID,
+                "tid": TID_TURNS,  # required by the format; the id2 scope (the process) places it
                 "id2": {"local": waits},
             }
             add({"ph": "b", "ts": queued, "args": wait_args, **common})
