@@ -468,3 +468,27 @@ def test_the_destination_follows_the_specification_order() -> None:
     assert explicit.url == "http://mine:4318/v1/traces" and explicit.headers == {"x": "y"}
     with pytest.raises(ValueError, match="OTEL_EXPORTER_OTLP_TIMEOUT=soon"):
         destination({"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"})
+
+
+async def test_a_round_trip_cancelled_while_streaming_is_a_cancelled_error_span(
+    tmp_path: Path,
+) -> None:
+    from workbench.core.events import TextDelta
+
+    path = tmp_path / "cancel.jsonl"
+    slow = profile(scripted={"ttft_ms": 0, "tokens_per_s": 200})
+    runtime = await Runtime.start(slow, record=path)
+    deltas = 0
+    try:
+        async for event in runtime.run_turn("a long answer please, in many words"):
+            if isinstance(event, TextDelta):
+                deltas += 1
+                if deltas == 2:
+                    runtime.cancel_turn()  # Esc while the model is still answering
+    finally:
+        await runtime.aclose()
+    chat = next(s for s in _file_spans(path, tmp_path) if s.name.startswith("chat "))
+    a = attrs(chat)
+    assert a["error.type"] == "cancelled"
+    assert chat.status.code == Status.STATUS_CODE_ERROR
+    assert "gen_ai.usage.output_tokens" not in a  # the response never said

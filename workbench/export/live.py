@@ -205,7 +205,7 @@ class LiveExport:
             if gave_up:
                 why = f"the collector at {self._where()} did not answer within {patience - 1:g} s"
             elif self.problem is not None:
-                why = "the export had stopped (see above)"
+                why = "the export had stopped: see above"
             else:
                 why = "the export stopped"
             self._tell(
