@@ -492,3 +492,19 @@ async def test_a_round_trip_cancelled_while_streaming_is_a_cancelled_error_span(
     assert a["error.type"] == "cancelled"
     assert chat.status.code == Status.STATUS_CODE_ERROR
     assert "gen_ai.usage.output_tokens" not in a  # the response never said
+
+
+async def test_many_messages_and_calls_lose_no_attribute(tmp_path: Path) -> None:
+    path = tmp_path / "wide.jsonl"
+    thirty = ", ".join(["get_date()"] * 30)
+    previous = set_latency_scale(0.0)
+    try:
+        await record(path, [f"{thirty} then {thirty}"])
+    finally:
+        set_latency_scale(previous)
+    spans = _file_spans(path, tmp_path, include_content=True)
+    chats = [s for s in spans if s.name.startswith("chat ")]
+    second = attrs(chats[1])
+    assert "llm.input_messages.19.message.content" in second  # the previous batch's results
+    assert "llm.output_messages.0.message.tool_calls.19.tool_call.function.name" in second
+    assert [s.dropped_attributes_count for s in spans] == [0] * len(spans)

@@ -39,7 +39,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
@@ -67,6 +67,8 @@ SCOPE = "workbench.export"
 MESSAGES_LIMIT = 20
 """Most messages (and tool calls) flattened into OpenInference ``llm.*_messages`` attributes of one
 span; the JSON in ``input.value`` / ``output.value`` holds all of them (cut like any string)."""
+SPAN_ATTRIBUTES = 256
+"""The most attributes a span may have: ours (about 30) plus 3 per flattened message and call."""
 
 
 # -- ids ------------------------------------------------------------------------------------------
@@ -174,6 +176,9 @@ class SpanFactory:
             id_generator=self._ids,
             sampler=ALWAYS_ON,
             shutdown_on_exit=False,
+            # Room for the flattened OpenInference messages: past the SDK's default of 128, it
+            # drops attributes without a word.
+            span_limits=SpanLimits(max_span_attributes=SPAN_ATTRIBUTES),
         )
         self.provider.add_span_processor(processor)
         self._tracer = self.provider.get_tracer(SCOPE, workbench.__version__)
