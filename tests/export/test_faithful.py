@@ -508,3 +508,24 @@ async def test_many_messages_and_calls_lose_no_attribute(tmp_path: Path) -> None
     assert "llm.input_messages.19.message.content" in second  # the previous batch's results
     assert "llm.output_messages.0.message.tool_calls.19.tool_call.function.name" in second
     assert [s.dropped_attributes_count for s in spans] == [0] * len(spans)
+
+
+async def test_the_end_of_a_run_gives_up_on_a_stuck_collector_and_says_what_was_not_sent(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    import asyncio
+
+    receiver.answer.clear()  # the request is taken and never answered
+    live = LiveExport(endpoint=receiver.url, timeout_s=30)  # the exporter would wait 30 s
+    runtime = await Runtime.start(profile(), record=tmp_path / "s.jsonl", extra_sinks=[live])
+    live.attach(runtime)
+    try:
+        async for _ in runtime.run_turn("get_date(), get_date()"):
+            pass
+        await asyncio.to_thread(live.close, 0.2)  # what the run's end waits, at most
+    finally:
+        receiver.answer.set()
+        await runtime.aclose()
+    assert live.summary is not None
+    assert f"{live.spans_built:,} of {live.spans_built:,} spans were not sent" in live.summary
+    assert f"the collector at {receiver.url}/v1/traces did not answer within 0.2 s" in live.summary

@@ -114,10 +114,6 @@ class RoundTrip:
     error: str | None = None
     """The one-line error that ended it, when one did."""
 
-    @property
-    def failed(self) -> bool:
-        return self.error_type is not None
-
 
 @dataclass(slots=True)
 class BatchSpan:
