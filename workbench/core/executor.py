@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from workbench.core.bugs import log_bug
 from workbench.core.clock import Clock
 from workbench.core.events import (
     BatchFinished,
@@ -47,6 +49,8 @@ from workbench.core.tools import Tool, ToolArgumentsError, ToolRegistry
 from workbench.core.trusted import new_model, set_fields, trusted
 
 EventSink = Callable[[Event], None]
+
+_log = logging.getLogger(__name__)
 
 START_BURST = 50
 """Workers a batch starts per loop turn. Starting a call (its worker's first step, the tool up to its
@@ -378,6 +382,7 @@ class Batch:
                 except Exception as exc:
                     # A bug in workbench, not in the tool: the call still gets its one result (else
                     # the batch would wait for it forever), and the worker goes on.
+                    log_bug(_log, "running a call failed", exc, batch=batch_id, call=call.id)
                     if record.status is None:
                         text = f"Error: workbench failed running tool '{name}': {type(exc).__name__}: {exc}"
                         self._complete(record, "error", text, text.removeprefix("Error: "))
