@@ -4,7 +4,7 @@ A batch is the calls of one model response. Calls are pulled from a queue by at 
 tasks (``max_concurrent_tools``, or 1 when execution is sequential): cheaper than a task per call
 waiting on a semaphore, and the queue order is the call order. Every call gets exactly one result
 (ok / error / timeout / cancelled); a failure never cancels its siblings; results come back in call
-order while events are emitted in completion order. Sync tools run in a dedicated thread pool, never
+order while events are emitted in completion order. Sync tools run in threads (``threadpool``), never
 on the event loop.
 """
 
