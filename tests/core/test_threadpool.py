@@ -7,11 +7,15 @@ running after it. The exit test runs a real child process.
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,3 +159,45 @@ def test_a_process_whose_sync_tool_never_returns_still_exits() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "timeout", "")
+
+
+def test_ctrl_c_during_a_hung_sync_call_ends_workbench_run(tmp_path: Path) -> None:
+    # The whole way a user meets it: a tool of their own that never returns, no timeout, Ctrl-C.
+    # The call ends as cancelled, the turn is closed, and the process exits (130) at once.
+    (tmp_path / "stuck_tools.py").write_text(
+        textwrap.dedent(
+            """
+            import threading
+            from workbench.tools import tool
+
+            @tool
+            def stuck() -> str:
+                \"\"\"Never returns.\"\"\"
+                threading.Event().wait()
+                return "never"
+            """
+        )
+    )
+    (tmp_path / "stuck.yaml").write_text("type: scripted\ntool_modules: [stuck_tools.py]\n")
+    command = [sys.executable, "-m", "workbench.cli", "run", "--json", "--profile", "stuck.yaml"]
+    command += ["--tool-timeout", "0", "stuck()"]
+    with subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            assert child.stdout is not None
+            events: list[dict[str, Any]] = []
+            for line in child.stdout:  # until the call is inside its tool
+                events.append(json.loads(line))
+                if events[-1]["type"] == "call_started":
+                    break
+            child.send_signal(signal.SIGINT)
+            out, _ = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+    events += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert child.returncode == 130
+    [finished] = [e for e in events if e["type"] == "call_finished"]
+    assert finished["status"] == "cancelled"
+    assert events[-1]["type"] == "turn_finished" and events[-1]["status"] == "cancelled"
