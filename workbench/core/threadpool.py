@@ -10,8 +10,8 @@ threads are counted, and :meth:`ToolThreads.warm` tops them up to a number.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import logging
 import queue
 import threading
 from collections import deque
@@ -19,11 +19,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from workbench.core.bugs import log_bug
+
 T = TypeVar("T")
 
 WARM_THREADS = 32
 """At most this many threads are started ahead of need (see :meth:`ToolThreads.warm`)."""
 THREAD_PREFIX = "workbench-tool"
+
+_log = logging.getLogger(__name__)
 
 _Job = tuple["Future[Any]", Callable[[], Any]]
 _Inbox = queue.SimpleQueue[_Job | None]
@@ -217,5 +221,7 @@ class _Starter:
     def _serve(jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
         while True:
             job = jobs.get()
-            with contextlib.suppress(Exception):  # threads that could not start: calls start them
+            try:
                 job()
+            except Exception as exc:  # threads that could not start ahead: calls start their own
+                log_bug(_log, "starting tool threads ahead of need failed", exc)
