@@ -1,12 +1,18 @@
-"""Test-wide guards: no test may reach the network beyond loopback."""
+"""Test-wide guards: no test may reach the network beyond loopback; every trusted model is checked."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from typing import Any
 
 import pytest
+
+# Before any workbench module is imported: core/trusted.py then validates every event and result it
+# builds without validation, so a field a builder forgets fails the tests instead of vanishing from
+# live events. Child processes inherit it.
+os.environ["WORKBENCH_CHECK_TRUSTED"] = "1"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
+import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
+from workbench.core import trusted as trusted_module
 from workbench.core.events import (
     EVENT_ADAPTER,
     BatchFinished,
@@ -20,7 +25,13 @@ from workbench.core.events import (
 )
 from workbench.core.messages import ToolResult
 from workbench.core.settings import ExecutionSettings
-from workbench.core.trusted import TrustedModel, trusted
+from workbench.core.trusted import (
+    TrustedModel,
+    UntrustworthyError,
+    new_model,
+    set_fields,
+    trusted,
+)
 
 STATS: dict[str, Any] = {
     "calls": 3, "wall_s": 0.5, "sum_s": 1.2, "speedup": 2.4, "peak_concurrency": 3, "wait_s": 0.0,
@@ -98,3 +109,39 @@ def test_a_trusted_model_still_refuses_an_unknown_attribute(
 def test_events_round_trip_through_json(cls: type[TrustedModel], data: dict[str, Any]) -> None:
     event = trusted(cls, dict(data))
     assert EVENT_ADAPTER.validate_json(event.model_dump_json()) == event
+
+
+class _Probe(TrustedModel):
+    a: int
+    added_later: str = "default"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"a": 1}, "fields missing ['added_later']"),
+        ({"added_later": "x", "a": 1}, "out of declaration order"),
+        ({"a": 1, "added_later": "x", "extra": 2}, "unknown ['extra']"),
+        ({"a": "1", "added_later": "x"}, "validation changes ['a']"),
+        ({"a": "one", "added_later": "x"}, "invalid data"),
+    ],
+)
+def test_in_the_tests_a_builder_that_forgets_a_field_fails_at_once(
+    data: dict[str, Any], words: str
+) -> None:
+    # A field added with a default, which a hot-path builder does not fill in, would be missing
+    # from live events (and present in replayed ones). tests/conftest.py turns the check on.
+    assert trusted_module.CHECKED
+    with pytest.raises(UntrustworthyError, match=re.escape(words)):
+        trusted(_Probe, data)
+    with pytest.raises(UntrustworthyError, match=re.escape(words)):
+        set_fields(new_model(_Probe), data)
+
+
+def test_outside_the_tests_nothing_is_validated() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_CHECK_TRUSTED"}
+    probe = "import workbench.core.trusted as t; print(t.CHECKED, t.set_fields is t._set_fields)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]

@@ -277,32 +277,32 @@ async def test_after_the_first_sync_call_the_next_batch_starts_no_thread_on_the_
     monkeypatch.setattr(threading.Thread, "start", recording)
     settings = ExecutionSettings(max_concurrent=4)
     await ex.run("b1", calls(("blocking", {"ms": 1})), settings)
-    await pool_threads(4)  # the helper starts the other three meanwhile
+    await pool_threads(ex, 4)  # the helper starts the other three meanwhile
     started_on_loop.clear()
     results = await ex.run("b2", calls(*[("blocking", {"ms": 20}) for _ in range(4)]), settings)
     assert started_on_loop == []
     assert len({r.content for r in results}) == 4  # four threads, overlapping as the cap allows
     ex.close()
-    await pool_threads(0)  # the closed pool's threads have ended
+    await pool_threads(ex, 0)  # the closed pool's threads have ended
 
     # A turn that begins prepares them before its first batch (the agent loop calls prepare).
     ex, _ = make()
     started_on_loop.clear()
     three = ExecutionSettings(max_concurrent=3)
     ex.prepare(three)
-    await pool_threads(3)
+    await pool_threads(ex, 3)
     results = await ex.run("b1", calls(*[("blocking", {"ms": 20}) for _ in range(3)]), three)
     assert [name for name in started_on_loop if name.startswith("workbench-tool_")] == []
     assert len({r.content for r in results}) == 3
     ex.close()
 
 
-async def pool_threads(n: int) -> None:
-    """Until exactly ``n`` tool-pool threads are alive (or two seconds have passed)."""
-    for _ in range(400):
-        if sum(t.name.startswith("workbench-tool_") for t in threading.enumerate()) == n:
-            return
-        await asyncio.sleep(0.005)
+async def pool_threads(ex: ToolExecutor, n: int) -> None:
+    """Until exactly ``n`` of the executor's tool threads are alive; fails after ten seconds."""
+    reached = await asyncio.to_thread(ex.threads.wait_for, n, 10.0)
+    assert reached, f"{ex.threads.alive} tool threads alive, expected {n}"
+    alive = [t for t in threading.enumerate() if t.name.startswith("workbench-tool_")]
+    assert len(alive) >= n  # the pool's count is of real threads
 
 
 async def test_retries_retry_a_raising_tool_and_mark_each_attempt() -> None:

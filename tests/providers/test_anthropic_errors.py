@@ -1,8 +1,9 @@
 """How Claude failures reach the user: one ProviderError of the right kind, with one readable line.
 
 Each failure is produced by the emulator the way the real API produces it (status codes in Anthropic's
-error shape, a stalled or cut stream, an ``event: error`` mid-stream) and read through the real SDK,
-including its own retries. The last tests check that the emulator refuses what the API refuses.
+error shape, an ``event: error`` mid-stream) and read through the real SDK, including its own retries.
+A stream with no answer, a stall or a cut is tested for every adapter in ``test_stream_failures``. The
+last tests check that the emulator refuses what the API refuses.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import anthropic
 import httpx2
 import pytest
 
-from tests.providers.support import FAILURE_PROMPT, closed_port, collect, fail, failure_request
+from tests.providers.support import FAILURE_PROMPT, collect, fail, failure_request
 from workbench.core.provider import ProviderErrorKind
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.anthropic import AnthropicProvider
@@ -91,49 +92,6 @@ async def test_server_errors_after_retries(
     assert (error.kind, error.status) == ("server", status)
     assert words in error.message and "after 3 attempts" in error.message
     assert len(emulator.requests) == 3
-
-
-async def test_connection_refused_names_the_url() -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
-    provider = _provider(url, max_retries=0)
-    try:
-        error = await fail(provider, "anthropic")
-    finally:
-        await provider.aclose()
-    assert error.kind == "connection"
-    assert error.message == f"could not connect to {url} — is the server running?"
-
-
-async def test_no_answer_before_the_timeout(emulator: EmulatorServer) -> None:
-    emulator.misbehave(Misbehaviour(first_byte_delay_s=1.0))
-    provider = _provider(emulator.base_urls["anthropic"], max_retries=0, timeout_s=0.05)
-    try:
-        error = await fail(provider, "anthropic")
-    finally:
-        await provider.aclose()
-    assert error.kind == "timeout"
-    assert "0.05 s" in error.message
-
-
-async def test_a_stream_that_stalls_midway_times_out(emulator: EmulatorServer) -> None:
-    # The stream is held after its first block and never released: the SDK's read timeout fires
-    # mid-stream, where it leaks a raw httpx2.ReadTimeout.
-    emulator.misbehave(Misbehaviour(pause_after=b"event: content_block_start"))
-    provider = _provider(emulator.base_urls["anthropic"], max_retries=0, timeout_s=0.1)
-    try:
-        error = await fail(provider, "anthropic")
-    finally:
-        await provider.aclose()
-    assert error.kind == "timeout"
-    assert "stalled" in error.message
-
-
-async def test_a_stream_cut_midway(claude: AnthropicProvider, emulator: EmulatorServer) -> None:
-    emulator.misbehave(Misbehaviour(drop_after_events=3))
-    error = await fail(claude, "anthropic")
-    assert error.kind == "stream"
-    assert "cut off midway" in error.message
-    assert len(emulator.requests) == 1  # a stream that began is never retried
 
 
 async def test_an_error_event_inside_the_stream(

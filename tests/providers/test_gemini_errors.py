@@ -1,8 +1,8 @@
 """How Gemini failures reach the user: one ProviderError of the right kind, with one readable line.
 
 google-genai never retries on its own; the adapter configures HttpRetryOptions so 429 and 5xx get the
-same treatment as with the other SDKs (tiny delays here). Transport failures leak from the SDK as raw
-``httpx2`` errors and must still come out as ProviderErrors. The last tests check that the emulator
+same treatment as with the other SDKs (tiny delays here). Transport failures (no answer, a stall, a
+cut) are tested for every adapter in ``test_stream_failures``. The last tests check that the emulator
 refuses what the Gemini API refuses, in Gemini's error shape.
 """
 
@@ -16,7 +16,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from tests.providers.support import FAILURE_PROMPT, closed_port, collect, fail, failure_request
+from tests.providers.support import FAILURE_PROMPT, collect, fail, failure_request
 from workbench.core.provider import ProviderErrorKind
 from workbench.emulator.server import EmulatorServer, Misbehaviour
 from workbench.providers.gemini import GeminiProvider
@@ -85,36 +85,6 @@ async def test_server_errors_after_retries(
     assert (error.kind, error.status) == ("server", status)
     assert f"({status}) after 3 attempts" in error.message
     assert len(emulator.requests) == 3
-
-
-async def test_connection_refused_names_the_url() -> None:
-    url = f"http://127.0.0.1:{closed_port()}/"
-    provider = _provider(url)
-    try:
-        error = await fail(provider, "gemini")
-    finally:
-        await provider.aclose()
-    assert error.kind == "connection"
-    assert error.message == f"could not connect to {url} — is the server running?"
-
-
-async def test_no_answer_before_the_timeout(emulator: EmulatorServer) -> None:
-    emulator.misbehave(Misbehaviour(first_byte_delay_s=1.0))
-    provider = _provider(emulator.base_urls["gemini"], max_retries=0, timeout_s=0.05)
-    try:
-        error = await fail(provider, "gemini")
-    finally:
-        await provider.aclose()
-    assert error.kind == "timeout"
-    assert "0.05 s" in error.message
-
-
-async def test_a_stream_cut_midway(gemini: GeminiProvider, emulator: EmulatorServer) -> None:
-    emulator.misbehave(Misbehaviour(drop_after_events=2))
-    error = await fail(gemini, "gemini")
-    assert error.kind == "stream"
-    assert "cut off midway" in error.message
-    assert len(emulator.requests) == 1  # a stream that began is never retried
 
 
 async def test_an_error_chunk_inside_the_stream(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,6 +159,53 @@ async def test_search_with_exactly_the_cap_is_not_truncated(
 async def test_search_reports_a_bad_regex(tools: dict[str, Tool]) -> None:
     with pytest.raises(ValueError, match="invalid regular expression '\\(unclosed'"):
         await call(tools["search_code"], {"pattern": "(unclosed"})
+
+
+FORTY_AS = "a" * 40 + "!\n"
+"""A line on which nested repetition backtracks without end in Python's `re`."""
+
+
+async def test_a_pattern_that_backtracks_without_end_is_a_clear_error(
+    tools: dict[str, Tool], workspace_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workspace_dir / "aaaa.txt").write_text(FORTY_AS)
+    monkeypatch.setattr(files, "SEARCH_TIMEOUT_S", 0.1)
+    with pytest.raises(ValueError, match="took more than") as caught:
+        await call(tools["search_code"], {"pattern": "(a|aa)+$"})
+    assert str(caught.value) == (
+        "the pattern '(a|aa)+$' took more than 0.1 s to match (stopped at aaaa.txt:1): "
+        "it backtracks too much; make it simpler"
+    )
+    # The engine that has a timeout also sees through the classic case at once.
+    result = await call(tools["search_code"], {"pattern": "(a+)+$"})
+    assert result["matches"] == []
+
+
+def test_a_catastrophic_pattern_cannot_freeze_the_process(tmp_path: Path) -> None:
+    # With `re`, matching held the interpreter for minutes: the call's timeout, its siblings, Esc
+    # and Ctrl-C all waited. Now the search lets go of it: the timeout fires mid-match, the other
+    # calls finish, and the process exits without waiting for the thread still matching.
+    (tmp_path / "aaaa.txt").write_text(FORTY_AS)
+    prompt = 'search_code(pattern="(a+)+$"), search_code(pattern="(a|aa)+$"), get_date()'
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "run", "--json", "--tool-timeout", "1", prompt],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    statuses = {
+        (e["tool"], e["args"].get("pattern")): e["status"]
+        for e in events
+        if e["type"] == "call_finished"
+    }
+    assert statuses == {
+        ("search_code", "(a+)+$"): "ok",
+        ("search_code", "(a|aa)+$"): "timeout",
+        ("get_date", None): "ok",
+    }
 
 
 # --- run_linter --------------------------------------------------------------------------------

@@ -4,24 +4,22 @@ A batch is the calls of one model response. Calls are pulled from a queue by at 
 tasks (``max_concurrent_tools``, or 1 when execution is sequential): cheaper than a task per call
 waiting on a semaphore, and the queue order is the call order. Every call gets exactly one result
 (ok / error / timeout / cancelled); a failure never cancels its siblings; results come back in call
-order while events are emitted in completion order. Sync tools run in a dedicated thread pool, never
+order while events are emitted in completion order. Sync tools run in threads (``threadpool``), never
 on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-import queue
+import logging
 import random
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from workbench.core.bugs import log_bug
 from workbench.core.clock import Clock
 from workbench.core.events import (
     BatchFinished,
@@ -46,13 +44,14 @@ from workbench.core.results import (
     unparsable_arguments_text,
 )
 from workbench.core.settings import ExecutionSettings, Fault
+from workbench.core.threadpool import ToolThreads
 from workbench.core.tools import Tool, ToolArgumentsError, ToolRegistry
 from workbench.core.trusted import new_model, set_fields, trusted
 
 EventSink = Callable[[Event], None]
 
-WARM_THREADS = 32
-"""At most this many of a pool's threads are started ahead of need (see ``_ThreadPool.warm``)."""
+_log = logging.getLogger(__name__)
+
 START_BURST = 50
 """Workers a batch starts per loop turn. Starting a call (its worker's first step, the tool up to its
 first await) takes ~10 us; a thousand in one turn, or four batches' thousands, would hold the loop
@@ -98,106 +97,6 @@ class _Record:
         self.expired = 0  # the attempt whose deadline passed
 
 
-class _ThreadPool:
-    """The pool sync tools run in, sized to the concurrency cap.
-
-    A sync tool that times out cannot be stopped; its thread is written off until it returns, and the
-    pool grows by one so the cap stays honest for the calls that follow.
-    """
-
-    def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._size = 0
-        self._abandoned = 0
-        self._warmed = False
-
-    def get(self, cap: int) -> ThreadPoolExecutor:
-        want = cap + self._abandoned
-        if self._pool is None or self._size < want:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
-            self._pool = ThreadPoolExecutor(max_workers=want, thread_name_prefix="workbench-tool")
-            self._size = want
-            self._warmed = False
-        return self._pool
-
-    def prepare(self, cap: int) -> None:
-        """Before work that will want ``cap`` threads (a turn begins): start them now, off the loop,
-        so even the first batch finds them."""
-        self.get(cap)
-        self.warm(spare=0)
-
-    def warm(self, spare: int = 1) -> None:
-        """Once the pool has its first call: start the rest of its threads from a helper thread.
-
-        ``ThreadPoolExecutor`` starts a thread inside ``submit`` when none is idle, and
-        ``Thread.start`` waits until the new thread runs, which, while other tool threads hold the
-        interpreter, is 1-9 ms of the event loop's time each. A batch of 24 sync calls that found
-        the pool cold held the loop ~30 ms; after the first call, the next batch finds them ready.
-        """
-        pool = self._pool
-        if self._warmed or pool is None:
-            return
-        self._warmed = True
-        more = min(self._size, WARM_THREADS) - spare  # ``spare``: the call that is running
-        if more <= 0:
-            return
-
-        def start_threads() -> None:
-            gate = threading.Event()
-            try:  # each call waits at the gate, so every submit finds no idle thread: one more
-                for _ in range(more):
-                    pool.submit(gate.wait)
-            except RuntimeError:  # the pool was shut down meanwhile (a bigger cap replaced it)
-                pass
-            finally:
-                gate.set()
-
-        _Starter.run(start_threads)
-
-    def abandon(self, future: Future[Any]) -> None:
-        self._abandoned += 1
-
-        def _returned(_: Future[Any]) -> None:
-            self._abandoned -= 1
-
-        future.add_done_callback(_returned)
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-
-class _Starter:
-    """One thread, for the life of the process, that starts tool threads for the pools: started
-    once, so warming a pool costs the event loop a queue put, not a ``Thread.start`` of its own
-    (four variants warming at once made four more)."""
-
-    _queue: queue.SimpleQueue[Callable[[], None]] | None = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def run(cls, job: Callable[[], None]) -> None:
-        with cls._lock:
-            if cls._queue is None:
-                cls._queue = queue.SimpleQueue()
-                threading.Thread(
-                    target=cls._serve,
-                    args=(cls._queue,),
-                    name="workbench-tool-starter",
-                    daemon=True,
-                ).start()
-            cls._queue.put(job)
-
-    @staticmethod
-    def _serve(jobs: queue.SimpleQueue[Callable[[], None]]) -> None:
-        while True:
-            job = jobs.get()
-            with contextlib.suppress(Exception):  # a pool that could not warm still works, cold
-                job()
-
-
 class ToolExecutor:
     """Runs batches against a registry; shared by every batch of a session."""
 
@@ -207,7 +106,8 @@ class ToolExecutor:
         self.registry = registry
         self.emit = emit
         self.clock = clock or Clock()
-        self._threads = _ThreadPool()
+        self.threads = ToolThreads()
+        """Where sync tools run (daemon threads: a tool that never returns cannot hold the exit)."""
         self._rng = random.Random()
         self._seed: int | None = None
 
@@ -242,10 +142,10 @@ class ToolExecutor:
         """A turn is beginning under ``settings``: if the registry has sync tools, start the
         threads its batches will run them in now, off the event loop, while the model answers."""
         if any(not tool.is_async for tool in self.registry):
-            self._threads.prepare(settings.cap)
+            self.threads.warm(settings.cap)
 
     def close(self) -> None:
-        self._threads.shutdown()
+        self.threads.shutdown()
 
 
 class Batch:
@@ -482,6 +382,7 @@ class Batch:
                 except Exception as exc:
                     # A bug in workbench, not in the tool: the call still gets its one result (else
                     # the batch would wait for it forever), and the worker goes on.
+                    log_bug(_log, "running a call failed", exc, batch=batch_id, call=call.id)
                     if record.status is None:
                         text = f"Error: workbench failed running tool '{name}': {type(exc).__name__}: {exc}"
                         self._complete(record, "error", text, text.removeprefix("Error: "))
@@ -616,14 +517,15 @@ class Batch:
         if tool.is_async:
             return await tool.invoke(**kwargs)
         loop = asyncio.get_running_loop()
-        threads = self._ex._threads
-        future = threads.get(self._cap).submit(functools.partial(tool.invoke, **kwargs))
-        threads.warm()
+        threads = self._ex.threads
+        future = threads.submit(functools.partial(tool.invoke, **kwargs))
+        threads.warm(self._cap)
         try:
             return await asyncio.wrap_future(future, loop=loop)
         except asyncio.CancelledError:
+            # A timeout or a cancel: the call ends now, whether or not its thread ever returns.
             if not future.cancel():
-                self._ex._threads.abandon(future)
+                threads.abandon(future)
             raise
 
     async def _inject(self, name: str, fault: Fault) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncGenerator, Iterable
 from typing import Any, Literal
 
+from workbench.core.bugs import log_bug
 from workbench.core.clock import Clock
 from workbench.core.events import (
     ErrorEvent,
@@ -55,6 +57,8 @@ from workbench.core.results import cancelled_text
 from workbench.core.settings import RunSettings
 from workbench.core.tools import ToolRegistry
 from workbench.core.trusted import trusted
+
+_log = logging.getLogger(__name__)
 
 _BURST = 64
 """Events handed to a consumer in a row before the loop gets a turn."""
@@ -235,6 +239,7 @@ class AgentLoop:
     def _detach(self, sink: EventSink, exc: Exception) -> None:
         self._sinks = [s for s in self._sinks if s is not sink]  # _emit's loop keeps the old list
         name = getattr(sink, "__qualname__", type(sink).__name__)
+        log_bug(_log, "an event consumer failed and was detached", exc, sink=name, turn=self._turn)
         self._emit(
             Notice(
                 t=self.clock.now(),
@@ -296,6 +301,7 @@ class AgentLoop:
             self._emit(ErrorEvent(t=now(), turn=turn, kind=exc.kind, message=exc.message))
         except Exception as exc:  # the one broad catch: a provider bug must not end the session
             status = "error"
+            log_bug(_log, "the turn failed", exc, turn=turn, provider=self.provider.name)
             await self._drain(batch, pending, state)
             message_text = f"{type(exc).__name__}: {exc}"
             self._emit(ErrorEvent(t=now(), turn=turn, kind="internal", message=message_text))

@@ -2,7 +2,8 @@
 
 Shared by the Chat Completions and Responses adapters. The SDK has already retried what it retries
 (429, 5xx, connection errors) by the time an error gets here, so messages say how many attempts were
-made. The SDK lets raw ``httpx2`` errors through in a few mid-stream cases; they are mapped too.
+made. Timeouts and broken connections are named by how far the stream had got (``_transport``), not
+by the class the SDK wraps them in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import openai
 from workbench.core.provider import ProviderError, ProviderErrorKind
 from workbench.providers._openai_common import is_openai
 from workbench.providers._shared import one_line as one_line
+from workbench.providers._transport import Peer, failure_of, transport_error
 
 ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx2.HTTPError)
 """What an OpenAI adapter catches around a request and its stream."""
@@ -30,14 +32,20 @@ class ErrorContext:
     timeout_s: float
 
 
-def map_error(exc: BaseException, ctx: ErrorContext, *, streaming: bool) -> ProviderError:
-    """The ProviderError for ``exc``; ``streaming`` says whether the response had started."""
+def map_error(exc: BaseException, ctx: ErrorContext, *, events: int) -> ProviderError:
+    """The ProviderError for ``exc``, raised after ``events`` events of the response had arrived."""
     who = "OpenAI" if is_openai(ctx.base_url) else ctx.base_url
 
     def error(kind: ProviderErrorKind, message: str, status: int | None = None) -> ProviderError:
         return ProviderError(kind, one_line(message), status=status, provider=ctx.provider)
 
     tries = f"{ctx.attempts} attempt{'s' if ctx.attempts != 1 else ''}"
+    failure = failure_of(
+        exc, timeouts=(openai.APITimeoutError,), broken=(openai.APIConnectionError,)
+    )
+    if failure is not None and not isinstance(exc, openai.APIStatusError):
+        peer = Peer(ctx.provider, who, ctx.base_url, ctx.timeout_s, ctx.attempts)
+        return transport_error(failure, events=events, peer=peer, exc=exc)
     match exc:
         case openai.APIStatusError(status_code=status):
             detail = _api_message(exc)
@@ -57,14 +65,6 @@ def map_error(exc: BaseException, ctx: ErrorContext, *, streaming: bool) -> Prov
             if status >= 500:
                 return error("server", f"{who} failed ({status}) after {tries}: {detail}", status)
             return error("bad_request", f"{who} refused the request ({status}): {detail}", status)
-        case openai.APITimeoutError() | httpx2.TimeoutException():
-            return error("timeout", f"no answer from {who} within {ctx.timeout_s:g} s (timed out)")
-        case openai.APIConnectionError() | httpx2.HTTPError() if streaming:
-            return error("stream", f"the stream from {who} broke off midway: {_cause(exc)}")
-        case openai.APIConnectionError() | httpx2.HTTPError():
-            return error(
-                "connection", f"could not connect to {ctx.base_url} — is the server running?"
-            )
         case openai.APIError():
             # Raised for an error event inside a stream (no HTTP status).
             return error("stream", f"{who} reported an error mid-stream: {_api_message(exc)}")
@@ -79,9 +79,3 @@ def _api_message(exc: openai.APIError) -> str:
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):
             return str(inner["message"])
     return exc.message
-
-
-def _cause(exc: BaseException) -> str:
-    cause = exc.__cause__ or exc.__context__
-    shown = cause if cause is not None and str(cause) else exc
-    return str(shown) or type(shown).__name__

@@ -3,7 +3,7 @@
 The only module that imports ``anthropic``. It maps the emission knobs onto ``tool_choice``, streams the
 raw Messages events (the stream helper raises on malformed tool JSON; we want to pass it on), announces
 each tool call at its ``content_block_stop``, and turns every SDK or transport failure into a
-:class:`ProviderError` with one readable line.
+:class:`ProviderError` with one readable line (transport failures named by how far the stream had got).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from workbench.core.provider import (
 )
 from workbench.core.settings import EmissionSettings
 from workbench.providers._shared import mode_without_tools, one_line, parse_call
+from workbench.providers._transport import Peer, failure_of, transport_error
 
 try:
     import anthropic
@@ -161,6 +162,7 @@ class AnthropicProvider:
         if self._thinking is not None:
             kwargs["thinking"] = {"type": "enabled", "budget_tokens": self._thinking}
         state = _StreamState()
+        received = 0
         try:
             async with await self._client.messages.create(
                 model=self._model,
@@ -170,34 +172,15 @@ class AnthropicProvider:
                 **kwargs,
             ) as events:
                 async for event in events:
+                    received += 1
                     for out in state.feed(event):
                         if isinstance(out, CallReady) and not self._eager:
                             continue
                         yield out
         except anthropic.APIStatusError as exc:
             raise self._status_error(exc) from exc
-        except anthropic.APITimeoutError as exc:
-            raise self._error(
-                "timeout",
-                f"Anthropic did not answer within {self._timeout_s:g} s "
-                f"(after {self._attempts} attempts)",
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            where = self._base_url or "the Anthropic API"
-            raise self._error(
-                "connection", f"could not connect to {where} — is the server running?"
-            ) from exc
-        except httpx2.TimeoutException as exc:
-            # The SDK lets read timeouts after the headers through unwrapped (wire-facts §6).
-            raise self._error(
-                "timeout", f"the Anthropic stream stalled for more than {self._timeout_s:g} s"
-            ) from exc
-        except httpx2.HTTPError as exc:
-            raise self._error(
-                "stream", f"the Anthropic stream was cut off midway ({type(exc).__name__})"
-            ) from exc
-        except anthropic.AnthropicError as exc:
-            raise self._error("stream", f"Anthropic SDK error: {one_line(str(exc))}") from exc
+        except (anthropic.AnthropicError, httpx2.HTTPError) as exc:
+            raise self._failure(exc, events=received) from exc
         if not state.stopped:
             raise self._error("stream", "the Anthropic stream ended before message_stop")
         yield state.complete()
@@ -210,6 +193,21 @@ class AnthropicProvider:
         self, kind: ProviderErrorKind, message: str, status: int | None = None
     ) -> ProviderError:
         return ProviderError(kind, one_line(message), status=status, provider=NAME)
+
+    def _failure(self, exc: BaseException, *, events: int) -> ProviderError:
+        failure = failure_of(
+            exc, timeouts=(anthropic.APITimeoutError,), broken=(anthropic.APIConnectionError,)
+        )
+        if failure is None:
+            return self._error("stream", f"Anthropic SDK error: {one_line(str(exc))}")
+        peer = Peer(
+            NAME,
+            "Anthropic",
+            self._base_url or "the Anthropic API",
+            self._timeout_s,
+            self._attempts,
+        )
+        return transport_error(failure, events=events, peer=peer, exc=exc)
 
     def _status_error(self, exc: anthropic.APIStatusError) -> ProviderError:
         status = exc.status_code

@@ -3,7 +3,8 @@
 The only module that imports ``google.genai``. Gemini has no parallel switch, so "parallel off" becomes an
 instruction in the system prompt; calls arrive whole, each is announced as its chunk arrives; the model
 Content is kept verbatim (thought signatures included) so it can be echoed unchanged; and every SDK or
-transport failure becomes a :class:`ProviderError` with one readable line.
+transport failure becomes a :class:`ProviderError` with one readable line (transport failures named by
+how far the stream had got).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.providers._shared import mode_without_tools, one_line
+from workbench.providers._transport import Peer, failure_of, transport_error
 
 try:
     import httpx2
@@ -175,19 +177,8 @@ class GeminiProvider:
             raise self._error(
                 "stream", f"Gemini sent a stream the SDK could not parse: {exc}"
             ) from exc
-        except httpx2.TimeoutException as exc:
-            raise self._error(
-                "timeout", f"Gemini did not answer within {self._timeout_s:g} s"
-            ) from exc
-        except httpx2.ConnectError as exc:
-            where = self._base_url or "the Gemini API"
-            raise self._error(
-                "connection", f"could not connect to {where} — is the server running?"
-            ) from exc
         except httpx2.HTTPError as exc:
-            raise self._error(
-                "stream", f"the Gemini stream was cut off midway ({type(exc).__name__})"
-            ) from exc
+            raise self._failure(exc, events=state.chunks) from exc
         yield state.complete()
 
     def _next_call_id(self) -> str:
@@ -198,6 +189,19 @@ class GeminiProvider:
         self, kind: ProviderErrorKind, message: str, status: int | None = None
     ) -> ProviderError:
         return ProviderError(kind, one_line(message), status=status, provider=NAME)
+
+    def _failure(self, exc: BaseException, *, events: int) -> ProviderError:
+        failure = failure_of(exc)
+        if failure is None:
+            return self._error("stream", f"Gemini: {type(exc).__name__}: {exc}")
+        peer = Peer(
+            NAME,
+            "Gemini",
+            self._base_url or "the Gemini API",
+            self._timeout_s,
+            self._max_retries + 1,
+        )
+        return transport_error(failure, events=events, peer=peer, exc=exc)
 
     def _api_error(self, exc: genai_errors.APIError, *, mid_stream: bool) -> ProviderError:
         code = int(exc.code) if isinstance(exc.code, int) else 0

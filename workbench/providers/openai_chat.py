@@ -112,17 +112,17 @@ class OpenAIChatProvider:
         state = _Assembly(
             eager=self._eager, back=lambda call: schemas.arguments_back(request, call)
         )
-        streaming = False
+        received = 0
         try:
             async with await self._client.chat.completions.create(
                 **self.params(request, schemas), stream=True
             ) as chunks:
-                streaming = True
                 async for chunk in chunks:
+                    received += 1
                     for event in state.feed(chunk):
                         yield event
         except ERRORS as exc:
-            raise map_error(exc, self._errors, streaming=streaming) from exc
+            raise map_error(exc, self._errors, events=received) from exc
         except _Regrown as exc:
             raise ProviderError(
                 "stream",

@@ -116,15 +116,15 @@ class OpenAIResponsesProvider:
         text: list[str] = []
         calls: list[ToolCall] = []
         reasoning: list[dict[str, Any]] = []
-        streaming = False
+        received = 0
         final: Any = None
         try:
             # ``async with`` closes the stream even when an error event ends it early.
             async with await self._client.responses.create(
                 **self.params(request, schemas), stream=True
             ) as events:
-                streaming = True
                 async for event in events:
+                    received += 1
                     match event.type:
                         case "response.output_text.delta":
                             text.append(event.delta)
@@ -152,7 +152,7 @@ class OpenAIResponsesProvider:
                                 provider=self.name,
                             )
         except ERRORS as exc:
-            raise map_error(exc, self._errors, streaming=streaming) from exc
+            raise map_error(exc, self._errors, events=received) from exc
         if final is None:
             raise ProviderError(
                 "stream",

@@ -8,11 +8,12 @@ and every output is capped so one call cannot flood the model's context.
 from __future__ import annotations
 
 import os
-import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import regex
 from pydantic import Field
 
 from workbench.tools.base import Tool, tool
@@ -25,6 +26,9 @@ SEARCH_MAX_MATCHES = 100
 SEARCH_MAX_FILE_BYTES = 1024 * 1024
 SEARCH_MAX_FILES = 5000
 SEARCH_MAX_LINE_CHARS = 200
+SEARCH_TIMEOUT_S = 5.0
+"""How long one search may spend matching, over all its files. The model writes the pattern: one that
+backtracks without end becomes an error result, not a call that outlives its timeout."""
 LINT_MAX_BYTES = 1024 * 1024
 LINT_MAX_LINE = 100
 LINT_MAX_DETAILS = 50
@@ -116,10 +120,13 @@ def file_tools(ws: Workspace) -> list[Tool]:
 
         At most 100 matches; binary files, files over 1 MiB and .git/.venv/caches are skipped.
         """
+        # The `regex` engine, not `re`: it takes a timeout, and with concurrent=True it lets go of
+        # the interpreter while it matches (`re` held it: the whole process froze on "(a|aa)+$").
         try:
-            regex = re.compile(pattern)
-        except re.error as exc:
+            compiled = regex.compile(pattern)
+        except regex.error as exc:
             raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        deadline = time.monotonic() + SEARCH_TIMEOUT_S
         matches: list[str] = []
         searched = 0
         truncated = False
@@ -136,7 +143,17 @@ def file_tools(ws: Workspace) -> list[Tool]:
                 continue
             rel = ws.relative(file)
             for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-                if regex.search(line):
+                try:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    hit = compiled.search(line, timeout=left, concurrent=True)
+                except TimeoutError:
+                    raise ValueError(
+                        f"the pattern {pattern!r} took more than {SEARCH_TIMEOUT_S:g} s to match "
+                        f"(stopped at {rel}:{number}): it backtracks too much; make it simpler"
+                    ) from None
+                if hit:
                     if len(matches) >= SEARCH_MAX_MATCHES:
                         truncated = True
                         break
