@@ -70,10 +70,16 @@ async def start_sources(
                 else (f"{type(outcome).__name__}: {outcome}")
             )
             problems.append(f"tool source '{source.name}' did not start: {reason}")
+            prefix = getattr(source, "tool_prefix", None)
+            if isinstance(prefix, str):  # a call to one of its tools names the server and why
+                registry.withhold(prefix, reason)
             with contextlib.suppress(Exception):
                 await source.aclose()
             continue
         started.append(source)
+        problems.extend(
+            f"MCP server '{source.name}': {note}" for note in getattr(source, "notes", ())
+        )
         for tool in source.tools():
             if tool.name in registry:
                 problems.append(

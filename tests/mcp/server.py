@@ -12,10 +12,25 @@ import sys
 import time
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, ImageContent, TextContent
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, ImageContent, TextContent, Tool, ToolExecution
 
-server = MCPServer("test-server")
+LONG_NAME = "a_tool_whose_name_is_far_too_long_for_any_provider_to_accept_as_it_is"
+
+
+class TestServer(MCPServer):
+    """Lists ``needs_task`` as a tool that can only run as a task (``execution.taskSupport``)."""
+
+    async def list_tools(self) -> list[Tool]:
+        tools = await super().list_tools()
+        required = ToolExecution(task_support="required")
+        return [
+            t.model_copy(update={"execution": required}) if t.name == "needs_task" else t
+            for t in tools
+        ]
+
+
+server = TestServer("test-server")
 _history: list[str] = []
 _inside = 0
 _crowd = asyncio.Event()
@@ -125,6 +140,50 @@ async def picture() -> list[TextContent | ImageContent]:
         TextContent(type="text", text="a picture:"),
         ImageContent(type="image", data=data, mime_type="image/png"),
     ]
+
+
+@server.tool(structured_output=True)
+async def chart() -> ImageContent:
+    """Only an image, which the SDK also sends as structured content (a copy of the block)."""
+    data = base64.b64encode(b"\x89PNG" + b"\0" * 48_000).decode()
+    return ImageContent(type="image", data=data, mime_type="image/png")
+
+
+@server.tool()
+async def sandwich() -> list[TextContent | ImageContent]:
+    """Text, image, text: the order the model must see them in."""
+    data = base64.b64encode(b"\x89PNG fake").decode()
+    return [
+        TextContent(type="text", text="before"),
+        ImageContent(type="image", data=data, mime_type="image/png"),
+        TextContent(type="text", text="after"),
+    ]
+
+
+@server.tool(name="files.read")
+async def files_read(path: str) -> str:
+    """A name with a dot, which no provider accepts."""
+    return f"read {path}"
+
+
+@server.tool(name=LONG_NAME)
+async def long_named() -> str:
+    """A name longer than 64 characters."""
+    return "long"
+
+
+@server.tool()
+async def whoami(ctx: Context) -> str:
+    """The client's name and version from the handshake (clientInfo)."""
+    params = ctx.session.client_params
+    info = params.client_info if params is not None else None
+    return f"{info.name} {info.version}" if info is not None else "unknown"
+
+
+@server.tool()
+async def needs_task() -> str:
+    """Listed as taskSupport: required."""
+    return "ran without a task"
 
 
 @server.tool()

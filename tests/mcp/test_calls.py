@@ -123,7 +123,7 @@ async def test_faults_and_retries_apply_to_mcp_tools(source: McpServerSource) ->
 def test_only_transport_failures_count_as_a_lost_server() -> None:
     # The SDK raises RuntimeError for a result that breaks the tool's output schema: an error for
     # that call, while the session stays.
-    from workbench.tools.mcp import _is_transport_error
+    from workbench.tools.mcp.errors import is_transport_error as _is_transport_error
 
     assert not _is_transport_error(RuntimeError("Invalid structured content returned by tool x"))
     assert _is_transport_error(ConnectionResetError())

@@ -53,6 +53,7 @@ def test_mcp_list_exits_1_and_says_why_when_a_server_does_not_connect(
         "error": "MCP server 'gone' could not start: command 'no-such-mcp-server-binary' not found",
         "tools": [],
         "log": bad["log"],
+        "notes": [],
     }
 
 

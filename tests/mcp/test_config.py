@@ -145,18 +145,6 @@ def test_an_mcp_servers_file_adds_its_servers(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (
-            '{\n  "mcpServers": {\n    "fs": {"comand": "x"}\n  }\n}',
-            "line 3, field 'mcpServers.fs.comand': unknown key. Did you mean 'command'?",
-        ),
-        (
-            '{\n  "mcpServers": {\n    "fs": {"command": 3}\n  }\n}',
-            "line 3, field 'mcpServers.fs.command'",
-        ),
-        (
-            '{\n  "mcpServers": {\n    "fs": {"url": "http://h/sse"}\n  }\n}',
-            "the SSE transport is not supported",
-        ),
         ('{\n  "mcpServers": {,}\n}', "not valid JSON"),
         ('{"servers": []}', "expected an object with an 'mcpServers' map"),
     ],
@@ -170,6 +158,42 @@ def test_errors_in_the_file_name_it_and_its_line(
         load_profile_file(path)
     assert str(info.value).startswith(str(tmp_path / "m.json")) or "m.json" in str(info.value)
     assert message in str(info.value)
+
+
+SHARED = """\
+{
+  "mcpServers": {
+    "fs": {"comand": "x"},
+    "num": {"command": 3},
+    "events": {"url": "http://127.0.0.1:9/sse"},
+    "github.com/x/y": {"command": "gh-mcp"},
+    "github_com_x_y": {"command": "other"},
+    "ok": {"command": "fine"}
+  }
+}
+"""
+
+
+def test_an_entry_of_a_shared_file_workbench_cannot_use_is_skipped_with_a_note(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "m.json", SHARED)
+    [profile] = load_profile_file(
+        write(tmp_path / "p.yaml", "type: scripted\nmcp_config: m.json\n")
+    )
+    servers, notes = profile_servers(profile.mcp_servers, profile.mcp_config, tmp_path)
+    assert [(s.name, s.command) for s in servers] == [
+        ("github_com_x_y", "gh-mcp"),
+        ("github_com_x_y_2", "other"),
+        ("ok", "fine"),
+    ]
+    text = "\n".join(profile.warnings())
+    assert "server 'fs' is skipped" in text
+    assert "line 3, field 'mcpServers.fs.comand': unknown key. Did you mean 'command'?" in text
+    assert "server 'num' is skipped" in text and "line 4, field 'mcpServers.num.command'" in text
+    assert "server 'events' is skipped" in text and "the SSE transport is not supported" in text
+    assert "server 'github.com/x/y' is named 'github_com_x_y' here" in text
+    assert notes == list(profile.warnings())
 
 
 def test_a_missing_mcp_config_file_is_a_profile_error(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ async def test_a_server_that_exits_at_once_says_its_code_and_last_words() -> Non
     with pytest.raises(ToolSourceError) as info:
         await src.start()
     message = str(info.value)
-    assert "MCP server 'quits' exited during start-up with code 4: refusing to start" in message
+    assert "MCP server 'quits' exited with code 4 during start-up: refusing to start" in message
     assert "\n" not in message
     assert str(server_log_path("quits")) in message
     await src.aclose()

@@ -56,15 +56,18 @@ async def test_mcp_tools_run_in_a_session_and_no_var_value_is_recorded_or_logged
     session = tmp_path / "s.jsonl"
     runtime = await Runtime.start(profile, record=session)
     try:
-        [notice] = runtime.start_notices
+        [notice] = [n for n in runtime.start_notices if "did not start" in n.message]
         assert (
             "MCP server 'broken' could not start: command 'no-such-mcp-server-binary' not found"
             in (notice.message)
         )
+        notes = [n.message for n in runtime.start_notices]
+        assert "MCP server 't': tool 'needs_task' is left out" in "\n".join(notes)
         events = [
             e
             async for e in runtime.run_turn(
-                't__secret_env(name="UPSTREAM_VALUE"), web__echo(text="over http")'
+                't__secret_env(name="UPSTREAM_VALUE"), web__echo(text="over http"), '
+                'broken__echo(text="x")'
             )
         ]
     finally:
@@ -72,6 +75,12 @@ async def test_mcp_tools_run_in_a_session_and_no_var_value_is_recorded_or_logged
     finished = {e.tool: e for e in events if isinstance(e, CallFinished)}
     assert (finished["t__secret_env"].status, finished["t__secret_env"].result) == ("ok", "set")
     assert (finished["web__echo"].status, finished["web__echo"].result) == ("ok", "over http")
+    # A tool of the server that failed to start: the result names the server and why.
+    assert finished["broken__echo"].status == "error"
+    assert finished["broken__echo"].result == (
+        "Error: tool 'broken__echo' is not available: MCP server 'broken' could not start: "
+        "command 'no-such-mcp-server-binary' not found. The tool was not run."
+    )
 
     header = load_session(session).header
     kinds = {t.name: (t.kind, t.source) for t in header.tools}

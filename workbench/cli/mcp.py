@@ -35,12 +35,16 @@ def run(args: argparse.Namespace) -> int:
     configure_logging()
     sources = sources_for(profile)
     out = sys.stdout
+    notes = profile.warnings()  # what `profiles` says about the config: skipped entries...
+    if not args.json:
+        for note in notes:
+            print(f"! {note}", file=out)
     if not sources:
         print(f"profile '{profile.name}' has no MCP servers (mcp_servers, mcp_config)", file=out)
         return EXIT_OK
     reasons = asyncio.run(_connect_all(sources))
     if args.json:
-        _print_json(sources, reasons, out)
+        _print_json(sources, reasons, notes, out)
     else:
         _print_text(sources, reasons, out)
     return EXIT_OK if not any(reasons.values()) else EXIT_FAILED
@@ -92,9 +96,13 @@ def _print_text(sources: list[Any], reasons: dict[str, str | None], out: TextIO)
             print(f"    {tool.name}({schema_signature(tool.parameters)})", file=out)
             if tool.description:
                 print(f"        {tool.description.splitlines()[0]}", file=out)
+        for note in getattr(source, "notes", ()):
+            print(f"    ! {note}", file=out)
 
 
-def _print_json(sources: list[Any], reasons: dict[str, str | None], out: TextIO) -> None:
+def _print_json(
+    sources: list[Any], reasons: dict[str, str | None], notes: list[str], out: TextIO
+) -> None:
     data = []
     for source in sources:
         reason = reasons[source.name]
@@ -110,6 +118,7 @@ def _print_json(sources: list[Any], reasons: dict[str, str | None], out: TextIO)
         }
         if config is not None:
             entry["log"] = str(source.log_path)
+            entry["notes"] = list(getattr(source, "notes", ()))
         data.append(entry)
-    json.dump({"servers": data}, out, indent=2)
+    json.dump({"servers": data, "notes": notes}, out, indent=2)
     out.write("\n")

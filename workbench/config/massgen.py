@@ -15,7 +15,7 @@ from typing import Any
 
 from workbench.config.errors import ProfileError, did_you_mean, quoted_list
 from workbench.config.explain import FieldOrigins
-from workbench.config.mcp import McpServerConfig, entry_fields, validate_server
+from workbench.config.mcp import SEPARATOR, McpServerConfig, entry_fields, validate_server
 from workbench.config.yaml_source import KeyPath, YamlDocument, dotted
 
 
@@ -109,8 +109,6 @@ _KNOWN_UNMODELLED = frozenset(
     {
         "cwd",
         "custom_tools",
-        "allowed_tools",
-        "exclude_tools",
         "context_paths",
         "enable_web_search",
         "enable_code_interpreter",
@@ -137,6 +135,8 @@ _KNOWN_UNMODELLED = frozenset(
 """MassGen backend keys we know and deliberately do not model: ignored without a typo check."""
 
 _AGENT_KEYS = ("id", "backend", "system_message")
+_TOOL_FILTERS = ("allowed_tools", "exclude_tools")
+_MCP_PREFIX = "mcp__"
 _ENV_REFERENCE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 _TYPO_CUTOFF = 0.8  # strict: MassGen has many legitimate keys we ignore, only near-misses are typos
 
@@ -232,6 +232,7 @@ def _agent_spec(doc: YamlDocument, where: KeyPath, agent: Any, index: int) -> Pr
         "type": backend_def.type,
     }
     renamed: dict[str, KeyPath] = {"name": (*where, "id"), "type": (*backend_path, "type")}
+    filters: dict[str, list[str]] = {}
 
     for key, value in backend.items():
         path = (*backend_path, key)
@@ -240,7 +241,9 @@ def _agent_spec(doc: YamlDocument, where: KeyPath, agent: Any, index: int) -> Pr
         if key == "api_key":
             data["api_key_env"] = _api_key_reference(doc, path, value)
         elif key == "mcp_servers":
-            data["mcp_servers"] = _mcp_servers(doc, path, value, notes)
+            data["mcp_servers"] = _mcp_servers(doc, path, value, notes, backend.get("cwd"))
+        elif key in _TOOL_FILTERS:
+            filters[key] = _names(doc, path, value)
         elif key in MAPPED_BACKEND_KEYS:
             data[key] = value
         elif key in _SAMPLING_KEYS:
@@ -248,6 +251,10 @@ def _agent_spec(doc: YamlDocument, where: KeyPath, agent: Any, index: int) -> Pr
         else:
             _ignore_or_typo(doc, path, MAPPED_BACKEND_KEYS, notes)
 
+    if filters:
+        data["mcp_servers"] = _filter_tools(
+            doc, backend_path, data.get("mcp_servers", []), filters, notes
+        )
     if "base_url" not in data and backend_def.base_url is not None:
         data["base_url"] = backend_def.base_url
     if "api_key_env" not in data:
@@ -304,10 +311,68 @@ def _backend_type(
     )
 
 
-def _mcp_servers(
-    doc: YamlDocument, path: KeyPath, value: Any, notes: list[str]
+def _names(doc: YamlDocument, path: KeyPath, value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise _error(doc, path, "must be a list of tool names, like mcp__weather__get_forecast")
+
+
+def _filter_tools(
+    doc: YamlDocument,
+    path: KeyPath,
+    servers: list[McpServerConfig],
+    filters: dict[str, list[str]],
+    notes: list[str],
 ) -> list[McpServerConfig]:
-    """MassGen's ``mcp_servers``: a list of entries with a ``name``, or a map of name to entry."""
+    """MassGen's backend ``allowed_tools`` / ``exclude_tools`` onto each server: an
+    ``mcp__{server}__{tool}`` name is that server's, a bare name every server's. A server's own
+    ``allowed_tools`` wins over the backend's; the exclusions add up."""
+    if not servers:
+        for key in filters:
+            notes.append(_note(doc, (*path, key), "has no effect: this agent has no MCP servers"))
+        return servers
+    by_server: dict[str, dict[str, list[str]]] = {s.name: {} for s in servers}
+    for key, names in filters.items():
+        for name in names:
+            server, tool = _split_mcp_name(name)
+            targets = [server] if server is not None else list(by_server)
+            if server is not None and server not in by_server:
+                notes.append(
+                    _note(
+                        doc, (*path, key), f"names '{name}', but no MCP server is named '{server}'"
+                    )
+                )
+                continue
+            for target in targets:
+                by_server[target].setdefault(key, []).append(tool)
+    out = []
+    for config in servers:
+        mine = by_server[config.name]
+        update: dict[str, Any] = {}
+        if "allowed_tools" in filters and config.allowed_tools is None:
+            update["allowed_tools"] = mine.get("allowed_tools", [])
+        if mine.get("exclude_tools"):
+            update["exclude_tools"] = [*config.exclude_tools, *mine["exclude_tools"]]
+        out.append(config.model_copy(update=update) if update else config)
+    return out
+
+
+def _split_mcp_name(name: str) -> tuple[str | None, str]:
+    """``mcp__weather__get_forecast`` is ('weather', 'get_forecast'); a bare name has no server."""
+    if name.startswith(_MCP_PREFIX) and SEPARATOR in name[len(_MCP_PREFIX) :]:
+        server, _, tool = name[len(_MCP_PREFIX) :].partition(SEPARATOR)
+        return server, tool
+    return None, name
+
+
+def _mcp_servers(
+    doc: YamlDocument, path: KeyPath, value: Any, notes: list[str], cwd: Any = None
+) -> list[McpServerConfig]:
+    """MassGen's ``mcp_servers``: a list of entries with a ``name``, or a map of name to entry.
+
+    ``${cwd}`` in a server's strings is the backend's ``cwd``, as MassGen substitutes it."""
     if value is None:
         return []
     if isinstance(value, dict):
@@ -322,11 +387,23 @@ def _mcp_servers(
     for where, entry, name in entries:
         if not isinstance(entry, dict):
             raise _error(doc, where, "must be a mapping with name, type and command or url")
+        if isinstance(cwd, str):
+            entry = _substitute(entry, "${cwd}", cwd)
         fields = entry_fields(doc, where, entry, notes, _line_label(doc, where))
         if name is not None:
             fields.setdefault("name", name)
         servers.append(validate_server(fields, doc, FieldOrigins(prefix=where)))
     return servers
+
+
+def _substitute(value: Any, variable: str, text: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(variable, text)
+    if isinstance(value, dict):
+        return {k: _substitute(v, variable, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, variable, text) for v in value]
+    return value
 
 
 def _line_label(doc: YamlDocument, path: KeyPath) -> str:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workbench.config.errors import ProfileError, did_you_mean
 from workbench.config.explain import FieldOrigins, explain_validation
 from workbench.config.yaml_source import KeyPath, YamlDocument, dotted, read_yaml
+from workbench.session.redact import redact_url
 
 SEPARATOR = "__"
 """Between a server's name and its tool's name: ``files__read``."""
@@ -66,6 +67,11 @@ class McpServerConfig(BaseModel):
     server is connected, e.g. ``Authorization: "Bearer ${SEARCH_TOKEN}"``."""
     start_timeout_s: float = Field(default=10.0, gt=0, le=600, strict=False)
     """How long the server may take to start and answer the MCP handshake, in seconds."""
+    allowed_tools: list[str] | None = None
+    """Only these of the server's tools are offered (the server's own names, e.g. ``read``);
+    null offers all. MassGen's per-server ``allowed_tools``."""
+    exclude_tools: list[str] = Field(default_factory=list)
+    """The server's tools that are never offered (its own names). MassGen's ``exclude_tools``."""
 
     @field_validator("name")
     @classmethod
@@ -131,8 +137,6 @@ class McpServerConfig(BaseModel):
     def public_dict(self) -> dict[str, Any]:
         """What a session header records: the name, transport, command and URL; never env,
         headers or arguments."""
-        from workbench.config.profile import redact_url
-
         out: dict[str, Any] = {"name": self.name, "type": self.transport}
         if self.command is not None:
             out["command"] = self.command
@@ -167,7 +171,9 @@ def check_unique(servers: Sequence[McpServerConfig]) -> None:
 
 # --- the mcpServers file -------------------------------------------------------------------------
 
-_FILE_KEYS = frozenset({"command", "args", "env", "cwd", "url", "headers", "type"})
+_FILE_KEYS = frozenset(
+    {"command", "args", "env", "cwd", "url", "headers", "type", "allowed_tools", "exclude_tools"}
+)
 _FILE_TYPES = {"stdio": "stdio", "streamable-http": "streamable-http", "http": "streamable-http"}
 _IGNORED_FILE_KEYS = frozenset(
     {
@@ -179,8 +185,6 @@ _IGNORED_FILE_KEYS = frozenset(
         "transport",
         "envFile",
         "security",
-        "allowed_tools",
-        "exclude_tools",
     }
 )
 
@@ -211,16 +215,46 @@ def load_mcp_config(path: Path) -> tuple[list[McpServerConfig], list[str]]:
         )
     servers: list[McpServerConfig] = []
     notes: list[str] = []
+    names: set[str] = set()
     for name, entry in servers_data.items():
         where: KeyPath = ("mcpServers", name)
-        if not isinstance(entry, dict):
-            raise _error(doc, where, "must be an object with 'command' or 'url'")
-        if entry.get("disabled") is True:
+        if isinstance(entry, dict) and entry.get("disabled") is True:
             notes.append(f"{path.name}: server '{name}' is disabled there; skipped.")
             continue
-        fields = {**entry_fields(doc, where, entry, notes, f"{path.name}: "), "name": name}
-        servers.append(validate_server(fields, doc, FieldOrigins(prefix=where)))
+        # The file is shared with other clients: one entry we cannot use is skipped, not fatal.
+        try:
+            if not isinstance(entry, dict):
+                raise _error(doc, where, "must be an object with 'command' or 'url'")
+            fields = entry_fields(doc, where, entry, notes, f"{path.name}: ")
+            safe = safe_server_name(str(name), names)
+            if safe != name:
+                notes.append(
+                    f"{path.name}: server '{name}' is named '{safe}' here (its tools are "
+                    f"{safe}{SEPARATOR}TOOL)."
+                )
+            server = validate_server({**fields, "name": safe}, doc, FieldOrigins(prefix=where))
+        except ProfileError as exc:
+            notes.append(f"server '{name}' is skipped: {exc}")
+            continue
+        names.add(server.name)
+        servers.append(server)
     return servers, notes
+
+
+def safe_server_name(name: str, taken: Iterable[str] = ()) -> str:
+    """``name`` as a server name (letters, digits, ``-``, ``_``; no ``__``, no trailing ``_``),
+    other characters as ``_``, with ``_2``... when that is taken: ``github.com/x/y`` is
+    ``github_com_x_y``."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    safe = re.sub(r"_{2,}", "_", safe).strip("_-") or "server"
+    if not safe[0].isalnum():
+        safe = "s" + safe
+    used = set(taken)
+    candidate, n = safe, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{safe}_{n}"
+    return candidate
 
 
 def _check_transport(doc: YamlDocument, where: KeyPath, fields: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -43,6 +43,7 @@ from workbench.core.settings import (
     RunSettings,
     StrictParallel,
 )
+from workbench.session.redact import redact_url
 
 __all__ = ["PROVIDER_TYPES", "Profile", "ProviderType", "ScriptedOptions", "redact_url"]
 
@@ -457,22 +458,3 @@ class Profile(BaseModel):
 
 def _sentence(text: str) -> str:
     return text if text.endswith(".") else f"{text}."
-
-
-def redact_url(url: str) -> str:
-    """``url`` without ``user:pass@`` and without the values of key/token-like query parameters."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parts.query
-    if query:
-        pairs = [
-            (k, "REDACTED" if _secret_param(k) else v)
-            for k, v in parse_qsl(query, keep_blank_values=True)
-        ]
-        query = urlencode(pairs)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _secret_param(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in ("key", "token", "secret", "sig", "password", "auth"))

@@ -501,7 +501,9 @@ class Batch:
     def _prepare(self, call: ToolCall) -> tuple[Tool, dict[str, Any]]:
         tool = self._ex.registry.get(call.name)
         if tool is None:
-            raise _Refused(unknown_tool_text(call.name, self._ex.registry.names))
+            registry = self._ex.registry
+            why = registry.why_missing(call.name)
+            raise _Refused(unknown_tool_text(call.name, registry.names, why))
         if call.parse_error is not None:
             raise _Refused(
                 unparsable_arguments_text(call.name, call.parse_error, call.raw_arguments)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic_core import PydanticSerializationError, to_json
 
 from workbench.core.figures import setting_seconds
+from workbench.core.tools import ToolFailed
 
 MAX_RESULT_CHARS = 64_000
 
@@ -38,6 +39,8 @@ def timeout_text(tool: str, timeout_s: float) -> str:
 
 def raised_text(tool: str, exc: BaseException) -> str:
     detail = str(exc).strip()
+    if isinstance(exc, ToolFailed):
+        return f"Error: tool '{tool}' failed: {detail or 'no message'}"
     kind = type(exc).__name__
     return (
         f"Error: tool '{tool}' raised {kind}: {detail}"
@@ -51,8 +54,10 @@ def cancelled_text(tool: str, started: bool) -> str:
     return f"Error: tool '{tool}' was cancelled {when} (the run was cancelled)"
 
 
-def unknown_tool_text(tool: str, available: list[str]) -> str:
+def unknown_tool_text(tool: str, available: list[str], why: str | None = None) -> str:
     names = ", ".join(available) if available else "none"
+    if why is not None:  # its source (an MCP server) did not start
+        return f"Error: tool '{tool}' is not available: {why}. The tool was not run."
     return f"Error: unknown tool '{tool}'. The tool was not run. Available tools: {names}"
 
 

@@ -21,6 +21,11 @@ class ToolArgumentsError(ValueError):
     """The model's arguments do not fit the tool's schema; the message says what was wrong."""
 
 
+class ToolFailed(Exception):
+    """The tool ran and failed; the message is worded for the model as it is (an MCP server's own
+    error text, a server that went away), so no exception class name is shown with it."""
+
+
 class ToolSourceError(Exception):
     """A tool source could not start; the message is one line naming the source and why."""
 
@@ -90,6 +95,7 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
         self._tools: dict[str, Tool] = {}
+        self._withheld: dict[str, str] = {}
         for t in tools:
             self.register(t)
 
@@ -103,6 +109,18 @@ class ToolRegistry:
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
+
+    def withhold(self, prefix: str, reason: str) -> None:
+        """Remember why the tools named ``prefix...`` are missing (their server did not start),
+        so a call to one says so instead of "unknown tool"."""
+        self._withheld[prefix] = reason
+
+    def why_missing(self, name: str) -> str | None:
+        """Why ``name`` is not here, when its source failed; None for a name nobody offers."""
+        for prefix, reason in self._withheld.items():
+            if name.startswith(prefix):
+                return reason
+        return None
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

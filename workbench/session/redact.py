@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -108,3 +109,22 @@ def _usable_secret(value: str) -> bool:
         and not value.isdigit()
         and not any(c.isspace() for c in value)
     )
+
+
+def redact_url(url: str) -> str:
+    """``url`` without ``user:pass@`` and without the values of key/token-like query parameters."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = [
+            (k, "REDACTED" if _secret_param(k) else v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+        ]
+        query = urlencode(pairs)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _secret_param(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in ("key", "token", "secret", "sig", "password", "auth"))

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from workbench.config.mcp import SEPARATOR as MCP_SEPARATOR
 from workbench.tools.base import Tool, ToolRegistry
 from workbench.tools.builtin import BUILTIN_TOOL_NAMES, builtin_tools
 
@@ -59,13 +60,18 @@ def load_tool_modules(specs: list[str], base_dir: Path) -> list[Tool]:
 def build_registry(
     enabled: list[str] | None, modules: list[str], base_dir: Path, workspace: Path
 ) -> ToolRegistry:
-    """Built-in tools plus user tools, narrowed to ``enabled`` (in that order) when it is given."""
+    """Built-in tools plus user tools, narrowed to ``enabled`` (in that order) when it is given.
+
+    A ``{server}__{tool}`` name in ``enabled`` is an MCP tool's: its server's source offers it (or
+    says it has no such tool) when it starts."""
     available = [*builtin_tools(workspace), *load_tool_modules(modules, base_dir)]
     if enabled is None:
         return ToolRegistry(available)
     by_name = {t.name: t for t in available}
     chosen: list[Tool] = []
     for name in dict.fromkeys(enabled):  # ordered and without repeats
+        if name not in by_name and MCP_SEPARATOR in name.strip(MCP_SEPARATOR):
+            continue
         if name not in by_name:
             raise ToolLoadError(_unknown_tool_message(name, list(by_name)))
         chosen.append(by_name[name])

@@ -55,7 +55,8 @@ class UnusableSource:
 def sources_for(profile: Profile, *, cwd: Path | None = None) -> list[ToolSource]:
     """Every tool source the profile configures beyond its Python tools: one per MCP server.
 
-    The MCP SDK is imported only when the profile has servers.
+    A profile's ``tools:`` list filters MCP tools like any other (by their ``{server}__{tool}``
+    names). The MCP SDK is imported only when the profile has servers.
     """
     if not profile.mcp_servers and not profile.mcp_config:
         return []
@@ -69,4 +70,4 @@ def sources_for(profile: Profile, *, cwd: Path | None = None) -> list[ToolSource
         return [UnusableSource("mcp_config", str(exc))]
     from workbench.tools.mcp import McpServerSource
 
-    return [McpServerSource(server, cwd=cwd) for server in servers]
+    return [McpServerSource(server, cwd=cwd, enabled=profile.tools) for server in servers]
