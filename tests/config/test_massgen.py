@@ -324,11 +324,14 @@ def test_an_unknown_backend_type_suggests_the_nearest(write_profile: WriteProfil
 
 
 def test_an_unsupported_backend_type_lists_the_supported_ones(write_profile: WriteProfile) -> None:
-    err = _error(write_profile, "agents:\n  - id: a\n    backend:\n      type: claude_code\n")
+    err = _error(write_profile, "agents:\n  - id: a\n    backend:\n      type: mystery\n")
     assert (
         err.suggestion is not None
         and "Supported: cerebras, chatcompletion, claude" in err.suggestion
     )
+    only = _error(write_profile, "agents:\n  - id: a\n    backend:\n      type: claude_code\n")
+    assert only.message.startswith("no agent in this file can be run by workbench ('a': ")
+    assert only.suggestion is not None and "cerebras, chatcompletion, claude" in only.suggestion
 
 
 def test_a_literal_api_key_is_refused_and_never_echoed(write_profile: WriteProfile) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from workbench.cli.common import EXIT_OK, EXIT_USAGE
 
@@ -16,24 +17,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.config import DEFAULT_PROFILE, ProfileError, discover_profiles, load_profile_file
+    from workbench.config import DEFAULT_PROFILE, discover_profiles
 
     files: list[Path] = args.files
     out = sys.stdout
     if files:
-        failed = 0
-        for path in files:
-            try:
-                loaded = load_profile_file(path)
-            except ProfileError as exc:
-                failed += 1
-                print(f"✗ {exc}", file=out)
-                continue
-            names = ", ".join(p.name for p in loaded)
-            print(f"✓ {path}: valid ({names})", file=out)
-            for profile in loaded:
-                for warning in profile.warnings():
-                    print(f"  ! {profile.name}: {warning}", file=out)
+        failed = sum(not _validate(str(path), out) for path in files)
         return EXIT_OK if failed == 0 else EXIT_USAGE
     entries = discover_profiles()
     if not entries:
@@ -50,6 +39,38 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {'':<{width}}  {p.description}", file=out)
             for warning in entry.warnings:
                 print(f"  {'':<{width}}  ! {warning}", file=out)
+        elif entry.not_runnable is not None:
+            print(f"- {entry.name:<{width}}  not runnable: {entry.not_runnable}", file=out)
         else:
             print(f"✗ {entry.name:<{width}}  invalid: {entry.error}", file=out)
     return EXIT_OK
+
+
+def _validate(arg: str, out: TextIO) -> bool:
+    """``FILE`` or ``FILE#agent_id``: valid or not, each agent's provider and model, and the
+    MassGen agents that cannot run with the reason."""
+    from workbench.config import ProfileError
+    from workbench.config.discovery import pick_agent, split_agent
+    from workbench.config.loader import load_file
+
+    base, agent = split_agent(arg)
+    path = Path(base).expanduser()
+    try:
+        loaded = load_file(path)
+        profiles = [pick_agent(loaded, agent, path)] if agent else loaded.profiles
+        if not profiles:
+            pick_agent(loaded, None, path)  # raises: nothing here can run
+    except ProfileError as exc:
+        print(f"✗ {exc}", file=out)
+        return False
+    others = [] if agent else loaded.not_runnable
+    names = ", ".join(p.name for p in profiles)
+    print(f"✓ {arg}: valid ({names})", file=out)
+    width = max(len(n) for n in [*(p.name for p in profiles), *(a.name for a in others)])
+    for profile in profiles:
+        print(f"  {profile.name:<{width}}  {profile.type:<17} {profile.model or '-'}", file=out)
+        for warning in profile.warnings():
+            print(f"  ! {profile.name}: {warning}", file=out)
+    for other in others:
+        print(f"  {other.name:<{width}}  not runnable: {other.reason}", file=out)
+    return True

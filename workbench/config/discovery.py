@@ -15,7 +15,13 @@ from pathlib import Path
 from platformdirs import user_config_path
 
 from workbench.config.errors import ProfileError, did_you_mean, display_path
-from workbench.config.loader import PROFILE_SUFFIXES, load_profile_file
+from workbench.config.loader import (
+    PROFILE_SUFFIXES,
+    LoadedFile,
+    NotRunnable,
+    load_file,
+    none_runnable,
+)
 from workbench.config.profile import Profile
 
 DEFAULT_PROFILE = "local"
@@ -57,6 +63,8 @@ class ProfileEntry:
     profile: Profile | None
     error: ProfileError | None
     warnings: list[str] = field(default_factory=list)
+    not_runnable: str | None = None
+    """Why workbench cannot run this MassGen agent (``claude_code``, ``ag2``...), or None."""
 
     @property
     def ok(self) -> bool:
@@ -71,20 +79,30 @@ def entries_for_file(path: Path) -> list[ProfileEntry]:
     """The entries one file yields (one per agent for a MassGen config with several)."""
     stem = path.stem
     try:
-        profiles = load_profile_file(path)
+        loaded = load_file(path)
     except ProfileError as exc:
         return [ProfileEntry(name=stem, path=path, profile=None, error=exc)]
-    if len(profiles) == 1:
+    profiles = loaded.profiles
+    if len(profiles) == 1 and not loaded.not_runnable:
         only = profiles[0]
         return [
             ProfileEntry(name=stem, path=path, profile=only, error=None, warnings=only.warnings())
         ]
-    return [
+    entries = [
         ProfileEntry(
             name=f"{stem}#{p.name}", path=path, profile=p, error=None, warnings=p.warnings()
         )
         for p in profiles
     ]
+    entries += [_not_runnable_entry(f"{stem}#{a.name}", path, a) for a in loaded.not_runnable]
+    return entries
+
+
+def _not_runnable_entry(name: str, path: Path, agent: NotRunnable) -> ProfileEntry:
+    error = ProfileError(
+        f"agent '{agent.name}' cannot be run by workbench: {agent.reason}", path=path
+    )
+    return ProfileEntry(name=name, path=path, profile=None, error=error, not_runnable=agent.reason)
 
 
 def discover_profiles(search_dirs: list[Path] | None = None) -> list[ProfileEntry]:
@@ -109,10 +127,10 @@ def resolve_profile(name_or_path: str, search_dirs: list[Path] | None = None) ->
     """The profile ``--profile`` names: a file path (``FILE#agent_id`` picks a MassGen agent) or
     the name of a discovered profile. Raises :class:`ProfileError` saying what is available."""
     text = name_or_path.strip()
-    base, agent = _split_agent(text)
+    base, agent = split_agent(text)
     if _looks_like_path(base):
         path = Path(base).expanduser()
-        return _pick(load_profile_file(path), agent, path)
+        return pick_agent(load_file(path), agent, path)
     entries = discover_profiles(search_dirs)
     for entry in entries:
         if entry.name == text:
@@ -122,11 +140,18 @@ def resolve_profile(name_or_path: str, search_dirs: list[Path] | None = None) ->
         profiles = [entry.profile for entry in same_file if entry.profile is not None]
         if not profiles:
             return _usable(same_file[0])  # the file is broken: raise its error
-        return _pick(profiles, agent, same_file[0].path)
+        unusable = [
+            NotRunnable(e.name.rpartition("#")[2], e.not_runnable)
+            for e in same_file
+            if e.not_runnable is not None
+        ]
+        return pick_agent(LoadedFile(profiles, unusable), agent, same_file[0].path)
     raise _unknown_name(text, entries)
 
 
-def _split_agent(text: str) -> tuple[str, str | None]:
+def split_agent(text: str) -> tuple[str, str | None]:
+    """``team.yaml#agent_a`` as ``("team.yaml", "agent_a")``; a name without ``#`` (or a file
+    whose name holds one) as ``(text, None)``."""
     if "#" in text and not Path(text).expanduser().is_file():
         base, _, agent = text.rpartition("#")
         return base, agent or None
@@ -149,7 +174,19 @@ def _usable(entry: ProfileEntry) -> Profile:
     return entry.profile
 
 
-def _pick(profiles: list[Profile], agent: str | None, path: Path) -> Profile:
+def pick_agent(loaded: LoadedFile, agent: str | None, path: Path) -> Profile:
+    """The profile ``agent`` names in a loaded file (the only one when None), or a
+    :class:`ProfileError` saying which agents there are and which cannot run."""
+    profiles = loaded.profiles
+    for other in loaded.not_runnable:
+        if other.name == agent:
+            raise ProfileError(
+                f"agent '{agent}' cannot be run by workbench: {other.reason}",
+                path=path,
+                suggestion=_runnable_hint(path, profiles),
+            )
+    if not profiles:
+        raise none_runnable(path, loaded.not_runnable)
     ids = [p.name for p in profiles]
     if agent is None:
         if len(profiles) == 1:
@@ -169,6 +206,13 @@ def _pick(profiles: list[Profile], agent: str | None, path: Path) -> Profile:
         path=path,
         suggestion=(f"Did you mean '{close}'? " if close else "") + f"Agents: {', '.join(ids)}",
     )
+
+
+def _runnable_hint(path: Path, profiles: list[Profile]) -> str | None:
+    if not profiles:
+        return None
+    shown = display_path(path)
+    return "Runnable here: " + ", ".join(f"'{shown}#{p.name}'" for p in profiles)
 
 
 def _unknown_name(name: str, entries: list[ProfileEntry]) -> ProfileError:

@@ -6,6 +6,7 @@ turns every failure into a :class:`ProfileError` naming the file, line and field
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,47 @@ from workbench.config.yaml_source import YamlDocument, read_yaml
 PROFILE_SUFFIXES = (".yaml", ".yml")
 
 
+@dataclass(frozen=True)
+class NotRunnable:
+    """A MassGen agent workbench cannot run (``claude_code``, ``ag2``...), and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class LoadedFile:
+    """What one file holds: the profiles workbench can run, and the agents it cannot."""
+
+    profiles: list[Profile]
+    not_runnable: list[NotRunnable] = field(default_factory=list)
+
+
 def load_profile_file(path: Path) -> list[Profile]:
-    """Every profile in ``path``: one for our format, one per agent for a MassGen config.
+    """Every profile in ``path`` workbench can run: one for our format, one per runnable agent
+    for a MassGen config.
+
+    Raises :class:`ProfileError` for anything wrong with the file, and when no agent in it can
+    be run (saying why for each).
+    """
+    loaded = load_file(path)
+    if not loaded.profiles:
+        raise none_runnable(path, loaded.not_runnable)
+    return loaded.profiles
+
+
+def none_runnable(path: Path, agents: list[NotRunnable]) -> ProfileError:
+    """The error for a MassGen file none of whose agents workbench can run."""
+    why = "; ".join(f"'{a.name}': {a.reason}" for a in agents)
+    return ProfileError(
+        f"no agent in this file can be run by workbench ({why})",
+        path=path,
+        suggestion=f"Supported backend types: {', '.join(sorted(massgen.BACKENDS))}",
+    )
+
+
+def load_file(path: Path) -> LoadedFile:
+    """The profiles of ``path`` and the MassGen agents in it that workbench cannot run.
 
     Raises :class:`ProfileError` for anything wrong with the file.
     """
@@ -44,8 +84,16 @@ def load_profile_file(path: Path) -> list[Profile]:
             suggestion="Start the file with e.g. 'type: scripted'",
         )
     if massgen.is_massgen(doc.data):
-        return [_validate(doc, spec) for spec in massgen.agent_specs(doc)]
-    return [_validate(doc, _own_spec(doc))]
+        specs = massgen.agent_specs(doc)
+        return LoadedFile(
+            profiles=[_validate(doc, s) for s in specs if s.not_runnable is None],
+            not_runnable=[
+                NotRunnable(s.data["name"], s.not_runnable)
+                for s in specs
+                if s.not_runnable is not None
+            ],
+        )
+    return LoadedFile([_validate(doc, _own_spec(doc))])
 
 
 def _own_spec(doc: YamlDocument) -> massgen.ProfileSpec:

@@ -70,6 +70,20 @@ BACKENDS: dict[str, Backend] = {
 }
 """MassGen backend types workbench can run, with the endpoint and key variable MassGen uses."""
 
+NOT_RUNNABLE: dict[str, str] = {
+    "claude_code": (
+        "a claude_code agent runs Claude Code's own agent loop and tools (the Claude Code SDK); "
+        "workbench drives a model API itself"
+    ),
+    "ag2": "an ag2 agent runs inside the AG2 (AutoGen) framework, not on a model API",
+    "autogen": "an autogen agent runs inside the AG2 (AutoGen) framework, not on a model API",
+    "azure_openai": (
+        "Azure OpenAI is not supported (its deployments need the openai SDK's AzureOpenAI client)"
+    ),
+}
+"""MassGen backend types workbench knows and cannot run, with the reason: such an agent is listed
+as not runnable while the others in its file load."""
+
 _KEY_ENV_BY_HOST = {
     "groq.com": "GROQ_API_KEY",
     "openrouter.ai": "OPENROUTER_API_KEY",
@@ -148,6 +162,8 @@ class ProfileSpec:
     data: dict[str, Any]
     origins: FieldOrigins
     notes: list[str] = field(default_factory=list)
+    not_runnable: str | None = None
+    """Why workbench cannot run this agent (its backend type), or None."""
 
 
 def is_massgen(data: Mapping[str, Any]) -> bool:
@@ -225,6 +241,12 @@ def _agent_spec(doc: YamlDocument, where: KeyPath, agent: Any, index: int) -> Pr
     if not isinstance(backend, dict):
         raise _error(doc, backend_path, "must be a mapping with at least type and model")
 
+    raw_type = backend.get("type")
+    if isinstance(raw_type, str) and raw_type.strip().lower() in NOT_RUNNABLE:
+        reason = NOT_RUNNABLE[raw_type.strip().lower()]
+        return ProfileSpec(
+            data={"name": agent_id}, origins=FieldOrigins(), notes=notes, not_runnable=reason
+        )
     massgen_type, backend_def = _backend_type(doc, backend_path, backend, notes)
     data: dict[str, Any] = {
         "name": agent_id,

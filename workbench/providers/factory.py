@@ -25,6 +25,9 @@ _ADAPTERS: dict[str, tuple[str, str]] = {
     "gemini": ("workbench.providers.gemini", "GeminiProvider"),
 }
 
+_ALSO_READ = {"GEMINI_API_KEY": "GOOGLE_API_KEY"}
+"""A key variable the vendor's SDK (and MassGen) also reads when the usual one is unset."""
+
 NO_KEY_PLACEHOLDER = "no-key-needed"
 """Sent to servers that need no key (Ollama, a local vLLM): the SDKs insist on some value."""
 
@@ -35,13 +38,17 @@ def resolve_api_key(profile: Profile) -> str:
     if name is None:
         return NO_KEY_PLACEHOLDER
     value = os.environ.get(name, "").strip()
+    also = _ALSO_READ.get(name)
+    if not value and also is not None:
+        value = os.environ.get(also, "").strip()
     if not value and _is_loopback(profile.base_url):
         # The emulator, Ollama or a local vLLM on this machine: nothing to authenticate against.
         return NO_KEY_PLACEHOLDER
     if not value:
         raise ProviderError(
             "config",
-            f"{name} is not set: export {name}=… to use profile '{profile.name}' "
+            f"{name}{f' (or {also})' if also else ''} is not set: export {name}=… to use "
+            f"profile '{profile.name}' "
             f"({profile.type}), or pick another profile (workbench profiles)",
             provider=profile.type,
         )
