@@ -33,6 +33,25 @@ def test_mcp_list_shows_each_servers_tools_and_exits_0_when_all_connect(
     assert code == 0
     assert out.startswith("✓ t  stdio  ")
     assert "    t__echo(text: string, times?: integer)\n        Return the text, repeated.\n" in out
+    assert "    ! tool 'needs_task' is left out: it can only run as a task" in out
+    assert "    ! tool 'files.read' is offered as 't__files_read'" in out
+
+
+def test_mcp_list_prints_the_config_notes_profiles_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "m.json").write_text(
+        json.dumps({"mcpServers": {"events": {"url": "http://127.0.0.1:9/sse"}}})
+    )
+    path = tmp_path / "p.yaml"
+    path.write_text("type: scripted\nmcp_config: m.json\n")
+    assert main(["profiles", str(path)]) == 0
+    said = capsys.readouterr().out
+    assert main(["mcp", "list", "--profile", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "server 'events' is skipped" in said
+    assert out.startswith("! server 'events' is skipped: ")
+    assert "the SSE transport is not supported" in out
 
 
 def test_mcp_list_exits_1_and_says_why_when_a_server_does_not_connect(

@@ -225,3 +225,31 @@ async def test_an_http_endpoint_that_never_answers_the_handshake_times_out() -> 
         await src.aclose()
     finally:
         server.close()
+
+
+async def test_a_killed_server_is_said_to_be_killed_the_same_way_everywhere() -> None:
+    src = McpServerSource(stdio_config())
+    await src.start()
+    try:
+        h = Harness(src)
+        conn = src._conn
+        assert conn is not None and conn.process is not None
+        conn.process.kill()  # idle: the source notices by itself
+        await conn.gone.wait()
+        assert src.reason == (
+            "MCP server 't' was killed by signal 9; the next call to it starts it again"
+        )
+        batch = h.executor.batch("b1", ExecutionSettings())
+        [call] = h.calls(("t__hang", {}))
+        batch.submit(call)
+        assert (await h.one("t__echo", text="up")).content == "up"  # restarted, hang is inside
+        conn = src._conn
+        assert conn is not None and conn.process is not None
+        conn.process.kill()  # mid-call
+        [result] = await batch.finish()
+        assert result.content == (
+            "Error: tool 't__hang' failed: MCP server 't' was killed by signal 9; "
+            "the next call to it starts it again"
+        )
+    finally:
+        await src.aclose()

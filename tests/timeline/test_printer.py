@@ -276,3 +276,16 @@ def test_settings_changes_are_worded_as_the_knobs_are_named() -> None:
         "fault on get_weather: slow, no fault on sleep"
     )
     assert describe_changes({"execution.timeout_s": 0.5}) == "tool timeout 0.5 s"
+
+
+def test_long_mcp_tool_names_stay_apart_when_cut() -> None:
+    calls = [
+        C("github_enterprise__create_issue", {}, 0.0, 0.1),
+        C("github_enterprise__create_pull_request", {}, 0.0, 0.1),
+        C("github_enterprise__list_issues", {}, 0.0, 0.1),
+    ]
+    lines = render_batch(batch_of(calls), 80, False)[:3]
+    shown = [line.split()[0] for line in lines]
+    assert len(set(shown)) == 3, shown
+    assert shown[0] == "githu…__create_issue"  # the tool part is what tells them apart
+    assert all(len(name) <= 20 for name in shown)

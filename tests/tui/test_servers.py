@@ -31,6 +31,7 @@ class FakeServer:
     reason: str | None = None
     restarts: int = 0
     listed: list[FakeTool] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def tools(self) -> Sequence[FakeTool]:
         return self.listed
@@ -47,7 +48,12 @@ def _servers(tmp_path: Path) -> list[FakeServer]:
     )
     return [
         FakeServer(
-            "files", "connected", "stdio · python files.py", tmp_path / "files.log", listed=[read]
+            "files",
+            "connected",
+            "stdio · python files.py",
+            tmp_path / "files.log",
+            listed=[read],
+            notes=["tool 'build' is left out: it can only run as a task"],
         ),
         FakeServer(
             "search",
@@ -75,6 +81,7 @@ async def test_the_servers_view_shows_state_tools_and_log_and_follows_changes(
         assert "● files  stdio · python files.py  connected" in files
         assert "files__read(path: string, max_chars?: integer)  Read a text file." in files
         assert f"log {tmp_path / 'files.log'}" in files
+        assert "! tool 'build' is left out: it can only run as a task" in files
         search = _text(app, "#server-1")
         assert "✗ search" in search and "failed" in search
         assert "cannot be reached at http://127.0.0.1:8931/mcp" in search

@@ -18,6 +18,7 @@ from workbench.render.format import (
     paint,
     plural,
     truncate,
+    truncate_tool,
     wrap_pieces,
 )
 
@@ -79,7 +80,7 @@ def _call_rows(batch: BatchGroup, width: int, color: bool) -> list[str]:
     now = batch.last_t
     lines = []
     for row, arg_text in zip(calls, args, strict=True):
-        tool = truncate(row.tool, tool_w).ljust(tool_w)
+        tool = truncate_tool(row.tool, tool_w).ljust(tool_w)
         parts = [INDENT, paint(tool, "bold", color), " "]
         if args_w:
             parts += [paint(truncate(arg_text, args_w).ljust(args_w), "dim", color), " "]

@@ -42,6 +42,22 @@ def truncate(text: str, width: int) -> str:
     return text[: width - 1] + "…"
 
 
+def truncate_tool(name: str, width: int) -> str:
+    """A tool name cut to ``width`` keeping what tells tools apart: ``github_enterprise__create_issue``
+    becomes ``githu…__create_issue``, not ``github_enterprise__…`` for every tool of that server;
+    a tool part too long itself keeps its start and end."""
+    if len(name) <= width:
+        return name
+    server, sep, tool = name.partition("__")
+    if sep and tool and len(tool) + len(sep) + 2 <= width:
+        room = width - len(tool) - len(sep) - 1
+        return f"{server[:room]}…{sep}{tool}"
+    if width < 5:
+        return truncate(name, width)
+    head = (width - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (width - 1 - head) :]}"
+
+
 def format_args(args: dict[str, Any] | None, width: int | None = None) -> str:
     """Arguments as ``city=Tokyo units="deg C"``; None (unparsable arguments) says so."""
     if args is None:

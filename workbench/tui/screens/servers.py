@@ -80,6 +80,11 @@ class ServerLike(Protocol):
     @property
     def restarts(self) -> int: ...
 
+    @property
+    def notes(self) -> Sequence[str]:
+        """Tools left out (they need tasks, a filter) or offered under another name."""
+        ...
+
     def tools(self) -> Sequence[ToolLike]: ...
 
 
@@ -115,6 +120,9 @@ def render_server(server: ServerLike) -> Text:
             text.append(f"({schema_signature(tool.parameters)})")
             if tool.description:
                 text.append(f"  {tool.description.splitlines()[0]}", "dim")
+    for note in server.notes:
+        text.append("\n    ! ", "yellow")
+        text.append(note, "dim")
     text.append("\n    log ", "dim")
     text.append(str(server.log_path))
     return text
