@@ -92,3 +92,10 @@ async def test_massgen_allowed_and_excluded_tools_are_honoured(tmp_path: Path) -
     finally:
         for src in (t_src, u_src):
             await src.aclose()
+
+
+def test_a_tools_entry_naming_no_configured_server_is_a_warning(tmp_path: Path) -> None:
+    [profile] = load_profile_file(_profile(tmp_path, "type: scripted\ntools: [get_date, gh__x]\n"))
+    assert "tools names 'gh__x', but no MCP server is named 'gh'; it is never offered." in (
+        profile.warnings()
+    )

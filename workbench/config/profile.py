@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from workbench.config.explain import explain_overrides
-from workbench.config.mcp import McpServerConfig, check_unique
+from workbench.config.mcp import SEPARATOR, McpServerConfig, check_unique
 from workbench.core.capabilities import (
     PARALLEL_FIELDS,
     PROVIDER_TYPES,
@@ -397,6 +397,14 @@ class Profile(BaseModel):
             for name in self.faults:
                 if name not in self.tools:
                     notes.append(f"faults names '{name}', which is not in tools, so it never runs.")
+            servers = {server.name for server in self.mcp_servers}
+            for name in self.tools:
+                server, sep, _ = name.partition(SEPARATOR)
+                if sep and server and server not in servers and self.mcp_config is None:
+                    notes.append(
+                        f"tools names '{name}', but no MCP server is named '{server}'; "
+                        "it is never offered."
+                    )
         return notes
 
     def _provider_notes(self) -> list[str]:
