@@ -52,7 +52,7 @@ def _profile(tmp_path: Path, body: str) -> Path:
 async def test_a_profiles_tools_list_filters_mcp_tools_by_server__tool(tmp_path: Path) -> None:
     path = _profile(
         tmp_path,
-        "type: scripted\ntools: [read_file, t__echo, t__nope]\nmcp_servers:\n"
+        "type: scripted\ntools: [read_file, t__echo, t__files.read, t__nope]\nmcp_servers:\n"
         f"  - {{name: t, command: {sys.executable}, args: [{SERVER}]}}\n",
     )
     [profile] = load_profile_file(path)
@@ -60,8 +60,8 @@ async def test_a_profiles_tools_list_filters_mcp_tools_by_server__tool(tmp_path:
     assert isinstance(src, McpServerSource)
     await src.start()
     try:
-        assert [t.name for t in src.tools()] == ["t__echo"]
-        assert src.notes == ["tools names 't__nope', which this server does not offer"]
+        assert [t.name for t in src.tools()] == ["t__echo", "t__files_read"]
+        assert src.notes[-1] == "tools names 't__nope', which this server does not offer"
     finally:
         await src.aclose()
     from workbench.runtime import build_tools

@@ -172,7 +172,8 @@ class McpServerSource:
             ):
                 continue
             name = offered_name(self.name, raw, taken)
-            if self._enabled is not None and name not in self._enabled:
+            plain = f"{self.name}{SEPARATOR}{raw}"  # a tools: list may use either spelling
+            if self._enabled is not None and not {name, plain} & self._enabled:
                 continue
             if needs_tasks(listed_tool):
                 notes.append(
@@ -180,7 +181,7 @@ class McpServerSource:
                     "(execution.taskSupport: required), which workbench does not support"
                 )
                 continue
-            if name != f"{self.name}{SEPARATOR}{raw}":
+            if name != plain:
                 notes.append(
                     f"tool '{raw}' is offered as '{name}': providers accept only letters, "
                     "digits, '_' and '-', at most 64 characters"
@@ -188,7 +189,7 @@ class McpServerSource:
             taken.append(name)
             offered.append(McpTool(self, listed_tool, name))
         if self._enabled is not None:
-            names = {t.name for t in offered}
+            names = {t.name for t in offered} | {f"{self.tool_prefix}{t.mcp_name}" for t in offered}
             for wanted in sorted(self._enabled):
                 if wanted.startswith(self.tool_prefix) and wanted not in names:
                     notes.append(f"tools names '{wanted}', which this server does not offer")
