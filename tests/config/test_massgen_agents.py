@@ -90,3 +90,16 @@ def test_gemini_reads_google_api_key_too(monkeypatch: pytest.MonkeyPatch) -> Non
     assert resolve_api_key(gemini) == "from-google"
     monkeypatch.setenv("GEMINI_API_KEY", "from-gemini")
     assert resolve_api_key(gemini) == "from-gemini"
+
+
+def test_the_profile_list_marks_an_agent_that_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "team.yaml").write_text((CASES / "mixed_team.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["profiles"]) == 0
+    out = capsys.readouterr().out
+    assert "team#openai_agent" in out and "team#gemini_agent" in out
+    assert "- team#claude_code_agent" in out and "not runnable: a claude_code agent" in out
+    assert "invalid" not in out.split("team#claude_code_agent")[1].splitlines()[0]
