@@ -23,10 +23,10 @@ async def test_switches_change_emission_and_concurrency(
         await pilot.click("#parallel")
         await pilot.pause()
         assert factory.runtime.settings.emission.parallel is False
-        await pilot.click("#concurrent")
+        await pilot.click("#concurrency")
         await pilot.pause()
         assert factory.runtime.settings.execution.concurrent is False
-        assert knobs.query_one("#concurrent", Switch).value is False
+        assert knobs.query_one("#concurrency", Switch).value is False
         await run_turn(pilot)
         timeline = region_text(app, app.screen.query_one(Timeline))
         assert "sequential" in timeline  # the batch shows the settings it ran under

@@ -167,4 +167,5 @@ class TerminalPrinter:
 
 def _describe_change(event: SettingsChanged) -> str:
     source = "" if event.source == "user" else f" ({event.source})"
-    return f"⚙ settings{source}: {describe_changes(event.changes)}"
+    said = describe_changes(event.changes) if event.changes or not event.note else ""
+    return f"⚙ settings{source}: " + "; ".join(part for part in (said, event.note) if part)
