@@ -69,7 +69,10 @@ def test_an_unknown_knob_is_named_with_a_suggestion_and_the_list() -> None:
     ("text", "expected"),
     [
         # The specific reason, then what the knob takes (bounds read from the settings model).
-        ("max=0", "max=0 is not valid: must be at least 1; max takes a whole number from 1 to 10000"),
+        (
+            "max=0",
+            "max=0 is not valid: must be at least 1; max takes a whole number from 1 to 10000",
+        ),
         ("max=10001", "must be at most 10000; max takes a whole number from 1 to 10000"),
         ("max=lots", "not a whole number; max takes a whole number from 1 to 10000"),
         ("timeout=-1", "cannot be negative (0 or off: no timeout); timeout takes seconds"),

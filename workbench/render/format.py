@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.figures import setting_seconds
+from workbench.core.durations import setting_seconds
 from workbench.core.knobs import TABLE
 from workbench.core.settings import EmissionSettings, ExecutionSettings
 

@@ -12,6 +12,7 @@ import os
 import shutil
 from typing import TextIO
 
+from workbench.core.durations import duration
 from workbench.core.events import (
     BatchFinished,
     ErrorEvent,
@@ -23,7 +24,6 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from workbench.core.figures import duration
 from workbench.core.timeline import TimelineModel
 from workbench.render.batch import render_batch, render_legend
 from workbench.render.format import (
