@@ -136,7 +136,7 @@ def test_every_knob_is_a_profile_field_with_the_settings_bounds(knob: Knob) -> N
 def test_the_bounds_come_from_the_settings_model() -> None:
     cap = next(k for k in TABLE if k.name == "max")
     rules = ExecutionSettings.model_fields["max_concurrent"].metadata
-    high = next(m.le for m in rules if isinstance(m, annotated_types.Le))
+    high = int(next(m.le for m in rules if isinstance(m, annotated_types.Le)))  # type: ignore[call-overload]
     assert cap.bounds() == (1, high)
     assert cap.parse(str(high)) == high
     with pytest.raises(KnobError, match=f"must be at most {high}"):
