@@ -222,5 +222,7 @@ def test_a_flag_value_error_names_the_flag_and_the_reason(
     with pytest.raises(SystemExit):
         parser.parse_args(["run", "--max-concurrent", "0", "x"])
     err = capsys.readouterr().err
-    assert re.search(r"--max-concurrent: must be at least 1 \(a whole number from 1 to \d+\)", err)
+    assert re.search(
+        r"--max-concurrent: must be at least 1; it takes a whole number from 1 to \d+", err
+    )
     assert isinstance(parser, argparse.ArgumentParser)

@@ -75,7 +75,7 @@ def test_an_unknown_knob_is_named_with_a_suggestion_and_the_list() -> None:
         ),
         ("max=10001", "must be at most 10000; max takes a whole number from 1 to 10000"),
         ("max=lots", "not a whole number; max takes a whole number from 1 to 10000"),
-        ("timeout=-1", "cannot be negative (0 or off: no timeout); timeout takes seconds"),
+        ("timeout=-1", "cannot be negative; timeout takes seconds, or off (0 is off too)"),
         ("timeout=inf", "not a number of seconds"),
         ("mode=SOMETIMES", "mode takes AUTO|ANY|NONE"),
         ("parallel=maybe", "parallel takes on|off"),

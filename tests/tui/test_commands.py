@@ -61,7 +61,7 @@ def test_valid_commands_parse(text: str, expected: SlashCommand) -> None:
         ("/max four", "max=four is not valid: not a whole number"),
         ("/retries 11", "retries=11 is not valid: must be at most 10"),
         ("/retries", "Usage: /retries N"),
-        ("/timeout -1", "seconds cannot be negative (0 or off: no timeout)"),
+        ("/timeout -1", "timeout=-1 is not valid: cannot be negative"),
         ("/timeout -1", "timeout takes seconds"),
         ("/timeout soon", "timeout=soon is not valid"),
         ("/timeout nan", "timeout=nan is not valid"),

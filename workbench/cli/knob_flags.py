@@ -56,7 +56,7 @@ def _reader(entry: KnobEntry) -> Callable[[str], Any]:
         try:
             return entry.kind.parse(entry, text.strip())
         except ValueError as exc:  # argparse puts "argument --max-concurrent:" before it
-            raise argparse.ArgumentTypeError(f"{exc} ({entry.describe()})") from None
+            raise argparse.ArgumentTypeError(f"{exc}; it takes {entry.describe()}") from None
 
     read.__name__ = entry.name  # argparse names the type in some of its messages
     return read

@@ -75,7 +75,7 @@ class Switch(Kind):
             case "off" | "false" | "no" | "0":
                 return False
             case _:
-                raise ValueError("say on or off")
+                raise ValueError("not on or off")
 
     def show(self, value: Any) -> str:
         return "on" if value else "off"
@@ -125,14 +125,14 @@ class Seconds(Kind):
         if seconds == 0:
             return OFF
         if seconds < 0:
-            raise ValueError("seconds cannot be negative (0 or off: no timeout)")
+            raise ValueError("cannot be negative")
         return seconds
 
     def show(self, value: Any) -> str:
         return OFF if value == OFF else f"{value:g}"
 
     def describe(self, knob: Knob) -> str:
-        return "seconds (more than 0), or off (0 also means off)"
+        return "seconds, or off (0 is off too)"
 
 
 class Choice(Kind):
@@ -154,7 +154,7 @@ class Choice(Kind):
     def parse(self, knob: Knob, text: str) -> str:
         value = text.upper()
         if value not in self.choices():
-            raise ValueError(f"say one of {', '.join(self.choices())}")
+            raise ValueError("not one of the choices")
         return value
 
 
@@ -176,11 +176,11 @@ class FaultSwitch(Kind):
         sep = ":" if ":" in text else "="
         tool, found, preset = text.partition(sep)
         if not found or not tool:
-            raise ValueError("write TOOL:PRESET")
+            raise ValueError("name a tool, then its fault")
         for known in self.presets():
             if preset.lower() == known:
                 return ((tool, known),)
-        raise ValueError(f"say one of {', '.join(self.presets())} after the tool")
+        raise ValueError("not one of the faults")
 
     def show(self, value: Any) -> str:
         tool, preset = value
