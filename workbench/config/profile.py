@@ -35,7 +35,7 @@ from workbench.core.capabilities import (
     row_for,
     strict_parallel_note,
 )
-from workbench.core.knobs import TABLE, Layer
+from workbench.core.knobs import TABLE, Layer, field_bounds
 from workbench.core.settings import (
     EmissionSettings,
     ExecutionSettings,
@@ -168,11 +168,11 @@ class Profile(BaseModel):
     # --- execution: how the calls that arrived are run ------------------------------------------
     concurrent_tool_execution: bool = Field(default=True, strict=True)
     """Run the calls of one response at the same time (false: one after another)."""
-    max_concurrent_tools: int = Field(default=10, ge=1, le=10_000, strict=True)
+    max_concurrent_tools: int = Field(default=10, strict=True, **field_bounds("max"))
     """Cap on calls running at once when concurrent_tool_execution is on."""
-    tool_timeout_s: float | None = Field(default=30.0, gt=0, strict=True)
+    tool_timeout_s: float | None = Field(default=30.0, strict=True, **field_bounds("timeout"))
     """Per-call timeout in seconds; null waits forever."""
-    tool_retries: int = Field(default=0, ge=0, le=10, strict=True)
+    tool_retries: int = Field(default=0, strict=True, **field_bounds("retries"))
     """Extra attempts for a call whose tool raised an error."""
     tool_retry_backoff_s: float = Field(default=0.5, ge=0, strict=True)
     """Delay before the first retry in seconds; doubled for each further one."""

@@ -248,8 +248,11 @@ class Knob:
         return f"/{self.name} {self.kind.words}"
 
     def bounds(self) -> tuple[int | None, int | None]:
-        """The settings field's bounds (``ge``/``le``; ``gt`` as the least whole number above it)."""
-        return _bounds(self.layer, self.field)
+        """The settings field's whole-number bounds (``gt=0`` is a least of 1), None where open."""
+        rules = dict(_rules(self.name))
+        low = rules.get("ge", rules["gt"] + 1 if "gt" in rules else None)
+        high = rules.get("le", rules["lt"] - 1 if "lt" in rules else None)
+        return low, high
 
     def profile_value(self, value: Any) -> Any:
         """The value as the profile field holds it (a timeout of ``off`` is null)."""
@@ -345,23 +348,28 @@ def listing() -> str:
     return ", ".join(f"{k.name}={k.kind.values}" for k in TABLE)
 
 
+def field_bounds(name: str) -> dict[str, Any]:
+    """The knob's settings-field bounds as ``Field`` keywords (``{"ge": 1, "le": 10000}``), for
+    another model's field of the same knob: the profile's ``max_concurrent_tools`` takes them."""
+    return dict(_rules(name))
+
+
 @cache
-def _bounds(layer: Layer, name: str) -> tuple[int | None, int | None]:
+def _rules(name: str) -> tuple[tuple[str, Any], ...]:
     import annotated_types
 
     from workbench.core.settings import EmissionSettings, ExecutionSettings
 
-    model = EmissionSettings if layer == "emission" else ExecutionSettings
-    low: int | None = None
-    high: int | None = None
-    for rule in model.model_fields[name].metadata:
-        if isinstance(rule, annotated_types.Ge):
-            low = int(rule.ge)  # type: ignore[call-overload]
-        elif isinstance(rule, annotated_types.Gt):
-            low = int(rule.gt) + 1  # type: ignore[call-overload]
-        elif isinstance(rule, annotated_types.Le):
-            high = int(rule.le)  # type: ignore[call-overload]
-    return low, high
+    entry = KNOBS[name]
+    model = EmissionSettings if entry.layer == "emission" else ExecutionSettings
+    kinds = (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt)
+    found: list[tuple[str, Any]] = []
+    for rule in model.model_fields[entry.field].metadata:
+        for kind in kinds:
+            if isinstance(rule, kind):
+                key = kind.__name__.lower()
+                found.append((key, getattr(rule, key)))
+    return tuple(found)
 
 
 # -- a change ---------------------------------------------------------------------------------------
