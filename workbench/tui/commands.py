@@ -2,14 +2,14 @@
 
 ``parse_command("/max 4")`` returns a typed command or raises :class:`CommandError` whose message is
 shown to the user as is. What a command *does* belongs to the screen that runs it (a method marked
-``@handles(MaxCommand)`` on :class:`~workbench.tui.screens.base.SessionScreen` or a subclass); a screen
-offers exactly the commands it handles, in its help and its parser.
+``@handles(ProfileCommand)`` on :class:`~workbench.tui.screens.base.SessionScreen` or a subclass); a
+screen offers exactly the commands it handles, in its help and its parser.
 
 Adding a command is one class and one method, and no list to extend: a frozen dataclass deriving
-:class:`SlashCommand`, decorated with :func:`command`, with its ``name``,
-``usage``, ``help`` and a ``parse`` classmethod beside its fields; and a ``@handles`` method on the
-screen that runs it. The parser, the help screen and the palette's dispatch read the registry
-(:data:`COMMANDS`) and the screen's handlers. A command only one screen runs may be declared in that
+:class:`SlashCommand`, decorated with :func:`command`, with its ``name``, ``usage``, ``help`` and a
+``parse`` classmethod beside its fields; and a ``@handles`` method on the screen that runs it. The
+parser, the help screen and the palette's dispatch read the registry (:data:`COMMANDS`) and the
+screen's handlers. A command only one screen runs may be declared in that
 screen's module, beside its handler; shared ones live here. ``tests/tui/test_command_extension.py``
 adds one end to end. The knob commands (``/max 4``) are not written here: one is generated for each
 knob of :data:`workbench.core.knobs.TABLE`, and ``@handles(KnobCommand)`` runs them all.
