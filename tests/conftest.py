@@ -13,7 +13,7 @@ import pytest
 # live events. Child processes inherit it.
 os.environ["WORKBENCH_CHECK_TRUSTED"] = "1"
 
-from workbench.loopback import is_loopback_host  # noqa: E402 (after the variable above)
+from workbench.loopback import is_loopback_host  # after the variable above
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
