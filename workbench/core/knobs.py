@@ -65,7 +65,7 @@ class Kind:
         return self.values
 
 
-class Switch(Kind):
+class OnOff(Kind):
     values = words = "on|off"
 
     def parse(self, knob: Knob, text: str) -> bool:
@@ -261,7 +261,7 @@ class Knob:
 
 TABLE: Final[tuple[Knob, ...]] = (
     Knob(
-        "parallel", "emission", "parallel", Switch(),
+        "parallel", "emission", "parallel", OnOff(),
         title="parallel emission",
         help="Let the model emit several calls per response",
         flags=(
@@ -278,7 +278,7 @@ TABLE: Final[tuple[Knob, ...]] = (
         palette=("AUTO", "ANY", "NONE"), profile_field="function_calling_mode", bar="mode",
     ),
     Knob(
-        "strict", "emission", "strict", Switch(),
+        "strict", "emission", "strict", OnOff(),
         title="strict schemas",
         help="Strict tool schemas, where the provider takes them",
         flags=(
@@ -289,7 +289,7 @@ TABLE: Final[tuple[Knob, ...]] = (
         palette=("on", "off"), profile_field="strict_tools", bar="strict",
     ),
     Knob(
-        "concurrency", "execution", "concurrent", Switch(),
+        "concurrency", "execution", "concurrent", OnOff(),
         title="local concurrency",
         help="Run the calls of a batch concurrently",
         flags=(

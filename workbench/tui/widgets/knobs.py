@@ -34,12 +34,10 @@ from workbench.core.knobs import (
     KnobChange,
     KnobError,
     Layer,
+    OnOff,
     Seconds,
     Whole,
     value_in,
-)
-from workbench.core.knobs import (
-    Switch as SwitchKind,
 )
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
@@ -320,7 +318,7 @@ class Knobs(Vertical):
 def _widgets(entry: Knob) -> ComposeResult:
     """The widget(s) that turn one knob, by the kind of its value."""
     kind = entry.kind
-    if isinstance(kind, SwitchKind):
+    if isinstance(kind, OnOff):
         yield Switch(id=entry.name, animate=False)
     elif isinstance(kind, Choice):
         choices = kind.choices()
