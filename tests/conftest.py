@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 from typing import Any
@@ -14,19 +13,15 @@ import pytest
 # live events. Child processes inherit it.
 os.environ["WORKBENCH_CHECK_TRUSTED"] = "1"
 
+from workbench.loopback import is_loopback_host  # after the variable above
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
 
 def _is_loopback(address: Any) -> bool:
     if isinstance(address, tuple) and address:
-        host = address[0]
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback_host(str(address[0]))
     return True  # AF_UNIX paths and the like
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from workbench.config.profile import Profile
-from workbench.core.capabilities import refuse_change
+from workbench.core.capabilities import ignored_part, refuse_change
 from workbench.core.clock import Clock
 from workbench.core.events import Event, Notice, SettingsChanged
-from workbench.core.knobs import KnobChange
+from workbench.core.knobs import KnobChange, apply_change
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider, ProviderCapabilities
 from workbench.core.settings import RunSettings
@@ -239,8 +239,9 @@ class Runtime:
         )
         if refusal is not None:
             raise ValueError(refusal)
-        new, changes = self.loop.settings.apply(change, tools=self.registry.names)
-        return self.loop.update_settings(new, changes, source=source)
+        change, note = ignored_part(self.profile.provider_row, change)
+        new, changes = apply_change(self.loop.settings, change, tools=self.registry.names)
+        return self.loop.update_settings(new, changes, source=source, note=note)
 
     def add_sink(self, sink: Callable[[Event], None]) -> None:
         """Also hand every later event to ``sink``: a consumer that closes a turn's iterator early

@@ -181,11 +181,11 @@ def test_bad_flag_values_are_usage_errors(
     with pytest.raises(SystemExit) as exc:
         main(["run", "--max-concurrent", "0", "hi"])
     assert exc.value.code == 2
-    code, _, err = run(
-        ["run", "-p", str(fast_profile), "--fault", "get_weather=sideways", "x"], capsys
-    )
-    assert code == 2
-    assert "slow|flaky|hang|off" in err
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "-p", str(fast_profile), "--fault", "get_weather=sideways", "x"])
+    assert exc.value.code == 2
+    assert "slow|flaky|hang|off" in capsys.readouterr().err
 
 
 def test_profiles_lists_every_profile_and_validates_files(
@@ -339,9 +339,10 @@ def test_an_empty_prompt_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 def test_an_out_of_range_flag_names_the_flag(
     fast_profile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["run", "-p", str(fast_profile), "--max-concurrent", "20000", "x"], capsys)
-    assert code == 2
-    assert "--max-concurrent: must be at most 10000" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "-p", str(fast_profile), "--max-concurrent", "20000", "x"])
+    assert exc.value.code == 2
+    assert "--max-concurrent: must be at most 10000" in capsys.readouterr().err
 
 
 def test_a_record_path_that_cannot_be_created_is_a_usage_error(
@@ -391,3 +392,27 @@ def test_run_freezes_start_up_out_of_full_garbage_collections(
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_a_flag_does_not_warn_about_the_file_setting_it_makes_moot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shipped local profile sets max_concurrent_tools; --sequential is what the user asked for.
+    capped = tmp_path / "capped.yaml"
+    capped.write_text(FAST + "max_concurrent_tools: 4\ntool_retry_backoff_s: 1\n")
+    code, out, err = run(
+        ["run", "-p", str(capped), "--sequential", "--retries", "0", "get_date()"], capsys
+    )
+    assert code == 0
+    assert "has no effect" not in out + err
+    # The same settings written in the file itself are worth a note.
+    moot = tmp_path / "moot.yaml"
+    moot.write_text(FAST + "max_concurrent_tools: 4\nconcurrent_tool_execution: false\n")
+    code, out, err = run(["run", "-p", str(moot), "get_date()"], capsys)
+    assert code == 0
+    assert (
+        "max_concurrent_tools has no effect while concurrent_tool_execution is false" in out + err
+    )
+    # A flag that sets the cap itself under a sequential file: still a note.
+    code, out, err = run(["run", "-p", str(moot), "--max-concurrent", "2", "get_date()"], capsys)
+    assert "max_concurrent_tools has no effect" in out + err

@@ -32,7 +32,10 @@ def test_the_defaults_are_sequential_parallel_emission_and_parallel() -> None:
     ("spec", "expected"),
     [
         ("fast:paralel=on", "unknown knob 'paralel'. Did you mean 'parallel'?"),
-        ("fast:max=zero", "max=zero is not valid: max takes a whole number from 1 to 10000"),
+        (
+            "fast:max=zero",
+            "max=zero is not valid: not a whole number; max takes a whole number from 1",
+        ),
         ("fast:parallel=maybe", "parallel takes on|off"),
         ("max=2", "has no name"),
         ("a b:max=2", "must be 1-32 letters"),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob, parse_knobs
+from workbench.core.knobs import OFF, KnobChange, KnobError, apply_change, parse_knob, parse_knobs
 from workbench.core.settings import RunSettings
 
 TOOLS = ["get_weather", "sleep"]
@@ -29,14 +29,16 @@ def test_every_knob_parses_into_one_change() -> None:
 
 
 def test_the_text_form_round_trips() -> None:
-    text = "parallel=off,concurrency=off,max=2,timeout=off,mode=NONE,retries=1,fault=sleep:hang"
+    text = "parallel=off,mode=NONE,strict=on,concurrency=off,max=2,timeout=off,retries=1,fault=sleep:hang"
     assert parse_knobs(text).text() == text
     assert parse_knobs(parse_knobs(text).text()) == parse_knobs(text)
 
 
 def test_applying_a_change_gives_the_settings_and_names_what_changed() -> None:
-    settings, changes = RunSettings().apply(
-        parse_knobs("parallel=off,max=3,timeout=off,retries=2,fault=sleep:flaky"), tools=TOOLS
+    settings, changes = apply_change(
+        RunSettings(),
+        parse_knobs("parallel=off,max=3,timeout=off,retries=2,fault=sleep:flaky"),
+        tools=TOOLS,
     )
     assert settings.emission.parallel is False
     assert settings.execution.max_concurrent == 3
@@ -50,7 +52,7 @@ def test_applying_a_change_gives_the_settings_and_names_what_changed() -> None:
         "execution.retries": 2,
         "execution.faults.sleep": "flaky",
     }
-    cleared, _ = settings.apply(KnobChange(faults=(("sleep", "off"),)), tools=TOOLS)
+    cleared, _ = apply_change(settings, KnobChange(faults=(("sleep", "off"),)), tools=TOOLS)
     assert "sleep" not in cleared.execution.faults
 
 
@@ -66,12 +68,18 @@ def test_an_unknown_knob_is_named_with_a_suggestion_and_the_list() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("max=0", "max takes a whole number from 1 to 10000"),
-        ("max=lots", "max takes a whole number from 1 to 10000"),
-        ("timeout=-1", "timeout takes seconds (more than 0) or off"),
+        # The specific reason, then what the knob takes (bounds read from the settings model).
+        (
+            "max=0",
+            "max=0 is not valid: must be at least 1; max takes a whole number from 1 to 10000",
+        ),
+        ("max=10001", "must be at most 10000; max takes a whole number from 1 to 10000"),
+        ("max=lots", "not a whole number; max takes a whole number from 1 to 10000"),
+        ("timeout=-1", "cannot be negative; timeout takes seconds, or off (0 is off too)"),
+        ("timeout=inf", "not a number of seconds"),
         ("mode=SOMETIMES", "mode takes AUTO|ANY|NONE"),
         ("parallel=maybe", "parallel takes on|off"),
-        ("retries=11", "retries takes a whole number from 0 to 10"),
+        ("retries=11", "must be at most 10; retries takes a whole number from 0 to 10"),
         ("fault=sleep", "fault takes TOOL:slow|flaky|hang|off"),
         ("max", "is not knob=value"),
     ],
@@ -83,7 +91,7 @@ def test_a_bad_value_says_what_the_knob_takes(text: str, expected: str) -> None:
 
 def test_a_fault_on_a_tool_the_session_lacks_is_refused() -> None:
     with pytest.raises(ValueError, match="no tool named 'nope'"):
-        RunSettings().apply(KnobChange(faults=(("nope", "hang"),)), tools=TOOLS)
+        apply_change(RunSettings(), KnobChange(faults=(("nope", "hang"),)), tools=TOOLS)
 
 
 def test_later_changes_win_and_faults_accumulate() -> None:

@@ -84,7 +84,10 @@ async def test_a_live_change_the_provider_rejects_is_refused_with_the_reason(
             runtime.apply(KnobChange(parallel=False))
         assert "\n" not in str(caught.value)
         assert runtime.settings == before
-        with pytest.raises(ValueError, match="strict schemas are refused"):
-            runtime.apply(KnobChange(strict=True))
+        # Strict schemas are ignored there (not sent), so the change goes on and says so.
+        changed = runtime.apply(KnobChange(strict=True))
+        assert changed.changes == {}
+        assert changed.note.startswith("strict schemas are ignored on Claude on Bedrock")
+        assert runtime.settings.emission.strict is False
     finally:
         await runtime.aclose()

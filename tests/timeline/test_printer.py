@@ -147,6 +147,14 @@ def test_settings_notices_and_errors_print_on_their_own_lines() -> None:
     )
 
 
+def test_a_knob_the_provider_ignores_is_said_on_the_settings_line() -> None:
+    note = "strict schemas are ignored on scripted (local): the arguments always fit"
+    ignored = SettingsChanged(t=0, changes={}, settings=RunSettings(), source="compare", note=note)
+    assert printed([ignored]) == f"⚙ settings (compare): {note}\n"
+    both = ignored.model_copy(update={"changes": {"execution.max_concurrent": 2}})
+    assert printed([both]) == f"⚙ settings (compare): max concurrent tools 2; {note}\n"
+
+
 def test_a_replayed_session_prints_exactly_what_the_live_run_printed() -> None:
     live = one_batch_turn(TROUBLE, settings=TROUBLE_SETTINGS, eager=True)
     replayed = [EVENT_ADAPTER.validate_json(EVENT_ADAPTER.dump_json(e)) for e in live]

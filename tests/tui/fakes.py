@@ -22,7 +22,7 @@ from workbench.core.events import (
     SettingsChanged,
     TurnFinished,
 )
-from workbench.core.knobs import KnobChange
+from workbench.core.knobs import KnobChange, apply_change
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
     RunSettings,
@@ -163,7 +163,7 @@ class FakeRuntime:
         return True
 
     def apply(self, change: KnobChange) -> SettingsChanged:
-        self.settings, changes = self.settings.apply(change, tools=self.tool_names)
+        self.settings, changes = apply_change(self.settings, change, tools=self.tool_names)
         changed = self._emit(
             SettingsChanged(t=self.script.t, changes=changes, settings=self.settings)
         )

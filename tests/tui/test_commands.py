@@ -7,21 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from workbench.core.knobs import OFF
 from workbench.tui.commands import (
     COMMANDS,
     CommandError,
-    ConcurrencyCommand,
     ExportCommand,
-    FaultCommand,
     HelpCommand,
-    MaxCommand,
-    ModeCommand,
-    ParallelCommand,
     ProfileCommand,
     ReplayCommand,
     SlashCommand,
-    TimeoutCommand,
     is_command,
+    knob_command,
     parse_command,
 )
 
@@ -32,17 +28,17 @@ from workbench.tui.commands import (
         ("/help", HelpCommand()),
         ("  /HELP  ", HelpCommand()),
         ("/profile openai-chat", ProfileCommand("openai-chat")),
-        ("/parallel on", ParallelCommand(on=True)),
-        ("/parallel OFF", ParallelCommand(on=False)),
-        ("/concurrency off", ConcurrencyCommand(on=False)),
-        ("/concurrency yes", ConcurrencyCommand(on=True)),
-        ("/mode any", ModeCommand("ANY")),
-        ("/max 4", MaxCommand(4)),
-        ("/timeout 2.5", TimeoutCommand(2.5)),
-        ("/timeout 3s", TimeoutCommand(3.0)),
-        ("/timeout off", TimeoutCommand(None)),
-        ("/fault search slow", FaultCommand("search", "slow")),
-        ("/fault search OFF", FaultCommand("search", "off")),
+        ("/parallel on", knob_command("parallel", True)),
+        ("/parallel OFF", knob_command("parallel", False)),
+        ("/concurrency off", knob_command("concurrency", False)),
+        ("/concurrency yes", knob_command("concurrency", True)),
+        ("/mode any", knob_command("mode", "ANY")),
+        ("/max 4", knob_command("max", 4)),
+        ("/timeout 2.5", knob_command("timeout", 2.5)),
+        ("/timeout 3s", knob_command("timeout", 3.0)),
+        ("/timeout off", knob_command("timeout", OFF)),
+        ("/fault search slow", knob_command("fault", (("search", "slow"),))),
+        ("/fault search OFF", knob_command("fault", (("search", "off"),))),
         ("/replay 'my session.jsonl'", ReplayCommand(Path("my session.jsonl"))),
         ("/export otlp", ExportCommand("otlp")),
         ("/export Chrome", ExportCommand("chrome")),
@@ -59,8 +55,13 @@ def test_valid_commands_parse(text: str, expected: SlashCommand) -> None:
         ("/frobnicate", "Unknown command /frobnicate."),
         ("/max", "Usage: /max N"),
         ("/max four", "max takes a whole number from 1 to 10000. Usage: /max N"),
-        ("/max 0", "max=0 is not valid"),
-        ("/max 100000", "max=100000 is not valid"),
+        # The specific reason, for 0 as for any other bad value, then what the knob takes.
+        ("/max 0", "max=0 is not valid: must be at least 1; max takes a whole number from 1 to"),
+        ("/max 100000", "max=100000 is not valid: must be at most 10000"),
+        ("/max four", "max=four is not valid: not a whole number"),
+        ("/retries 11", "retries=11 is not valid: must be at most 10"),
+        ("/retries", "Usage: /retries N"),
+        ("/timeout -1", "timeout=-1 is not valid: cannot be negative"),
         ("/timeout -1", "timeout takes seconds"),
         ("/timeout soon", "timeout=soon is not valid"),
         ("/timeout nan", "timeout=nan is not valid"),
@@ -80,7 +81,7 @@ def test_bad_commands_say_what_is_wrong(text: str, message: str) -> None:
 
 
 def test_fault_accepts_any_tool_when_tools_are_unknown() -> None:
-    assert parse_command("/fault anything hang") == FaultCommand("anything", "hang")
+    assert parse_command("/fault anything hang") == knob_command("fault", (("anything", "hang"),))
 
 
 def test_is_command() -> None:
@@ -104,9 +105,11 @@ def test_knob_commands_are_knob_changes_as_the_cli_reads_them() -> None:
     for text in typed:
         command = parse_command(text, tools=["search"])
         assert isinstance(command, KnobCommand)
-        changes.append(command.change())
+        changes.append(command.change)
     combined = changes[0]
     for change in changes[1:]:
         combined = combined.then(change)
     assert combined == parse_knobs("parallel=off,max=4,timeout=1.5,mode=ANY,fault=search:slow")
-    assert parse_command("/timeout off").change() == parse_knobs("timeout=off")  # type: ignore[attr-defined]
+    timeout_off = parse_command("/timeout off")
+    assert isinstance(timeout_off, KnobCommand)
+    assert timeout_off.change == parse_knobs("timeout=off")

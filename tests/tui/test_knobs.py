@@ -23,10 +23,10 @@ async def test_switches_change_emission_and_concurrency(
         await pilot.click("#parallel")
         await pilot.pause()
         assert factory.runtime.settings.emission.parallel is False
-        await pilot.click("#concurrent")
+        await pilot.click("#concurrency")
         await pilot.pause()
         assert factory.runtime.settings.execution.concurrent is False
-        assert knobs.query_one("#concurrent", Switch).value is False
+        assert knobs.query_one("#concurrency", Switch).value is False
         await run_turn(pilot)
         timeline = region_text(app, app.screen.query_one(Timeline))
         assert "sequential" in timeline  # the batch shows the settings it ran under
@@ -195,3 +195,26 @@ async def test_a_slash_typed_from_the_timeline_starts_a_command_in_the_prompt() 
         await pilot.pause()
         await pilot.pause()
         assert factory.runtime.settings.execution.max_concurrent == 3
+
+
+async def test_strict_switch_and_retries_input_are_on_the_bar(
+    app: WorkbenchApp, factory: FakeFactory
+) -> None:
+    # Both are knobs of the table, so the bar has them with no code of their own.
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.click("#strict")
+        await pilot.pause()
+        assert factory.runtime.settings.emission.strict is True
+        retries = app.screen.query_one("#retries", Input)
+        retries.focus()
+        retries.value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert factory.runtime.settings.execution.retries == 2
+        retries.value = "11"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert factory.runtime.settings.execution.retries == 2
+        assert retries.value == "2"  # put back, with the reason
+        assert any("must be at most 10" in n.message for n in app._notifications)

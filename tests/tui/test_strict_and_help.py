@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.containers import VerticalScroll
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from tests.tui.conftest import SIZE, ready, run_turn, screen_text, submit
 from workbench.config import Profile, ScriptedOptions, resolve_profile
@@ -49,7 +49,7 @@ def _note(app: object) -> str:
     return str(label.render())
 
 
-async def test_strict_is_refused_with_the_reason_where_the_provider_takes_none(
+async def test_strict_where_the_provider_takes_none_is_a_chat_line_saying_ignored(
     tmp_path: Path,
 ) -> None:
     local = resolve_profile("local").model_copy(
@@ -59,10 +59,11 @@ async def test_strict_is_refused_with_the_reason_where_the_provider_takes_none(
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, "/strict on")
-        assert any(
-            "strict schemas are refused on scripted (local)" in n.message
-            for n in app._notifications
-        )
+        await pilot.pause()
+        # The word `workbench providers` uses, as a ⚙ line like any knob change, not an error toast.
+        assert not any("refused" in n.message for n in app._notifications)
+        notes = [str(note.render()) for note in app.screen.query(".note").results(Static)]
+        assert any("⚙ strict schemas are ignored on scripted (local)" in n for n in notes)
         runtime = app.screen.runtime  # type: ignore[attr-defined]
         assert runtime.settings.emission.strict is False
 

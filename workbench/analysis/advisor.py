@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from workbench.analysis.model import Batch, Call, RoundTrip, Session, Turn
 from workbench.analysis.simulate import Workload, simulate
-from workbench.core.figures import duration
+from workbench.core.durations import duration
 
 Reason = Literal["knob", "model"]
 

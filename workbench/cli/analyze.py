@@ -81,7 +81,7 @@ def print_report(report: SessionAnalysis, out: TextIO) -> None:
 
 
 def _print_batch(analysis: BatchAnalysis, out: TextIO) -> None:
-    from workbench.core.figures import duration
+    from workbench.core.durations import duration
 
     batch = analysis.batch
     settings = batch.settings

@@ -38,18 +38,6 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def timeout(text: str) -> float | None:
-    if text.lower() in {"off", "none", "0"}:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds (or 'off')")
-    return value
-
-
 def load_profile(name: str | None) -> Profile:
     """The named profile (or the default), or a :class:`UsageError` naming file, line and field."""
     from workbench.config import DEFAULT_PROFILE, ProfileError, resolve_profile

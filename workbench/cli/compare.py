@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli.common import EXIT_INTERRUPTED, UsageError, load_profile
+from workbench.core.knobs import listing
 
 if TYPE_CHECKING:
     from workbench.compare.variants import Variant
     from workbench.config.profile import Profile
 
 SPEC_HELP = (
-    "NAME:knob=value,… with knobs parallel=on|off, concurrency=on|off, max=N, timeout=S|off, "
-    "mode=AUTO|ANY|NONE, retries=N, fault=TOOL:slow|flaky|hang|off (repeatable; the first is the "
-    "baseline; default: sequential, parallel-emission, parallel)"
+    f"NAME:knob=value,… with knobs {listing()} (repeatable; the first is the baseline; default: "
+    "sequential, parallel-emission, parallel)"
 )
 
 

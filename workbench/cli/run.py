@@ -17,17 +17,13 @@ from workbench.cli.common import (
     interrupts,
     json_printer,
     load_profile,
-    non_negative_int,
-    positive_int,
     timeline_printer,
-    timeout,
 )
+from workbench.cli.knob_flags import add_knob_flags, flag_for_field, knob_change
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
     from workbench.export.live import LiveExport
-
-_UNSET: Any = object()  # "flag not given", as distinct from "--tool-timeout off" (None)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,52 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--profile", "-p", dest="run_profile", help="profile name or YAML path")
     run.add_argument("--record", dest="run_record", type=Path, metavar="PATH", help="session file")
     run.add_argument("--no-record", action="store_true", help="do not record this run")
-    emit = run.add_mutually_exclusive_group()
-    emit.add_argument(
-        "--no-parallel-emission",
-        dest="parallel",
-        action="store_false",
-        default=None,
-        help="the model may emit one call per response (more round trips)",
-    )
-    emit.add_argument(
-        "--parallel-emission", dest="parallel", action="store_true", help="allow several calls"
-    )
-    strict = run.add_mutually_exclusive_group()
-    strict.add_argument(
-        "--strict-tools",
-        dest="strict_tools",
-        action="store_true",
-        default=None,
-        help="send tool schemas in strict form (OpenAI APIs; see workbench providers)",
-    )
-    strict.add_argument(
-        "--no-strict-tools", dest="strict_tools", action="store_false", help="non-strict schemas"
-    )
-    run.add_argument(
-        "--sequential", action="store_true", help="execute the calls of a batch one at a time"
-    )
-    run.add_argument(
-        "--max-concurrent", type=positive_int, metavar="N", help="cap on running calls"
-    )
-    run.add_argument(
-        "--tool-timeout",
-        type=timeout,
-        default=_UNSET,
-        metavar="S",
-        help="per-call timeout in seconds, or 'off'",
-    )
-    run.add_argument(
-        "--retries", type=non_negative_int, metavar="N", help="retries per failing call"
-    )
-    run.add_argument(
-        "--function-calling-mode",
-        choices=["AUTO", "ANY", "NONE"],
-        type=str.upper,
-        help="AUTO/ANY/NONE",
-    )
-    run.add_argument("--fault", action="append", default=[], metavar="TOOL=KIND",
-                     help="inject a fault: slow, flaky, hang or off (repeatable)")  # fmt: skip
+    add_knob_flags(run)
     run.add_argument("--base-url", help="override the profile's endpoint")
     run.add_argument("--model", help="override the profile's model")
     run.add_argument("--json", action="store_true", help="print events as JSON lines instead")
@@ -92,9 +43,8 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.prompt.strip():
         raise UsageError('the prompt is empty: say what to ask, e.g. workbench run "get_date()"')
     profile = profile_for_run(args)
-    faults = [_parse_fault(text) for text in args.fault]
     try:
-        return asyncio.run(_run_async(args, profile, faults))
+        return asyncio.run(_run_async(args, profile))
     except asyncio.CancelledError:  # a second Ctrl-C: stopped at once
         print("workbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -110,26 +60,18 @@ def profile_for_run(args: argparse.Namespace) -> Profile:
         overrides["base_url"] = args.base_url
     if args.model:
         overrides["model"] = args.model
-    if getattr(args, "sequential", False):
-        overrides["concurrent_tool_execution"] = False
-    if getattr(args, "max_concurrent", None) is not None:
-        overrides["max_concurrent_tools"] = args.max_concurrent
-    if getattr(args, "tool_timeout", _UNSET) is not _UNSET:
-        overrides["tool_timeout_s"] = args.tool_timeout
-    if getattr(args, "retries", None) is not None:
-        overrides["tool_retries"] = args.retries
-    if getattr(args, "function_calling_mode", None):
-        overrides["function_calling_mode"] = args.function_calling_mode
-    if getattr(args, "strict_tools", None) is not None:
-        overrides["strict_tools"] = args.strict_tools
-    if getattr(args, "parallel", None) is not None:
-        overrides.update(parallel_overrides(profile, args.parallel))
+    change = knob_change(args)
+    for entry, value in change.items():
+        if entry.name == "parallel":
+            overrides.update(parallel_overrides(profile, value))
+        elif entry.name != "fault" and entry.profile_field is not None:  # faults apply live
+            overrides[entry.profile_field] = entry.profile_value(value)
     if not overrides:
         return profile
     try:
         return profile.with_overrides(**overrides)
     except ProfileError as exc:
-        flag = _FLAG_FOR_FIELD.get(exc.field or "")
+        flag = _FLAGS.get(exc.field or "") or flag_for_field(exc.field or "")
         raise UsageError(f"{flag}: {exc.message}" if flag else str(exc)) from None
 
 
@@ -145,14 +87,8 @@ def parallel_overrides(profile: Profile, parallel: bool) -> dict[str, Any]:
     return row.parallel_fields(parallel)
 
 
-_FLAG_FOR_FIELD = {
-    "max_concurrent_tools": "--max-concurrent",
-    "tool_timeout_s": "--tool-timeout",
-    "tool_retries": "--retries",
-    "base_url": "--base-url",
-    "model": "--model",
-    "strict_tools": "--strict-tools",
-}
+_FLAGS = {"base_url": "--base-url", "model": "--model"}
+"""The flags that set a profile field and are not a knob's (those the knob table names)."""
 
 
 def _live_export(profile: Profile) -> LiveExport | None:
@@ -169,16 +105,7 @@ def _live_export(profile: Profile) -> LiveExport | None:
         raise UsageError(str(exc)) from None
 
 
-def _parse_fault(text: str) -> tuple[str, Any]:
-    tool, sep, kind = text.partition("=")
-    if not sep or kind not in {"slow", "flaky", "hang", "off"}:
-        raise UsageError(f"--fault takes TOOL=slow|flaky|hang|off, not {text!r}")
-    return tool, kind
-
-
-async def _run_async(
-    args: argparse.Namespace, profile: Profile, faults: list[tuple[str, Any]]
-) -> int:
+async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
     from workbench.core.events import ErrorEvent, TurnFinished
     from workbench.core.knobs import KnobChange
     from workbench.core.provider import ProviderError
@@ -211,11 +138,12 @@ async def _run_async(
     try:
         for notice in runtime.start_notices:
             consume(notice)
-        if args.parallel is not None and profile.provider_row.profile_field is None:
-            runtime.apply(KnobChange(parallel=args.parallel), source="cli")
-        for tool, kind in faults:
+        change = knob_change(args)
+        if change.parallel is not None and profile.provider_row.profile_field is None:
+            runtime.apply(KnobChange(parallel=change.parallel), source="cli")
+        for pair in change.faults:
             try:
-                runtime.apply(KnobChange(faults=((tool, kind),)), source="cli")
+                runtime.apply(KnobChange(faults=(pair,)), source="cli")
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         status = "error"

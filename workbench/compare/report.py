@@ -11,7 +11,7 @@ from typing import Any
 
 from workbench.compare.figures import Figures
 from workbench.compare.runner import VariantRun
-from workbench.core.figures import duration
+from workbench.core.durations import duration
 from workbench.render.format import Style, paint
 
 JSON_KEYS = (

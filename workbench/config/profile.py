@@ -35,6 +35,7 @@ from workbench.core.capabilities import (
     row_for,
     strict_parallel_note,
 )
+from workbench.core.knobs import TABLE, Layer, field_bounds
 from workbench.core.settings import (
     EmissionSettings,
     ExecutionSettings,
@@ -168,11 +169,11 @@ class Profile(BaseModel):
     # --- execution: how the calls that arrived are run ------------------------------------------
     concurrent_tool_execution: bool = Field(default=True, strict=True)
     """Run the calls of one response at the same time (false: one after another)."""
-    max_concurrent_tools: int = Field(default=10, ge=1, le=10_000, strict=True)
+    max_concurrent_tools: int = Field(default=10, strict=True, **field_bounds("max"))
     """Cap on calls running at once when concurrent_tool_execution is on."""
-    tool_timeout_s: float | None = Field(default=30.0, gt=0, strict=True)
+    tool_timeout_s: float | None = Field(default=30.0, strict=True, **field_bounds("timeout"))
     """Per-call timeout in seconds; null waits forever."""
-    tool_retries: int = Field(default=0, ge=0, le=10, strict=True)
+    tool_retries: int = Field(default=0, strict=True, **field_bounds("retries"))
     """Extra attempts for a call whose tool raised an error."""
     tool_retry_backoff_s: float = Field(default=0.5, ge=0, strict=True)
     """Delay before the first retry in seconds; doubled for each further one."""
@@ -218,6 +219,8 @@ class Profile(BaseModel):
 
     _source_path: str | None = PrivateAttr(default=None)
     _notes: tuple[str, ...] = PrivateAttr(default=())
+    _overridden: frozenset[str] = PrivateAttr(default=frozenset())
+    """Fields set by :meth:`with_overrides` (CLI flags) rather than the file."""
 
     # --- validation -----------------------------------------------------------------------------
 
@@ -315,23 +318,30 @@ class Profile(BaseModel):
         """What each knob does for this profile's provider and endpoint (the capability table)."""
         return row_for(self.type, self.endpoint or infer_endpoint(self.type, self.base_url))
 
+    def _knob_fields(self, layer: Layer) -> dict[str, Any]:
+        """Each knob's profile field of ``layer``, under its settings field (from the knob table)."""
+        return {
+            knob.field: getattr(self, knob.profile_field)
+            for knob in TABLE
+            if knob.layer == layer and knob.profile_field is not None
+        }
+
     def emission_settings(self) -> EmissionSettings:
         return EmissionSettings(
-            parallel=self.emits_parallel,
-            function_calling_mode=self.function_calling_mode,
-            strict=self.strict_tools and self.provider_row.sends("strict"),
+            **{
+                **self._knob_fields("emission"),
+                # The vendor's switch, and strict only where it is sent (the capability table).
+                "parallel": self.emits_parallel,
+                "strict": self.strict_tools and self.provider_row.sends("strict"),
+            },
             strict_parallel=self.strict_parallel,
         )
 
     def execution_settings(self) -> ExecutionSettings:
         return ExecutionSettings(
-            concurrent=self.concurrent_tool_execution,
-            max_concurrent=self.max_concurrent_tools,
-            timeout_s=self.tool_timeout_s,
-            retries=self.tool_retries,
+            **{**self._knob_fields("execution"), "faults": dict(self.faults)},
             retry_backoff_s=self.tool_retry_backoff_s,
             retry_on_timeout=self.retry_on_timeout,
-            faults=dict(self.faults),
             seed=self.seed,
         )
 
@@ -353,6 +363,7 @@ class Profile(BaseModel):
             raise explain_overrides(exc, Profile) from None
         profile._source_path = self._source_path
         profile._notes = self._notes
+        profile._overridden = self._overridden | changes.keys()
         return profile
 
     def with_source(self, path: str | None, notes: tuple[str, ...] = ()) -> Profile:
@@ -384,14 +395,20 @@ class Profile(BaseModel):
                     notes.append(f"{knob} is ignored: the scripted model makes no network calls.")
         elif "scripted" in self.model_fields_set:
             notes.append(f"the scripted: options only apply to type scripted, not {kind}.")
-        if not self.concurrent_tool_execution and "max_concurrent_tools" in self.model_fields_set:
+        if not self.concurrent_tool_execution and self._shadowed(
+            "max_concurrent_tools", by="concurrent_tool_execution"
+        ):
             notes.append(
                 "max_concurrent_tools has no effect while concurrent_tool_execution is false: "
                 "calls run one at a time."
             )
-        if self.tool_retries == 0 and "tool_retry_backoff_s" in self.model_fields_set:
+        if self.tool_retries == 0 and self._shadowed("tool_retry_backoff_s", by="tool_retries"):
             notes.append("tool_retry_backoff_s has no effect while tool_retries is 0.")
-        if self.tool_retries == 0 and self.retry_on_timeout:
+        if (
+            self.tool_retries == 0
+            and self.retry_on_timeout
+            and self._shadowed("retry_on_timeout", by="tool_retries")
+        ):
             notes.append("retry_on_timeout has no effect while tool_retries is 0.")
         if self.tools is not None:
             for name in self.faults:
@@ -406,6 +423,14 @@ class Profile(BaseModel):
                         "it is never offered."
                     )
         return notes
+
+    def _shadowed(self, field: str, *, by: str) -> bool:
+        """Whether a note that ``by`` makes ``field`` do nothing is worth saying: ``field`` was set,
+        and not just left in the file by a flag that turned ``by`` for this run (``run --sequential``
+        on a profile with a cap is what the user asked for, not a mistake in the file)."""
+        if field not in self.model_fields_set:
+            return False
+        return not (by in self._overridden and field not in self._overridden)
 
     def _provider_notes(self) -> list[str]:
         """What the capability table says about the knobs this profile sets."""

@@ -14,7 +14,7 @@ says one of four things, with the reason in one line:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -438,9 +438,23 @@ def refuse_change(row: ProviderRow, change: KnobChange, *, thinking: bool = Fals
         )
     if change.function_calling_mode is not None and row.knobs["mode"].support == "rejected":
         return f"mode is refused: {row.knobs['mode'].reason}"
-    if change.strict and not row.sends("strict"):
+    if change.strict and row.knobs["strict"].support == "rejected":
         return f"strict schemas are refused on {row.title}: {row.knobs['strict'].reason}"
     return None
+
+
+def ignored_part(row: ProviderRow, change: KnobChange) -> tuple[KnobChange, str]:
+    """``change`` without what ``row``'s provider ignores, and a line saying so (empty: nothing).
+
+    An ignored knob is not refused (``workbench providers`` says "ignored", the profile accepts it
+    with a warning): the change goes on without it, and the line says why, as the profile's does.
+    """
+    rule = row.knobs["strict"]
+    if change.strict and rule.support == "ignored" and not row.sends("strict"):
+        return replace(
+            change, strict=None
+        ), f"strict schemas are ignored on {row.title}: {rule.reason}"
+    return change, ""
 
 
 def strict_parallel_note(choice: StrictParallel) -> str:

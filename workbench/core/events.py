@@ -34,6 +34,9 @@ class SettingsChanged(_Event):
     settings: RunSettings
     """The settings in force after the change."""
     source: str = "user"
+    note: str = ""
+    """Why part of the change has no effect on this provider (a knob it ignores), in one line; the
+    ignored part is not in ``changes``."""
 
 
 class TurnStarted(_Event):

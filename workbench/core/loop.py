@@ -147,12 +147,18 @@ class AgentLoop:
         return self.notice(message)
 
     def update_settings(
-        self, settings: RunSettings, changes: dict[str, Any], *, source: str = "user"
+        self,
+        settings: RunSettings,
+        changes: dict[str, Any],
+        *,
+        source: str = "user",
+        note: str = "",
     ) -> SettingsChanged:
-        """Replace the live settings; they apply from the next model request or batch."""
+        """Replace the live settings; they apply from the next model request or batch. ``note``
+        says why part of the change does nothing here (see :class:`SettingsChanged`)."""
         self._settings = settings
         event = SettingsChanged(
-            t=self.clock.now(), changes=changes, settings=settings, source=source
+            t=self.clock.now(), changes=changes, settings=settings, source=source, note=note
         )
         self._emit(event)
         return event

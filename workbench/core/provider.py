@@ -16,11 +16,21 @@ from workbench.core.settings import EmissionSettings
 
 @dataclass(frozen=True, slots=True)
 class ModelRequest:
+    """One request to the model: everything an adapter needs to build its vendor's call, in neutral
+    types. The loop builds one per round trip; the adapter must not keep it past the stream."""
+
     system: str
+    """The system prompt, sent the vendor's way (a system message, ``system=``, an instruction)."""
     messages: list[Message]
+    """The conversation so far, oldest first: user turns, assistant responses, tool results."""
     tools: list[ToolSpec]
+    """The tools the model is offered, with their JSON schemas (in strict form when
+    ``emission.strict`` is on and the provider takes it)."""
     emission: EmissionSettings
+    """What the model may request in this response: parallel calls, function-calling mode, strict
+    schemas. Fixed for the request: a live change applies from the next one."""
     max_tokens: int = 4096
+    """Most tokens the model may generate in this response (each endpoint's own field carries it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,10 @@ ProviderEvent = TextChunk | CallReady | ResponseComplete
 
 @dataclass(frozen=True, slots=True)
 class ProviderCapabilities:
+    """What a provider's API can do with the knobs, as the adapter reports it; derived from the
+    capability table's row (:meth:`workbench.core.capabilities.ProviderRow.capabilities`), so the
+    knobs bar, the profile warnings and the adapter cannot disagree."""
+
     parallel_knob: str | None
     """The provider's own name for the parallel-emission switch, or None where it has none."""
     parallel_note: str = ""

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from workbench.core.figures import setting_seconds
+from workbench.core.durations import setting_seconds
 from workbench.core.tools import ToolFailed
 
 MAX_RESULT_CHARS = 64_000

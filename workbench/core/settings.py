@@ -3,17 +3,16 @@
 Emission settings say what the model may request in one response; execution settings say how the calls
 that arrived are run. Both are frozen snapshots: a live change replaces the snapshot, and it applies from
 the next model request (emission) or the next batch (execution).
+
+A live knob's bounds and choices are declared here once; :data:`workbench.core.knobs.TABLE` reads them
+for every surface that offers the knob (slash commands, CLI flags, variants, the knobs bar).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-if TYPE_CHECKING:
-    from workbench.core.knobs import KnobChange
 
 FunctionCallingMode = Literal["AUTO", "ANY", "NONE"]
 FaultPreset = Literal["slow", "flaky", "hang", "off"]
@@ -129,47 +128,3 @@ class RunSettings(BaseModel):
             emission=EmissionSettings.model_construct(),
             execution=ExecutionSettings.model_construct(),
         )
-
-    def apply(
-        self, change: KnobChange, *, tools: Collection[str]
-    ) -> tuple[RunSettings, dict[str, Any]]:
-        """These settings with ``change`` applied, and the change as ``{"execution.max_concurrent": 2}``.
-
-        A fault must name a tool in ``tools``. Raises ``ValueError`` (a pydantic ``ValidationError``
-        for out-of-range values) and changes nothing when a value is refused.
-        """
-        emission: dict[str, Any] = {}
-        execution: dict[str, Any] = {}
-        if change.parallel is not None:
-            emission["parallel"] = change.parallel
-        if change.function_calling_mode is not None:
-            emission["function_calling_mode"] = change.function_calling_mode
-        if change.strict is not None:
-            emission["strict"] = change.strict
-        if change.concurrent is not None:
-            execution["concurrent"] = change.concurrent
-        if change.max_concurrent is not None:
-            execution["max_concurrent"] = change.max_concurrent
-        if change.timeout_s is not None:
-            execution["timeout_s"] = None if change.timeout_s == "off" else change.timeout_s
-        if change.retries is not None:
-            execution["retries"] = change.retries
-        changes = {f"emission.{k}": v for k, v in emission.items()}
-        changes |= {f"execution.{k}": v for k, v in execution.items()}
-        if change.faults:
-            faults = dict(self.execution.faults)
-            for tool, preset in change.faults:
-                if tool not in tools:
-                    known = ", ".join(tools)
-                    raise ValueError(f"no tool named '{tool}' in this session (tools: {known})")
-                faults.pop(tool, None)
-                chosen = Fault.preset(preset)
-                if chosen is not None:
-                    faults[tool] = chosen
-                changes[f"execution.faults.{tool}"] = preset
-            execution["faults"] = faults
-        settings = RunSettings(
-            emission=self.emission.model_validate({**self.emission.model_dump(), **emission}),
-            execution=self.execution.model_validate({**self.execution.model_dump(), **execution}),
-        )
-        return settings, changes

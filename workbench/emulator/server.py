@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import ipaddress
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -22,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from workbench.core.messages import Message, ToolSpec
 from workbench.core.settings import EmissionSettings
 from workbench.emulator.convert import Reply, WireError, reply_from_plan
+from workbench.loopback import is_loopback_host
 
 ClaudePlatform = Literal["anthropic", "bedrock", "vertex"]
 ChatServer = Literal["openai", "ollama"]
@@ -242,7 +242,7 @@ class EmulatorServer:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on a loopback address; returns the bound port."""
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             raise ValueError(f"the emulator binds loopback addresses only, not {host!r}")
         self._server = await asyncio.start_server(self._on_connection, host, port, limit=_MAX_LINE)
         self.host = host
@@ -480,15 +480,6 @@ async def _write_plain(writer: asyncio.StreamWriter, response: EmulatorResponse)
     headers["content-length"] = str(len(response.body))
     writer.write(_head(response.status, headers) + response.body)
     await writer.drain()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve_forever(

@@ -42,6 +42,8 @@ def _f(obj: Any, name: str, default: Any = None) -> Any:
 
 @dataclass(slots=True)
 class Attempt:
+    """One try of a call (a retried call has several), on the session clock."""
+
     number: int
     start: float
     end: float
@@ -51,6 +53,9 @@ class Attempt:
 
 @dataclass(slots=True)
 class CallSpan:
+    """One tool call: queued, started (or never), finished, with every attempt; a call span in
+    OpenTelemetry (``execute_tool``) and a slice in the Chrome trace."""
+
     turn: int
     batch_id: str
     call_id: str
@@ -91,6 +96,9 @@ class CallSpan:
 
 @dataclass(slots=True)
 class RoundTrip:
+    """One model request and its response: who answered, tokens, the calls it emitted, and how
+    it ended (a ``chat`` span)."""
+
     turn: int
     number: int
     provider: str
@@ -117,6 +125,9 @@ class RoundTrip:
 
 @dataclass(slots=True)
 class BatchSpan:
+    """The calls of one response, run under one execution setting (``settings``, ``stats`` as the
+    ``batch_started`` and ``batch_finished`` events recorded them)."""
+
     turn: int
     batch_id: str
     start: float
@@ -130,6 +141,8 @@ class BatchSpan:
 
 @dataclass(slots=True)
 class TurnSpan:
+    """One user message and everything it caused: round trips, batches and calls (the root span)."""
+
     number: int
     start: float
     prompt: str
@@ -167,6 +180,8 @@ class TurnSpan:
 
 @dataclass(slots=True)
 class SessionSpans:
+    """A whole session as spans, with what the exporters need to place them in wall-clock time."""
+
     session_id: str
     start_unix_ns: int
     exact_times: bool

@@ -7,12 +7,11 @@ key is a clear error, never a 401 from the vendor.
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import os
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from workbench.core.provider import Provider, ProviderError
+from workbench.loopback import is_loopback_url
 
 if TYPE_CHECKING:
     from workbench.config.profile import Profile
@@ -41,7 +40,7 @@ def resolve_api_key(profile: Profile) -> str:
     also = _ALSO_READ.get(name)
     if not value and also is not None:
         value = os.environ.get(also, "").strip()
-    if not value and _is_loopback(profile.base_url):
+    if not value and is_loopback_url(profile.base_url):
         # The emulator, Ollama or a local vLLM on this machine: nothing to authenticate against.
         return NO_KEY_PLACEHOLDER
     if not value:
@@ -53,18 +52,6 @@ def resolve_api_key(profile: Profile) -> str:
             provider=profile.type,
         )
     return value
-
-
-def _is_loopback(url: str | None) -> bool:
-    if not url:
-        return False
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def build_provider(profile: Profile) -> Provider:

@@ -235,8 +235,8 @@ class GeminiProvider:
 
 
 async def _close_response(exc: genai_errors.APIError) -> None:
-    # After an in-stream error chunk the SDK leaves the HTTP response open, and asyncio prints a
-    # traceback at exit unless it is closed here (wire-facts addenda).
+    # After an in-stream error chunk the SDK leaves the HTTP response open (even after the client's
+    # aclose), and asyncio prints a traceback at exit unless it is closed here.
     stream = getattr(getattr(exc, "response", None), "response_stream", None)
     if isinstance(stream, httpx2.Response):
         await stream.aclose()

@@ -6,7 +6,7 @@ render the same lines. The glyphs alone tell the outcomes apart; colour only rei
 
 from __future__ import annotations
 
-from workbench.core.figures import duration
+from workbench.core.durations import duration
 from workbench.core.timeline import BatchGroup, CallState
 from workbench.core.timeline_parts import MIN_AXIS_S
 from workbench.render.bars import LEGEND, Axis, Kind, call_cells

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.figures import setting_seconds
+from workbench.core.durations import setting_seconds
+from workbench.core.knobs import TABLE
 from workbench.core.settings import EmissionSettings, ExecutionSettings
+
+if TYPE_CHECKING:
+    from workbench.core.events import SettingsChanged
 
 Style = Literal["bold", "dim", "green", "red", "yellow", "grey", "cyan"]
 
@@ -145,15 +149,8 @@ def join_styled(runs: Iterable[tuple[str, Style | None]], color: bool) -> str:
     return "".join(out)
 
 
-_KNOB_NAMES = {
-    "emission.parallel": "parallel emission",
-    "emission.function_calling_mode": "function-calling mode",
-    "emission.strict": "strict schemas",
-    "execution.concurrent": "local concurrency",
-    "execution.max_concurrent": "max concurrent tools",
-    "execution.timeout_s": "tool timeout",
-    "execution.retries": "retries",
-}
+_KNOB_NAMES = {f"{knob.layer}.{knob.field}": knob.title for knob in TABLE}
+"""``execution.max_concurrent``: ``max concurrent tools``, from the knob table."""
 
 
 def describe_changes(changes: dict[str, Any]) -> str:
@@ -176,6 +173,17 @@ def describe_changes(changes: dict[str, Any]) -> str:
             shown = str(value)
         parts.append(f"{name} {shown}")
     return ", ".join(parts) or "unchanged"
+
+
+def settings_line(event: SettingsChanged) -> str:
+    """The chat's ⚙ line for a settings change: what changed and when it applies, and what this
+    provider ignores (``⚙ strict schemas are ignored on scripted (local): …``)."""
+    parts = []
+    if event.changes or not event.note:
+        parts.append(f"{describe_changes(event.changes)} (from the next request or batch)")
+    if event.note:
+        parts.append(event.note)
+    return "⚙ " + "; ".join(parts)
 
 
 def strict_label(emission: EmissionSettings | None) -> str:

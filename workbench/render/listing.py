@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.core.figures import duration
+from workbench.core.durations import duration
 from workbench.session.listing import SessionRow
 
 COLUMNS = (

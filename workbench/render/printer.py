@@ -12,6 +12,7 @@ import os
 import shutil
 from typing import TextIO
 
+from workbench.core.durations import duration
 from workbench.core.events import (
     BatchFinished,
     ErrorEvent,
@@ -23,7 +24,6 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from workbench.core.figures import duration
 from workbench.core.timeline import TimelineModel
 from workbench.render.batch import render_batch, render_legend
 from workbench.render.format import (
@@ -167,4 +167,5 @@ class TerminalPrinter:
 
 def _describe_change(event: SettingsChanged) -> str:
     source = "" if event.source == "user" else f" ({event.source})"
-    return f"⚙ settings{source}: {describe_changes(event.changes)}"
+    said = describe_changes(event.changes) if event.changes or not event.note else ""
+    return f"⚙ settings{source}: " + "; ".join(part for part in (said, event.note) if part)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from workbench.core.durations import duration
 from workbench.core.events import (
     BatchFinished,
     BatchStarted,
@@ -34,7 +35,6 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from workbench.core.figures import duration
 from workbench.render.format import Style, paint
 
 SpanKind = Literal["model", "tools"]

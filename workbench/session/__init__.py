@@ -18,7 +18,8 @@ if TYPE_CHECKING:
         SessionFormatError,
         SessionHeader,
     )
-    from workbench.session.reader import LoadedSession, SessionSummary, list_sessions, load_session
+    from workbench.session.index import list_sessions
+    from workbench.session.reader import LoadedSession, SessionSummary, load_session
     from workbench.session.recorder import SessionRecorder
     from workbench.session.replay import ReplayController, replay_events
 
@@ -35,7 +36,8 @@ _HOMES = {
         ),
         "format",
     ),
-    **dict.fromkeys(("LoadedSession", "SessionSummary", "list_sessions", "load_session"), "reader"),
+    **dict.fromkeys(("LoadedSession", "SessionSummary", "load_session"), "reader"),
+    "list_sessions": "index",
     "SessionRecorder": "recorder",
     **dict.fromkeys(("ReplayController", "replay_events"), "replay"),
 }

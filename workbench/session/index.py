@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from workbench.paths import sessions_dir
 from workbench.session.format import SessionError
 from workbench.session.reader import SessionSummary, summarise_session
 
@@ -50,6 +51,20 @@ class DirectoryScan:
     """Newest first."""
     skipped: dict[Path, str]
     read: int
+
+
+def list_sessions(
+    directory: Path | None = None, *, limit: int | None = None, index: bool = True
+) -> list[SessionSummary]:
+    """Summaries of the sessions in ``directory`` (default: ``sessions_dir()``), newest first.
+
+    Files that are not readable sessions of a known version are left out. With ``index`` the
+    summaries are kept in a small index file beside the sessions, so a second listing reads only
+    what changed.
+    """
+    directory = sessions_dir() if directory is None else directory
+    summaries = scan_directory(directory, index=index).summaries
+    return summaries if limit is None else summaries[:limit]
 
 
 def session_files(directory: Path) -> list[Path]:

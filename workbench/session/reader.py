@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from workbench.core.events import EVENT_ADAPTER, Event
 from workbench.gcpolicy import paused
-from workbench.paths import sessions_dir
 from workbench.session.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -136,22 +135,6 @@ def _load_events(lines: list[bytes]) -> tuple[list[Event], list[str], int | None
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def list_sessions(
-    directory: Path | None = None, *, limit: int | None = None, index: bool = True
-) -> list[SessionSummary]:
-    """Summaries of the sessions in ``directory`` (default: ``sessions_dir()``), newest first.
-
-    Files that are not readable sessions of a known version are left out. With ``index`` the
-    summaries are kept in a small index file beside the sessions, so a second listing reads only
-    what changed (see :mod:`workbench.session.index`).
-    """
-    from workbench.session.index import scan_directory
-
-    directory = sessions_dir() if directory is None else directory
-    summaries = scan_directory(directory, index=index).summaries
-    return summaries if limit is None else summaries[:limit]
 
 
 def summarise_session(path: Path) -> SessionSummary:

@@ -2,29 +2,29 @@
 
 ``parse_command("/max 4")`` returns a typed command or raises :class:`CommandError` whose message is
 shown to the user as is. What a command *does* belongs to the screen that runs it (a method marked
-``@handles(MaxCommand)`` on :class:`~workbench.tui.screens.base.SessionScreen` or a subclass); a screen
-offers exactly the commands it handles, in its help and its parser.
+``@handles(ProfileCommand)`` on :class:`~workbench.tui.screens.base.SessionScreen` or a subclass); a
+screen offers exactly the commands it handles, in its help and its parser.
 
 Adding a command is one class and one method, and no list to extend: a frozen dataclass deriving
-:class:`SlashCommand` (or :class:`KnobCommand`), decorated with :func:`command`, with its ``name``,
-``usage``, ``help`` and a ``parse`` classmethod beside its fields; and a ``@handles`` method on the
-screen that runs it. The parser, the help screen and the palette's dispatch read the registry
-(:data:`COMMANDS`) and the screen's handlers. A command only one screen runs may be declared in that
+:class:`SlashCommand`, decorated with :func:`command`, with its ``name``, ``usage``, ``help`` and a
+``parse`` classmethod beside its fields; and a ``@handles`` method on the screen that runs it. The
+parser, the help screen and the palette's dispatch read the registry (:data:`COMMANDS`) and the
+screen's handlers. A command only one screen runs may be declared in that
 screen's module, beside its handler; shared ones live here. ``tests/tui/test_command_extension.py``
-adds one end to end.
+adds one end to end. The knob commands (``/max 4``) are not written here: one is generated for each
+knob of :data:`workbench.core.knobs.TABLE`, and ``@handles(KnobCommand)`` runs them all.
 """
 
 from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
-from workbench.core.settings import FaultPreset, FunctionCallingMode
+from workbench.core.knobs import OFF, TABLE, Knob, KnobChange, KnobError
 
 
 class CommandError(ValueError):
@@ -59,25 +59,25 @@ class SlashCommand:
         raise NotImplementedError
 
 
+@dataclass(frozen=True, slots=True)
 class KnobCommand(SlashCommand):
-    """A command that turns a live knob; the screen applies :meth:`change` to the runtime.
+    """A command that turns a live knob; the screen applies :attr:`change` to the runtime.
 
-    Its words are read by the one knob parser (:func:`workbench.core.knobs.parse_knob`), as the CLI
-    and compare read ``max=4``: ``/max 4`` is the knob ``max`` with the value ``4``.
+    There is one per knob of :data:`workbench.core.knobs.TABLE`, generated below (see
+    :func:`knob_command`): its name, usage and help come from the table, and its words are read by
+    the knob's own parser, as the CLI and compare read ``max=4``.
     """
 
-    __slots__ = ()
-    knob: ClassVar[str]
-    """The knob's name in the text form (``max``, ``timeout``, ``fault``)."""
-
-    def change(self) -> KnobChange:
-        raise NotImplementedError
+    knob: ClassVar[Knob]
+    change: KnobChange
 
     @classmethod
-    def read(cls, value: str) -> KnobChange:
-        """The knob's value as typed, through the shared parser; a bad one names the valid ones."""
+    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
+        words = list(args)
+        if cls.knob.name == "fault":  # /fault TOOL PRESET is the text form's fault=TOOL:PRESET
+            words = [f"{_tool(args[0], context.tools)}:{args[1]}"]
         try:
-            return parse_knob(cls.knob, value)
+            return cls(cls.knob.change(cls.knob.parse(words[0])))
         except KnobError as exc:
             raise CommandError(f"{_sentence(str(exc))} Usage: {cls.usage}") from None
 
@@ -109,145 +109,57 @@ class ProfileCommand(SlashCommand):
         return cls(args[0])
 
 
-@command
-@dataclass(frozen=True, slots=True)
-class ParallelCommand(KnobCommand):
-    name: ClassVar[str] = "parallel"
-    usage: ClassVar[str] = "/parallel on|off"
-    help: ClassVar[str] = "Let the model emit several calls per response"
-    on: bool
-
-    knob: ClassVar[str] = "parallel"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        parallel = cls.read(args[0]).parallel
-        assert parallel is not None
-        return cls(parallel)
-
-    def change(self) -> KnobChange:
-        return KnobChange(parallel=self.on)
-
-
-@command
-@dataclass(frozen=True, slots=True)
-class ModeCommand(KnobCommand):
-    name: ClassVar[str] = "mode"
-    usage: ClassVar[str] = "/mode auto|any|none"
-    help: ClassVar[str] = "Function-calling mode, where the provider has one"
-    mode: FunctionCallingMode
-
-    knob: ClassVar[str] = "mode"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        mode = cls.read(args[0]).function_calling_mode
-        assert mode is not None
-        return cls(mode)
-
-    def change(self) -> KnobChange:
-        return KnobChange(function_calling_mode=self.mode)
+def _knob_commands() -> dict[str, type[KnobCommand]]:
+    made: dict[str, type[KnobCommand]] = {}
+    for entry in TABLE:
+        words = entry.kind.words.split()
+        cls = type(
+            f"{entry.name.title()}Command",
+            (KnobCommand,),
+            {
+                "__slots__": (),
+                "__module__": __name__,
+                "name": entry.name,
+                "usage": entry.usage(),
+                "help": entry.help,
+                "nargs": len(words),
+                "knob": entry,
+            },
+        )
+        made[entry.name] = command(cls)
+    return made
 
 
-@command
-@dataclass(frozen=True, slots=True)
-class ConcurrencyCommand(KnobCommand):
-    name: ClassVar[str] = "concurrency"
-    usage: ClassVar[str] = "/concurrency on|off"
-    help: ClassVar[str] = "Run the calls of a batch concurrently"
-    on: bool
-
-    knob: ClassVar[str] = "concurrency"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        concurrent = cls.read(args[0]).concurrent
-        assert concurrent is not None
-        return cls(concurrent)
-
-    def change(self) -> KnobChange:
-        return KnobChange(concurrent=self.on)
+KNOB_COMMANDS: dict[str, type[KnobCommand]] = _knob_commands()
+"""The command for each knob of the table, by knob name."""
 
 
-@command
-@dataclass(frozen=True, slots=True)
-class MaxCommand(KnobCommand):
-    name: ClassVar[str] = "max"
-    usage: ClassVar[str] = "/max N"
-    help: ClassVar[str] = "Cap on calls running at once"
-    n: int
-
-    knob: ClassVar[str] = "max"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        n = cls.read(args[0]).max_concurrent
-        assert n is not None
-        return cls(n)
-
-    def change(self) -> KnobChange:
-        return KnobChange(max_concurrent=self.n)
+def knob_command(name: str, value: Any) -> KnobCommand:
+    """The command that turns knob ``name`` to ``value`` (as the knob's parser returns it):
+    ``knob_command("max", 4)`` is what ``/max 4`` parses to."""
+    entry = KNOB_COMMANDS[name]
+    return entry(entry.knob.change(value))
 
 
-@command
-@dataclass(frozen=True, slots=True)
-class TimeoutCommand(KnobCommand):
-    name: ClassVar[str] = "timeout"
-    usage: ClassVar[str] = "/timeout S|off"
-    help: ClassVar[str] = "Per-call timeout in seconds"
-    seconds: float | None
-    """None turns the per-call timeout off."""
-
-    knob: ClassVar[str] = "timeout"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        timeout = cls.read(args[0]).timeout_s
-        return cls(None if timeout == OFF or timeout is None else float(timeout))
-
-    def change(self) -> KnobChange:
-        return KnobChange(timeout_s=OFF if self.seconds is None else self.seconds)
-
-
-@command
-@dataclass(frozen=True, slots=True)
-class StrictCommand(KnobCommand):
-    name: ClassVar[str] = "strict"
-    usage: ClassVar[str] = "/strict on|off"
-    help: ClassVar[str] = "Strict tool schemas, where the provider takes them"
-    on: bool
-
-    knob: ClassVar[str] = "strict"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        strict = cls.read(args[0]).strict
-        assert strict is not None
-        return cls(strict)
-
-    def change(self) -> KnobChange:
-        return KnobChange(strict=self.on)
-
-
-@command
-@dataclass(frozen=True, slots=True)
-class FaultCommand(KnobCommand):
-    name: ClassVar[str] = "fault"
-    usage: ClassVar[str] = "/fault TOOL slow|flaky|hang|off"
-    help: ClassVar[str] = "Inject a fault into one tool"
-    nargs: ClassVar[int] = 2
-    tool: str
-    preset: FaultPreset
-
-    knob: ClassVar[str] = "fault"
-
-    @classmethod
-    def parse(cls, args: Sequence[str], context: ParseContext) -> Self:
-        [(tool, preset)] = cls.read(f"{_tool(args[0], context.tools)}:{args[1]}").faults
-        return cls(tool, preset)
-
-    def change(self) -> KnobChange:
-        return KnobChange(faults=((self.tool, self.preset),))
+def knob_palette(
+    tools: Sequence[str], *, knobs: Collection[str] | None = None
+) -> Iterator[tuple[str, str, KnobCommand]]:
+    """(label, help, command) for every value the palette offers for each knob (of ``knobs`` only,
+    when given), read from the table: ``Max concurrent tools: 4``."""
+    for entry in TABLE:
+        if knobs is not None and entry.name not in knobs:
+            continue
+        title = entry.title[0].upper() + entry.title[1:]
+        if entry.name == "fault":
+            for tool in tools:
+                for preset in entry.palette:
+                    value = entry.parse(f"{tool}:{preset}")
+                    yield f"Fault {tool}: {preset}", entry.help, knob_command(entry.name, value)
+            continue
+        for text in entry.palette:
+            value = entry.parse(text)
+            shown = entry.show(value) + ("s" if entry.name == "timeout" and value != OFF else "")
+            yield f"{title}: {shown}", entry.help, knob_command(entry.name, value)
 
 
 @command

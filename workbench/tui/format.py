@@ -1,7 +1,7 @@
 """Short human formats for the app's widgets: token counts, emission settings, axis ticks.
 
 Durations and a batch's settings are written as the terminal printer writes them, by the same
-functions (:func:`workbench.core.figures.duration`, :func:`workbench.render.format.format_settings`),
+functions (:func:`workbench.core.durations.duration`, :func:`workbench.render.format.format_settings`),
 so the app and ``workbench run`` show a call with the same figures.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from workbench.core.figures import duration
+from workbench.core.durations import duration
 from workbench.core.messages import Usage
 from workbench.core.settings import EmissionSettings, ExecutionSettings
 from workbench.render.format import format_args, format_settings, strict_label

@@ -47,7 +47,7 @@ from workbench.core.events import (
     TurnStarted,
 )
 from workbench.core.timeline import TimelineModel
-from workbench.render.format import describe_changes, plural
+from workbench.render.format import plural, settings_line
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
 from workbench.tui.widgets.chat import ChatView, ToolChip
@@ -200,8 +200,7 @@ class SessionPane(Horizontal):
                 if event.status != "completed":
                     await chat.add_note(f"Turn {event.turn} {event.status}.", kind="warning")
             case SettingsChanged():
-                changes = describe_changes(event.changes)
-                await chat.add_note(f"⚙ {changes} (from the next request or batch)")
+                await chat.add_note(settings_line(event))
             case Notice():
                 await chat.add_note(event.message, kind=event.level)
             case ErrorEvent():

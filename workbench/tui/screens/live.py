@@ -22,20 +22,14 @@ from textual.worker import Worker
 
 from workbench import gcpolicy
 from workbench.core.events import Event, SettingsChanged, TurnStatus
-from workbench.core.knobs import KnobChange
+from workbench.core.knobs import TABLE, KnobChange
 from workbench.session.format import SessionFileError
 from workbench.tui.commands import (
     CompareCommand,
-    ConcurrencyCommand,
-    FaultCommand,
     KnobCommand,
-    MaxCommand,
-    ModeCommand,
-    ParallelCommand,
     ProfileCommand,
     ReplayCommand,
-    StrictCommand,
-    TimeoutCommand,
+    knob_palette,
 )
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
 from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
@@ -45,8 +39,6 @@ from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
 
 READY_PLACEHOLDER = "Ask something, or /help"
-MAX_CHOICES = (1, 2, 4, 8, 16, 64)
-TIMEOUT_CHOICES: tuple[float | None, ...] = (None, 0.5, 1.0, 5.0, 30.0)
 
 
 class LiveScreen(SessionScreen):
@@ -296,7 +288,7 @@ class LiveScreen(SessionScreen):
 
     @handles(KnobCommand)
     async def _knob(self, command: KnobCommand) -> None:
-        await self.apply(command.change())
+        await self.apply(command.change)
 
     @handles(ProfileCommand)
     async def _profile(self, command: ProfileCommand) -> None:
@@ -370,48 +362,10 @@ class LiveScreen(SessionScreen):
         yield "MCP servers", "Each server's state, tools and log file (/mcp)", McpCommand()
         if runtime is None:
             return
-        knob = runtime.capabilities.parallel_knob or "not available"
-        for on_ in (True, False):
-            yield (
-                f"Parallel emission: {'on' if on_ else 'off'}",
-                f"Provider knob: {knob}",
-                ParallelCommand(on_),
-            )
-        if runtime.capabilities.supports_function_calling_mode:
-            for mode in ("AUTO", "ANY", "NONE"):
-                yield (
-                    f"Function-calling mode: {mode}",
-                    "From the next model request",
-                    ModeCommand(mode),
-                )
-        for on_ in (True, False):
-            yield (
-                f"Strict tool schemas: {'on' if on_ else 'off'}",
-                "Where the provider takes them (workbench providers); refused with the reason elsewhere",
-                StrictCommand(on_),
-            )
-        for on_ in (True, False):
-            yield (
-                f"Concurrency: {'on' if on_ else 'off'}",
-                "Run a batch's calls concurrently",
-                ConcurrencyCommand(on_),
-            )
-        for n in MAX_CHOICES:
-            yield f"Max concurrent tools: {n}", "Cap on calls running at once", MaxCommand(n)
-        for seconds in TIMEOUT_CHOICES:
-            label = "off" if seconds is None else f"{seconds:g}s"
-            yield (
-                f"Tool timeout: {label}",
-                "Per-call timeout, from the next batch",
-                TimeoutCommand(seconds),
-            )
-        for tool in runtime.tool_names:
-            for preset in ("slow", "flaky", "hang", "off"):
-                yield (
-                    f"Fault {tool}: {preset}",
-                    "Inject a fault into this tool",
-                    FaultCommand(tool, preset),
-                )
+        # Every knob's values from the table; mode only where the provider has one.
+        skip = () if runtime.capabilities.supports_function_calling_mode else ("mode",)
+        knobs = [entry.name for entry in TABLE if entry.name not in skip]
+        yield from knob_palette(runtime.tool_names, knobs=knobs)
 
 
 def _tilde(path: Path | None) -> str:

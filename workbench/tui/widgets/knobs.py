@@ -1,38 +1,57 @@
-"""The live knobs: profile, parallel emission, function-calling mode, local concurrency, cap, timeout,
-and a fault switch per tool.
+"""The live knobs: the profile, then a widget for every knob of the table, by layer, and a fault
+switch per tool.
+
+The bar is generated from :data:`workbench.core.knobs.TABLE`: a switch for an on/off knob, a select
+for a choice, an input for a number (with − and + where the table says so), one chip per tool for a
+fault; each widget's id is the knob's name. Adding a knob adds its widget here with no code.
 
 The widget never talks to the runtime. A user change posts :class:`Knobs.Changed` with a
 :class:`~workbench.core.knobs.KnobChange` of only what changed (typed values read by the same knob
-parser as the slash commands); the screen applies it and calls :meth:`Knobs.show` with the settings the runtime answered,
-which is the one place the knobs are set (silently, so showing never echoes back as a change).
+parser as the slash commands); the screen applies it and calls :meth:`Knobs.show` with the settings the
+runtime answered, which is the one place the knobs are set (silently, so showing never echoes back as a
+change).
 """
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.containers import HorizontalScroll, Vertical
 from textual.events import DescendantBlur
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Switch
 
 from workbench.core.capabilities import strict_parallel_note
-from workbench.core.knobs import OFF, KnobChange, KnobError, parse_knob
+from workbench.core.knobs import (
+    KNOBS,
+    OFF,
+    TABLE,
+    Choice,
+    FaultSwitch,
+    Knob,
+    KnobChange,
+    KnobError,
+    Layer,
+    OnOff,
+    Seconds,
+    Whole,
+    value_in,
+)
 from workbench.core.provider import ProviderCapabilities
 from workbench.core.settings import (
     EmissionSettings,
     ExecutionSettings,
     Fault,
     FaultPreset,
-    FunctionCallingMode,
     RunSettings,
 )
 
-MAX_CONCURRENT_LIMIT = 10_000
-"""The cap's upper bound (``ExecutionSettings.max_concurrent``, ``le=10_000``): + stops there."""
-FAULT_CYCLE: tuple[FaultPreset, ...] = ("off", "slow", "flaky", "hang")
+FAULT = KNOBS["fault"]
+_PRESETS: tuple[FaultPreset, ...] = FaultSwitch().presets()
+FAULT_CYCLE: tuple[FaultPreset, ...] = ("off", *(p for p in _PRESETS if p != "off"))
+"""A fault chip's presses: off, then each preset of the settings model."""
 INVERTED_KNOBS = frozenset({"disable_parallel_tool_use"})
 """Provider knobs whose ``true`` means *no* parallel calls; their switch is shown the provider's way."""
 
@@ -89,18 +108,18 @@ class FaultChip(Button):
 
 
 class Knobs(Vertical):
-    """Three rows of knobs: who answers, what the model may emit, how calls run."""
+    """Three rows of knobs: who answers, what the model may emit, how calls run (and faults)."""
 
     DEFAULT_CSS = """
     Knobs {
         height: auto;
         padding: 0 1;
-        & Horizontal, & HorizontalScroll { height: 1; }
+        & HorizontalScroll { height: 1; }
         & HorizontalScroll { scrollbar-size-horizontal: 0; }
         & Label { margin: 0 1 0 0; }
         & .group { color: $text-accent; text-style: bold; width: 10; }
         & .note { color: $text-muted; }
-        & #parallel-note { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+        & #parallel-note { width: 1fr; min-width: 20; text-wrap: nowrap; text-overflow: ellipsis; }
         & Switch { height: 1; border: none; padding: 0; margin: 0 1 0 0; }
         & Input { width: 8; margin: 0 1 0 0; }
         & Select { width: 10; margin: 0 1 0 0; }
@@ -139,35 +158,23 @@ class Knobs(Vertical):
         """The provider's note on its parallel switch, shown unless the strict caveat applies."""
 
     def compose(self) -> ComposeResult:
-        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
-        with Horizontal():
+        # Rows scroll sideways (focus brings a knob into view) rather than cut knobs off.
+        with HorizontalScroll():
             yield Label("Profile", classes="group")
             yield Button("…", id="profile", compact=True)
-            yield Label("Emission", classes="group")
-            yield Label("parallel_tool_calls", id="parallel-label")
-            yield Switch(id="parallel", animate=False)
-            yield Label("mode", id="mode-label")
-            yield Select(
-                [(mode, mode) for mode in modes],
-                id="mode",
-                value="AUTO",
-                allow_blank=False,
-                compact=True,
-            )
+            yield from self._layer("emission")
             yield Label("", id="parallel-note", classes="note")
-        with Horizontal():
-            yield Label("Execution", classes="group")
-            yield Label("concurrent")
-            yield Switch(id="concurrent", animate=False)
-            yield Label("max")
-            yield Button("−", id="max-down", compact=True, classes="step")
-            yield Input(id="max", type="integer", compact=True, select_on_focus=True)
-            yield Button("+", id="max-up", compact=True, classes="step")
-            yield Label("timeout")
-            # The unit is in the value ("30s"), so "off" is not followed by a stray "s".
-            yield Input(id="timeout", placeholder="off", compact=True, select_on_focus=True)
+        with HorizontalScroll():
+            yield from self._layer("execution")
         with HorizontalScroll(id="faults"):
-            yield Label("Faults", classes="group")
+            yield Label(FAULT.bar, classes="group")
+
+    def _layer(self, layer: Layer) -> ComposeResult:
+        yield Label(layer.title(), classes="group")
+        for entry in TABLE:
+            if entry.layer == layer and entry is not FAULT:
+                yield Label(entry.bar, id=f"{entry.name}-label")
+                yield from _widgets(entry)
 
     # -- showing -------------------------------------------------------------------------------------
 
@@ -202,8 +209,8 @@ class Knobs(Vertical):
         await faults.mount_all(FaultChip(tool, fault_preset(in_force.get(tool))) for tool in tools)
 
     def on_mount(self) -> None:
-        for button_id in ("#max-down", "#max-up"):
-            self.query_one(button_id, Button).active_effect_duration = 0  # quick presses add up
+        for button in self.query(".step").results(Button):
+            button.active_effect_duration = 0  # quick presses add up
 
     def show(self, settings: RunSettings) -> None:
         """Show these settings without posting any change."""
@@ -212,11 +219,9 @@ class Knobs(Vertical):
         self.show_execution(settings.execution)
 
     def show_emission(self, emission: EmissionSettings) -> None:
-        parallel = self.query_one("#parallel", Switch)
-        mode = self.query_one("#mode", Select)
-        with self.prevent(Switch.Changed, Select.Changed):
-            parallel.value = emission.parallel != self._inverted
-            mode.value = emission.function_calling_mode
+        self._show_layer("emission", RunSettings.model_construct(
+            emission=emission, execution=self._settings.execution
+        ))  # fmt: skip
         # With strict schemas and parallel calls both on, the caveat in one line, saying which applies.
         caveat = emission.strict and emission.parallel
         text = strict_parallel_note(emission.strict_parallel) if caveat else self._parallel_note
@@ -225,62 +230,71 @@ class Knobs(Vertical):
         note.tooltip = text or None  # the label is cut on narrow screens
 
     def show_execution(self, execution: ExecutionSettings) -> None:
-        with self.prevent(Switch.Changed, Input.Changed):
-            self.query_one("#concurrent", Switch).value = execution.concurrent
-            self.query_one("#max", Input).value = str(execution.max_concurrent)
-            timeout = execution.timeout_s
-            self.query_one("#timeout", Input).value = "" if timeout is None else f"{timeout:g}s"
+        self._show_layer("execution", RunSettings.model_construct(
+            emission=self._settings.emission, execution=execution
+        ))  # fmt: skip
         for chip in self.query(FaultChip):
             chip.preset = fault_preset(execution.faults.get(chip.tool))
 
+    def _show_layer(self, layer: Layer, settings: RunSettings) -> None:
+        with self.prevent(Switch.Changed, Select.Changed, Input.Changed):
+            for entry in TABLE:
+                if entry.layer != layer or entry is FAULT:
+                    continue
+                value = value_in(settings, entry)
+                widget = self.query_one(f"#{entry.name}")
+                if isinstance(widget, Switch):
+                    widget.value = value != (self._inverted and entry.name == "parallel")
+                elif isinstance(widget, Select):
+                    widget.value = value
+                elif isinstance(widget, Input):
+                    widget.value = _shown(entry, value)
+
     # -- user changes --------------------------------------------------------------------------------
 
-    def _changed(self, change: KnobChange) -> None:
-        self.post_message(self.Changed(self, change))
+    def _changed(self, entry: Knob, value: Any) -> None:
+        # Only a real change is posted: widgets also report values set while mounting.
+        if value != value_in(self._settings, entry):
+            self.post_message(self.Changed(self, entry.change(value)))
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
-        # Only a real change is posted: widgets also report values set while mounting.
         event.stop()
-        emission, execution = self._settings.emission, self._settings.execution
-        if event.switch.id == "parallel":
-            parallel = event.value != self._inverted
-            if parallel != emission.parallel:
-                self._changed(KnobChange(parallel=parallel))
-        elif event.switch.id == "concurrent" and event.value != execution.concurrent:
-            self._changed(KnobChange(concurrent=event.value))
+        entry = KNOBS.get(event.switch.id or "")
+        if entry is not None:
+            self._changed(entry, event.value != (self._inverted and entry.name == "parallel"))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if event.select.id != "mode":
-            return
-        modes: tuple[FunctionCallingMode, ...] = get_args(FunctionCallingMode)
-        for mode in modes:
-            if event.value == mode and mode != self._settings.emission.function_calling_mode:
-                self._changed(KnobChange(function_calling_mode=mode))
+        entry = KNOBS.get(event.select.id or "")
+        if entry is not None and isinstance(event.value, str):
+            self._changed(entry, entry.parse(event.value))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button = event.button
         if isinstance(button, FaultChip):
-            self._changed(KnobChange(faults=((button.tool, button.next_preset),)))
+            self.post_message(
+                self.Changed(self, FAULT.change(((button.tool, button.next_preset),)))
+            )
         elif button.id == "profile":
             self.post_message(self.ProfileRequested())
-        elif button.id in ("max-down", "max-up"):
-            self._step_cap(-1 if button.id == "max-down" else 1)
+        elif button.has_class("step") and button.id is not None:
+            name, _, way = button.id.rpartition("-")
+            self._step(KNOBS[name], -1 if way == "down" else 1)
 
-    def _step_cap(self, delta: int) -> None:
+    def _step(self, entry: Knob, delta: int) -> None:
         # Step from what is shown, so quick presses add up before the runtime answers.
-        cap_input = self.query_one("#max", Input)
+        box = self.query_one(f"#{entry.name}", Input)
         try:
-            current = parse_knob("max", cap_input.value.strip()).max_concurrent
+            current = int(entry.parse(box.value))
         except KnobError:
-            current = None
-        current = current or self._settings.execution.max_concurrent
-        new = min(MAX_CONCURRENT_LIMIT, max(1, current + delta))
-        if new != current:
+            current = int(value_in(self._settings, entry))
+        low, high = entry.bounds()
+        new = current + delta
+        if (low is None or new >= low) and (high is None or new <= high):
             with self.prevent(Input.Changed):
-                cap_input.value = str(new)
-            self._changed(KnobChange(max_concurrent=new))
+                box.value = str(new)
+            self.post_message(self.Changed(self, entry.change(new)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -290,17 +304,47 @@ class Knobs(Vertical):
         if isinstance(event.widget, Input):
             self._take_input(event.widget)
 
-    def _take_input(self, input: Input) -> None:
-        execution = self._settings.execution
+    def _take_input(self, box: Input) -> None:
+        entry = KNOBS.get(box.id or "")
+        if entry is None:
+            return
         try:
-            if input.id == "max":
-                n = parse_knob("max", input.value.strip()).max_concurrent
-                if n != execution.max_concurrent:
-                    self._changed(KnobChange(max_concurrent=n))
-            elif input.id == "timeout":
-                timeout = parse_knob("timeout", input.value.strip() or OFF).timeout_s
-                if (None if timeout == OFF else timeout) != execution.timeout_s:
-                    self._changed(KnobChange(timeout_s=timeout))
+            self._changed(entry, entry.parse(box.value.strip() or box.placeholder))
         except KnobError as exc:
-            self.show_execution(execution)
+            self.show_execution(self._settings.execution)
             self.post_message(self.Invalid(str(exc)))
+
+
+def _widgets(entry: Knob) -> ComposeResult:
+    """The widget(s) that turn one knob, by the kind of its value."""
+    kind = entry.kind
+    if isinstance(kind, OnOff):
+        yield Switch(id=entry.name, animate=False)
+    elif isinstance(kind, Choice):
+        choices = kind.choices()
+        yield Select(
+            [(c, c) for c in choices],
+            id=entry.name,
+            value=choices[0],
+            allow_blank=False,
+            compact=True,
+        )
+    elif isinstance(kind, Seconds):
+        # The unit is in the value ("30s"), so "off" is not followed by a stray "s".
+        yield Input(id=entry.name, placeholder=OFF, compact=True, select_on_focus=True)
+    elif isinstance(kind, Whole):
+        box = Input(id=entry.name, type="integer", compact=True, select_on_focus=True)
+        if kind.steps:
+            yield Button("−", id=f"{entry.name}-down", compact=True, classes="step")
+            yield box
+            yield Button("+", id=f"{entry.name}-up", compact=True, classes="step")
+        else:
+            yield box
+    else:
+        raise TypeError(f"the knobs bar has no widget for {type(kind).__name__} ({entry.name})")
+
+
+def _shown(entry: Knob, value: Any) -> str:
+    if isinstance(entry.kind, Seconds):
+        return "" if value == OFF else f"{value:g}s"
+    return entry.show(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core.figures import duration, setting_seconds
+from workbench.core.durations import duration, setting_seconds
 
 
 @pytest.mark.parametrize(

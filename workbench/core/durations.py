@@ -1,4 +1,4 @@
-"""Figures for people, one way everywhere: the terminal printer, the app and the texts the model reads.
+"""Times for people, one way everywhere: the terminal printer, the app and the texts the model reads.
 
 Two kinds of number, two functions: :func:`duration` for a measured time (rounded to what a reader
 can use: ``251 ms``, ``1.4 s``) and :func:`setting_seconds` for a configured value, written exactly
