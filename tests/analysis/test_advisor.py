@@ -75,11 +75,13 @@ async def test_a_dependency_splits_a_run_of_responses(tmp_path: Path) -> None:
 
 
 def call(args: dict[str, object]) -> Call:
-    return Call.of(
+    return Call(
         call_id="c",
+        batch_id="b",
         tool="t",
         args=args,
-        status="ok",
+        index=0,
+        state="ok",
         result="",
         queued_t=0.0,
         started_t=0.0,

@@ -156,9 +156,10 @@ def test_stats_counts_the_sessions_and_skips_the_rest_with_a_reason(
         str(tmp_path / "nope"),
     }
     assert "skipped" in err and "notes.txt" in err and "the file ends mid-line" in err
-    [problem] = stats["problems"]
-    assert problem["path"] == str(torn)
-    assert "the file ends mid-line" in problem["problem"]
+    torn_line, cut_short = stats["problems"]  # a torn last line: the run was interrupted
+    assert torn_line["path"] == cut_short["path"] == str(torn)
+    assert "the file ends mid-line" in torn_line["problem"]
+    assert cut_short["problem"].startswith("interrupted: the recording ends while")
     [model] = stats["models"]
     assert set(model) >= {
         "provider",

@@ -119,7 +119,7 @@ class _Group:
             # Casefolded once per group and only when a later response is checked against it:
             # most turns have one tool response, and results can be long.
             self._text = "\x00".join(
-                call.result for _, batch in self.steps for call in batch.in_queue_order()
+                (call.result or "") for _, batch in self.steps for call in batch.in_queue_order()
             ).casefold()
         text = self._text
         return any(depends(call, text) for call in batch.in_queue_order())

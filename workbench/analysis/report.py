@@ -53,6 +53,12 @@ class BatchAnalysis:
     def sequential(self) -> WhatIf:
         return self.whatif[0]
 
+    @property
+    def unfinished(self) -> int:
+        """Calls the recording ends before (an interrupted session): no what-if for this batch,
+        their durations are unknown."""
+        return self.batch.unfinished_calls
+
     def to_json(self) -> dict[str, Any]:
         b = self.batch
         return {
@@ -63,6 +69,8 @@ class BatchAnalysis:
             "concurrent": b.settings.concurrent,
             "eager": b.eager,
             "recorded_wall_s": None if b.wall_s is None else round(b.wall_s, 6),
+            "interrupted": b.interrupted,
+            "unfinished_calls": self.unfinished,
             "whatif": [w.to_json() for w in self.whatif],
         }
 
@@ -77,6 +85,7 @@ class SessionAnalysis:
         return {
             "session": self.session.path,
             "problems": list(self.session.problems),
+            "interrupted": self.session.interrupted,
             "batches": [b.to_json() for b in self.batches],
             "advice": [a.to_json() for a in self.advice],
         }
@@ -106,6 +115,9 @@ def analyse(session: Session, caps: Sequence[int] | None = None) -> SessionAnaly
     for turn in session.turns:
         for batch in turn.batches.values():
             if not batch.calls:
+                continue
+            if any(not call.done for call in batch.calls):
+                batches.append(BatchAnalysis(batch, ()))  # cut short: durations unknown
                 continue
             try:
                 batches.append(BatchAnalysis(batch, whatifs(batch, caps)))

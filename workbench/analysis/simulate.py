@@ -65,7 +65,7 @@ class Workload:
                 started = call.started_t
                 if len(busy) < cap and started is not None and started > queued:
                     offset += started - queued
-                heapq.heappush(busy, call.finished_t)
+                heapq.heappush(busy, call.end_t)
             latest = offset if offset > latest else latest  # queue order is arrival order
             available.append(latest)
         return cls(

@@ -105,7 +105,7 @@ class Stats:
 
 
 def collect(sessions: Iterable[Session], into: Stats | None = None) -> Stats:
-    """Count sessions already built with their turns (``build`` without ``on_turn``)."""
+    """Count sessions already built with their turns (``from_recording`` without ``on_turn``)."""
     stats = into or Stats()
     for session in sessions:
         counter = stats.counter(session.path)
@@ -116,7 +116,7 @@ def collect(sessions: Iterable[Session], into: Stats | None = None) -> Stats:
 
 
 class SessionCounter:
-    """Counts one session's turns into a :class:`Stats` as they come (``build(on_turn=...)``)."""
+    """Counts one session's turns into a :class:`Stats` as they come (``from_recording(on_turn=...)``)."""
 
     def __init__(self, stats: Stats, path: str) -> None:
         self._stats = stats
@@ -145,7 +145,7 @@ class SessionCounter:
         for trip in turn.round_trips:
             m = owner if (trip.provider, trip.model) == (owner.provider, owner.model) else None
             m = m or self._entry(trip.provider, trip.model)
-            if trip.duration_s is None:
+            if not trip.answered:
                 continue  # the response never finished
             m.responses += 1
             if trip.calls:
@@ -175,14 +175,14 @@ class SessionCounter:
 def _count_batch(m: ModelStats, batch: Batch) -> None:
     m.batches += 1
     calls = len(batch.calls)
-    if calls > 1 and batch.peak is not None:
-        m.concurrency.append(batch.peak / calls)
+    totals = batch.effective_stats()
+    if calls > 1:
+        m.concurrency.append(totals.peak_concurrency / calls)
     m.calls += calls
-    totals = batch.counted()
     m.errors += totals.errors
     m.timeouts += totals.timeouts
     m.wait_s += totals.wait_s
-    m.run_s += totals.run_s
+    m.run_s += totals.sum_s
 
 
 def _without_path(message: str, path: str) -> str:

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
 def print_report(report: SessionAnalysis, out: TextIO) -> None:
     session = report.session
     print(f"session {session.path}", file=out)
+    if session.interrupted is not None:
+        print(session.interrupted, file=out)
     if not report.batches:
         print("no batches in this session: no tool calls were run", file=out)
     else:
@@ -90,6 +92,16 @@ def _print_batch(analysis: BatchAnalysis, out: TextIO) -> None:
     recorded = duration(batch.wall_s) if batch.wall_s is not None else "unknown (its end was lost)"
     n = len(batch.calls)
     calls = f"{n} call" if n == 1 else f"{n} calls"
+    if analysis.unfinished:
+        print(
+            f"  {batch.batch_id} · {calls} · ran {ran}{eager} · interrupted: {analysis.unfinished}"
+            f" unfinished (the recording ends while they ran; no what-if without their durations)",
+            file=out,
+        )
+        for call in batch.calls:
+            if not call.done:
+                print(f"    unfinished  {call.tool} {call.call_id}", file=out)
+        return
     print(f"  {batch.batch_id} · {calls} · ran {ran}{eager} · recorded wall {recorded}", file=out)
     if n == 1:
         print("    one call: no cap changes its wall", file=out)

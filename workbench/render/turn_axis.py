@@ -1,40 +1,30 @@
-"""A whole turn on one time axis: where its wall time went, from the recorded events alone.
+"""A whole turn on one time axis: where its wall time went, a view of the session fold.
 
-Every model round trip (``model_request_started`` to ``model_response_finished``, split at its first
-streamed token or call into time to first token and streaming) and every batch (``batch_started`` to
-``batch_finished``) is a span on the turn's axis (``turn_started`` to ``turn_finished``). The turn's
-wall time splits into
+Every model round trip (request to response, split at its first streamed token or call into time to
+first token and streaming) and every batch (``batch_started`` to ``batch_finished``) is a span on the
+turn's axis (``turn_started`` to ``turn_finished``), as :class:`workbench.core.fold.SessionFold` has
+them. The turn's wall time splits into
 
     model + tools − overlap + idle = wall
 
 where model and tools are the time covered by at least one span of their kind, overlap the time
 covered by both (eager calls running while the model still streams) and idle the time covered by
 neither (between a response and its batch, preparing the next request, ...). A round trip that never
-finished (a cancelled or failed turn) ends at the first sign of it: a cancelled call, an error, or
-the end of the turn. Works on a live stream too: :class:`TurnAxisBuilder` takes events one by one,
-and a running turn is measured up to ``now``.
+finished ends where the fold ends it (docs/session-format.md, "What the figures mean"). Works on a
+live stream too: :class:`TurnAxisBuilder` takes events one by one, and a running turn is measured up
+to ``now``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from workbench.core.durations import duration
-from workbench.core.events import (
-    BatchFinished,
-    BatchStarted,
-    CallFinished,
-    ErrorEvent,
-    Event,
-    ModelRequestStarted,
-    ModelResponseFinished,
-    TextDelta,
-    ToolCallEmitted,
-    TurnFinished,
-    TurnStarted,
-)
+from workbench.core.events import Event, TurnFinished
+from workbench.core.facts import Turn
+from workbench.core.fold import SessionFold
 from workbench.render.format import Style, paint
 
 SpanKind = Literal["model", "tools"]
@@ -70,7 +60,8 @@ class TurnAxis:
     turn: int
     prompt: str
     status: str | None
-    """``completed``, ``cancelled``, ``error``, ``max_turns``; None while the turn runs."""
+    """``completed``, ``cancelled``, ``error``, ``max_turns``, ``interrupted`` (the recording ends
+    before the turn did); None while the turn runs."""
     start: float
     end: float
     spans: tuple[Span, ...]
@@ -100,89 +91,70 @@ class TurnAxis:
         return seconds / self.wall_s if self.wall_s > 0 else 0.0
 
 
-@dataclass(slots=True)
-class _Open:
-    turn: int
-    prompt: str
-    start: float
-    spans: list[Span] = field(default_factory=list)
-    model: dict[int, tuple[float, float | None]] = field(default_factory=dict)
-    """Round trips in flight: start and first token."""
-    batches: dict[str, float] = field(default_factory=dict)
-
-
 class TurnAxisBuilder:
-    """Folds events, live or recorded, into :class:`TurnAxis` values."""
+    """Folds events, live or recorded, into :class:`TurnAxis` values (through its own session fold,
+    or ``fold`` when the caller applies the events to one already)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fold: SessionFold | None = None) -> None:
         self.finished: list[TurnAxis] = []
-        self._open: _Open | None = None
-        self._last_t = 0.0
+        self.fold = SessionFold() if fold is None else fold
+        self._feeds = fold is None
 
     def apply(self, event: Event) -> TurnAxis | None:
         """Take one event; returns the turn's axis when the event ends a turn."""
-        self._last_t = max(self._last_t, event.t)
-        if isinstance(event, TurnStarted):
-            self._open = _Open(event.turn, event.prompt, event.t)
-            return None
-        turn = self._open
-        if turn is None:
-            return None
-        match event:
-            case ModelRequestStarted(round_trip=rt, t=t):
-                turn.model[rt] = (t, None)
-            case TextDelta(t=t) | ToolCallEmitted(t=t):
-                for rt, (start, first) in turn.model.items():
-                    if first is None:
-                        turn.model[rt] = (start, t)
-            case ModelResponseFinished(round_trip=rt, t=t):
-                started = turn.model.pop(rt, None)
-                if started is not None:
-                    turn.spans.append(Span("model", f"round trip {rt}", started[0], t, started[1]))
-            case BatchStarted(batch_id=batch_id, t=t):
-                turn.batches[batch_id] = t
-            case BatchFinished(batch_id=batch_id, t=t):
-                opened = turn.batches.pop(batch_id, None)
-                if opened is not None:
-                    turn.spans.append(Span("tools", batch_id, opened, t))
-                self._cut_model(turn, t)  # a batch ends inside a round trip only when cancelled
-            case CallFinished(status="cancelled", t=t) | ErrorEvent(t=t):
-                self._cut_model(turn, t)
-            case TurnFinished(status=status, t=t):
-                axis = self._close(turn, t, status)
+        if self._feeds:
+            self.fold.apply(event)
+        if isinstance(event, TurnFinished):
+            turn = self.fold.turn(event.turn)
+            if turn is not None:
+                axis = turn_axis(turn, event.t)
                 self.finished.append(axis)
-                self._open = None
                 return axis
         return None
 
     def current(self, now: float | None = None) -> TurnAxis | None:
-        """The running turn measured up to ``now`` (default: the last event's ``t``)."""
-        if self._open is None:
+        """The running (or, at the end of a recording, interrupted) turn measured up to ``now``
+        (default: the last event's ``t``)."""
+        turn = self.fold.open_turn
+        if turn is None:
             return None
-        return self._close(self._open, self._last_t if now is None else now, None, keep=True)
+        return turn_axis(turn, self.fold.last_t if now is None else now)
 
     def axes(self, now: float | None = None) -> list[TurnAxis]:
         running = self.current(now)
         return [*self.finished, *([running] if running is not None else [])]
 
-    @staticmethod
-    def _cut_model(turn: _Open, t: float) -> None:
-        for rt, (start, first) in sorted(turn.model.items()):
-            turn.spans.append(Span("model", f"round trip {rt}", start, t, first, finished=False))
-        turn.model.clear()
 
-    def _close(
-        self, turn: _Open, end: float, status: str | None, *, keep: bool = False
-    ) -> TurnAxis:
-        spans = list(turn.spans)
-        for rt, (start, first) in sorted(turn.model.items()):
-            spans.append(Span("model", f"round trip {rt}", start, end, first, finished=False))
-        for batch_id, start in turn.batches.items():
-            spans.append(Span("tools", batch_id, start, end, finished=False))
-        if not keep:
-            turn.model.clear()
-            turn.batches.clear()
-        return measure(turn.turn, turn.prompt, status, turn.start, end, spans)
+def turn_axis(turn: Turn, end: float) -> TurnAxis:
+    """One turn of the fold on its axis, with anything still open measured up to ``end``."""
+    if turn.finished_t is not None:
+        end = turn.finished_t
+    spans = [
+        Span(
+            "model",
+            f"round trip {rt.round_trip}",
+            rt.start_t,
+            rt.end_t if rt.end_t is not None else end,
+            rt.first_token_t,
+            finished=rt.answered,
+        )
+        for rt in turn.round_trips
+    ]
+    spans.extend(
+        Span(
+            "tools",
+            b.batch_id,
+            b.started_t,
+            b.finished_t if b.finished_t is not None else end,
+            finished=b.stats is not None,
+        )
+        for b in turn.batches.values()
+        if b.has_started
+    )
+    status = (
+        turn.status if turn.status is not None else ("interrupted" if turn.interrupted else None)
+    )
+    return measure(turn.turn, turn.prompt, status, turn.started_t, end, spans)
 
 
 def measure(
@@ -217,11 +189,16 @@ def measure(
     )
 
 
-def turn_axes(events: Iterable[Event], *, now: float | None = None) -> list[TurnAxis]:
-    """Every turn of a session (a running last turn measured up to ``now``)."""
+def turn_axes(
+    events: Iterable[Event], *, now: float | None = None, ended: bool = False
+) -> list[TurnAxis]:
+    """Every turn of a session (a running last turn measured up to ``now``); ``ended``: the events
+    are all there will be (a recording), so a turn still open was interrupted."""
     builder = TurnAxisBuilder()
     for event in events:
         builder.apply(event)
+    if ended:
+        builder.fold.end()
     return builder.axes(now)
 
 
@@ -334,7 +311,12 @@ def strips(axis: TurnAxis, width: int) -> tuple[str, str]:
     return "".join(model), "".join(tools)
 
 
-_STATUS_STYLE: dict[str, Style] = {"cancelled": "yellow", "error": "red", "max_turns": "yellow"}
+_STATUS_STYLE: dict[str, Style] = {
+    "cancelled": "yellow",
+    "error": "red",
+    "max_turns": "yellow",
+    "interrupted": "red",
+}
 
 
 def render_turn_axis(axis: TurnAxis, *, width: int = 100, color: bool = False) -> list[str]:
@@ -371,4 +353,5 @@ __all__ = [
     "split_line",
     "strips",
     "turn_axes",
+    "turn_axis",
 ]

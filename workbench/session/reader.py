@@ -1,15 +1,12 @@
 """Reading session files back: typed events, and plain-worded notes on anything that was wrong.
 
-The header must be a workbench session of a version this workbench understands, or loading is refused
-(:class:`SessionFormatError`). After it, loading stops at the first line that is not valid JSON or not a
-valid event (what follows is not trusted) and says which line; a valid line whose ``type`` is unknown
-(written by a newer workbench) is skipped and noted.
+Loading is the one reader (:mod:`workbench.session.records`: how a bad, torn or unknown line is
+treated, and in which words) with every event validated on top of it. Summaries for a session
+picker are read here too, without validating every event.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,20 +14,27 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
-from workbench.core.events import EVENT_ADAPTER, Event
+from workbench.core.events import Event
 from workbench.gcpolicy import paused
-from workbench.session.format import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    SessionFileError,
-    SessionFormatError,
-    SessionHeader,
-    event_types,
+from workbench.session.format import SessionHeader
+from workbench.session.records import (
+    EVENT_TYPES,
+    open_recording,
+    parse_header,
+    read_bytes,
+    read_lines,
 )
 
-EVENT_TYPES = frozenset(event_types())
+__all__ = [
+    "EVENT_TYPES",
+    "LoadedSession",
+    "SessionSummary",
+    "load_session",
+    "parse_header",
+    "read_lines",
+    "summarise_session",
+]
 
 
 @dataclass(slots=True)
@@ -78,63 +82,10 @@ class SessionSummary:
 
 def load_session(path: Path) -> LoadedSession:
     """Load a session file. Raises :class:`SessionFileError` or :class:`SessionFormatError`."""
-    lines = read_lines(path)
-    header = parse_header(path, lines[0])
+    recording = open_recording(path)
     with paused():
-        events, problems, truncated_at = _load_events(lines)
-    return LoadedSession(path, header, events, problems, truncated_at)
-
-
-def _load_events(lines: list[bytes]) -> tuple[list[Event], list[str], int | None]:
-    events: list[Event] = []
-    problems: list[str] = []
-    unknown: Counter[str] = Counter()
-    first_unknown: dict[str, int] = {}
-    truncated_at: int | None = None
-    torn_tail = lines[-1] != b""
-    last = len(lines) if torn_tail else len(lines) - 1
-
-    for number in range(2, last + 1):
-        line = lines[number - 1]
-        if not line.strip():
-            continue
-        try:
-            events.append(EVENT_ADAPTER.validate_json(line))
-            continue
-        except ValidationError as exc:
-            error = exc
-        verdict = _diagnose(line, error)
-        if isinstance(verdict, _Unknown):
-            unknown[verdict.type] += 1
-            first_unknown.setdefault(verdict.type, number)
-            continue
-        truncated_at = number
-        loaded = f"loaded the {_count(len(events), 'event')} before it"
-        if verdict is None and number == last and torn_tail:
-            problems.append(
-                f"line {number}: not valid JSON (the file ends mid-line; the session was probably"
-                f" interrupted) — {loaded}"
-            )
-        elif verdict is None:
-            problems.append(
-                f"line {number}: not valid JSON — stopped there and {loaded}; the rest is not trusted"
-            )
-        else:
-            problems.append(
-                f"line {number}: {verdict} — stopped there and {loaded}; the rest is not trusted"
-            )
-        break
-
-    skipped = [
-        f"skipped {_count(count, 'line')} of unknown event type {type_!r}"
-        f" (first at line {first_unknown[type_]}); a newer workbench probably wrote them"
-        for type_, count in unknown.items()
-    ]
-    return events, skipped + problems, truncated_at
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        events = list(recording.events())
+    return LoadedSession(path, recording.header, events, recording.problems, recording.truncated_at)
 
 
 def summarise_session(path: Path) -> SessionSummary:
@@ -146,7 +97,7 @@ def summarise_session(path: Path) -> SessionSummary:
     :func:`load_session`, counting stops at the first line that is not JSON, and a torn last line
     is not an event. Raises :class:`SessionFileError` or :class:`SessionFormatError`.
     """
-    data = _read_bytes(path)
+    data = read_bytes(path)
     newline = data.find(b"\n")
     header = parse_header(path, data if newline < 0 else data[:newline])
     # Up to the last newline: a torn last line is not an event.
@@ -281,93 +232,3 @@ def _tag_and_t(line: bytes) -> tuple[str | None, float | None]:
     except ValueError:
         return None, None
     return line[comma + 9 : end].decode("ascii", "replace"), t
-
-
-def read_lines(path: Path) -> list[bytes]:
-    """The file's lines as bytes (the last one empty when the file ends with a newline), or the
-    loader's one-line :class:`SessionFileError` for a file that is missing, unreadable or empty."""
-    return _read_bytes(path).split(b"\n")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SessionFileError(path, f"session file not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise SessionFileError(path, f"{path} is a directory, not a session file") from exc
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SessionFileError(path, f"cannot read session file {path}: {reason}") from exc
-    if not data.strip():
-        raise SessionFormatError(path, f"{path} is empty: not a workbench session")
-    return data
-
-
-def parse_header(path: Path, line: bytes) -> SessionHeader:
-    """The first line as a header, or :class:`SessionFormatError` saying why it is not one (for the
-    readers that parse events their own way: analysis, export)."""
-    not_session = f"{path} is not a workbench session"
-    raw = _json_object(line)
-    if raw is None:
-        raise SessionFormatError(path, f"{not_session} (its first line is not a JSON object)")
-    if raw.get("format") != FORMAT_NAME:
-        raise SessionFormatError(path, f'{not_session} (no "format": "{FORMAT_NAME}" header)')
-    version = raw.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SessionFormatError(path, f"{path}: unknown session format version {version!r}")
-    if version > FORMAT_VERSION:
-        raise SessionFormatError(
-            path,
-            f"{path}: session format version {version} is newer than this workbench understands"
-            f" ({FORMAT_VERSION}); upgrade workbench",
-        )
-    try:
-        return SessionHeader.model_validate(raw)
-    except ValidationError as exc:
-        raise SessionFormatError(
-            path, f"{path}: the session header is invalid ({_first_error(exc)})"
-        ) from exc
-
-
-class _Unknown:
-    __slots__ = ("type",)
-
-    def __init__(self, type_: str) -> None:
-        self.type = type_
-
-
-def _diagnose(line: bytes, error: ValidationError) -> _Unknown | str | None:
-    """Why a line failed: an unknown type (skippable), a worded invalid event, or None (not JSON)."""
-    try:
-        raw = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(raw, dict):
-        return "not a JSON object"
-    type_ = raw.get("type")
-    if not isinstance(type_, str):
-        return 'an event without a "type"'
-    if type_ not in EVENT_TYPES:
-        return _Unknown(type_)
-    return f"invalid {type_!r} event ({_first_error(error, skip_tag=type_)})"
-
-
-def _first_error(error: ValidationError, *, skip_tag: str | None = None) -> str:
-    first = error.errors(include_url=False)[0]
-    parts = list(first["loc"])
-    # A union error's path starts with the discriminator tag, which the message already names.
-    if skip_tag is not None and parts[:1] == [skip_tag]:
-        parts = parts[1:]
-    loc = ".".join(str(part) for part in parts)
-    more = error.error_count() - 1
-    extra = f"; {more} more" if more > 0 else ""
-    return f"{loc}: {first['msg']}{extra}" if loc else f"{first['msg']}{extra}"
-
-
-def _json_object(line: bytes) -> dict[str, Any] | None:
-    try:
-        raw = json.loads(line)
-    except ValueError:
-        return None
-    return raw if isinstance(raw, dict) else None

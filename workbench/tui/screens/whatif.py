@@ -83,10 +83,8 @@ def render(
     for i, call in enumerate(calls[:MAX_ROWS]):
         label = _label(call.tool, call.args)[:label_w].ljust(label_w)
         out.append(label + " ")
-        started = call.started_t if call.started_t is not None else call.finished_t
-        recorded = _bar(
-            started - first, call.finished_t - first, call.queued_t - first, scale, bar_w
-        )
+        started = call.started_t if call.started_t is not None else call.end_t
+        recorded = _bar(started - first, call.end_t - first, call.queued_t - first, scale, bar_w)
         if call.status != "ok":
             recorded.stylize("red" if call.status == "error" else "yellow")
         out.append_text(recorded)
