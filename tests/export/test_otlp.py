@@ -10,6 +10,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from tests.export.helpers import attrs, finished_calls, spans_of, traces_from_file
 from tests.export.sessions import record
+from workbench.core.events import BatchFinished
 from workbench.export.otlp import write_otlp
 from workbench.export.source import read_session_spans
 from workbench.session import load_session
@@ -77,6 +78,7 @@ def test_tool_spans_have_recorded_times_links_and_failures(
     tools = {attrs(s)["gen_ai.tool.call.id"]: s for s in spans if s.name.startswith("execute_tool")}
     recorded = finished_calls(path)
     assert set(tools) == {c.call_id for c in recorded}
+    waited: dict[str, float] = {}
     for call in recorded:
         span = tools[call.call_id]
         a = attrs(span)
@@ -89,7 +91,10 @@ def test_tool_spans_have_recorded_times_links_and_failures(
         assert a["workbench.call.status"] == call.status
         assert a["workbench.call.attempts"] == call.attempts
         started = call.started_t if call.started_t is not None else call.finished_t
-        assert abs(a["workbench.call.wait_s"] - (started - call.queued_t)) < 1e-9
+        # Waiting for a slot, as the executor counts it: all of it, or none when a slot was free.
+        wait = a["workbench.call.wait_s"]
+        assert wait == 0.0 or abs(wait - (started - call.queued_t)) < 1e-9
+        waited[call.batch_id] = waited.get(call.batch_id, 0.0) + wait
         assert span.start_time_unix_nano == loaded.unix_ns(call.queued_t)
         assert span.end_time_unix_nano == loaded.unix_ns(call.finished_t)
         # parent: the turn's root; link: the chat span that emitted it
@@ -103,6 +108,10 @@ def test_tool_spans_have_recorded_times_links_and_failures(
             assert a["error.type"] == call.status
             assert span.status.code == Status.STATUS_CODE_ERROR
             assert span.status.message == call.error
+    recorded_waits = {
+        e.batch_id: e.stats.wait_s for e in load_session(path).events if isinstance(e, BatchFinished)
+    }
+    assert waited == pytest.approx(recorded_waits)
     retried = next(s for s in tools.values() if attrs(s)["workbench.call.attempts"] > 1)
     assert [e.name for e in retried.events] == ["retry"] * (len(retried.events))
     assert retried.events

@@ -64,7 +64,8 @@ def from_recording(recording: Recording, *, on_turn: TurnSink | None = None) -> 
     """
     fold = SessionFold(on_turn=on_turn, keep=on_turn is None)
     with paused():  # parsing allocates containers by the thousand, all kept
-        recording.fold(fold, skip=DETAIL_TYPES)
+        # Only a session that ended cleanly can spare the detail (which calls were running).
+        recording.fold(fold, skip=DETAIL_TYPES if recording.ends_cleanly() else frozenset())
     problems = recording.problems
     note = None
     if fold.interruption is not None:

@@ -65,6 +65,8 @@ class Call:
     attempts: int = 0
     retry_ts: list[float] = field(default_factory=list)
     """Times an attempt failed and a retry was scheduled."""
+    retry_errors: list[str] = field(default_factory=list)
+    """Why each of those attempts failed (``call_retrying.error``)."""
     attempt_ts: list[float] = field(default_factory=list)
     """Start time of every attempt (``attempt_ts[0] == started_t``)."""
     result: str | None = None
@@ -303,6 +305,8 @@ class Turn:
     """By batch id, in the order they were first named."""
     error: str | None = None
     """The first run-time error of the turn (``error`` event), in its words."""
+    error_kind: str | None = None
+    """Its kind (a provider error's ``timeout``, ``auth``, ..., or ``internal``)."""
     interrupted: bool = False
     """The events ended before the turn did (no ``turn_finished``)."""
     _parts: list[str] = field(default_factory=list, repr=False)
@@ -343,9 +347,10 @@ class SessionTotals:
     """Calls the events ended before (an interrupted session)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
-    """What one event changed, so a view refreshes only that."""
+    """What one event changed, so a view refreshes only that (read it, never change it: not frozen
+    only because a frozen dataclass costs ~1 µs more to build, once per event)."""
 
     event: Event
     turn: int | None = None

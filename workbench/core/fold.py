@@ -55,10 +55,13 @@ __all__ = ["DETAIL_TYPES", "Interruption", "SessionFold", "TurnSink"]
 
 TurnSink = Callable[[Turn], None]
 
-DETAIL_TYPES = frozenset({"text_delta", "tool_call_emitted"})
-"""Event types that add only the turn's text and when the model emitted each call (a round trip's
-first token): a reader that needs neither may pass them over, and every figure is the same without
-them (the loop queues each call as it announces it). tests/session/test_views_agree.py holds it."""
+DETAIL_TYPES = frozenset({"text_delta", "tool_call_emitted", "call_started", "call_retrying"})
+"""Event types that add only detail to a session that ended cleanly (its last event a
+``turn_finished``): the turn's text, when the model emitted each call (a round trip's first token),
+and when each attempt started and failed. Every call's ``call_finished`` carries its start and its
+attempts, the loop queues each call as it announces it, and every figure is the same without them;
+for a recording cut short they say which calls were running, so it is read whole.
+tests/session/test_views_agree.py holds it."""
 
 
 class Interruption:
@@ -132,6 +135,12 @@ class SessionFold:
         self._tool_done_s = 0.0
         self._wall_done_s = 0.0
         self._ended = False
+        self._hot: dict[type, Callable[[Any], Change]] = {
+            CallFinished: self._finished,
+            CallQueued: self._queued,
+            CallStarted: self._started,
+            ToolCallEmitted: self._emitted,
+        }
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -192,21 +201,17 @@ class SessionFold:
     def apply(self, event: Event) -> Change:
         if event.t > self.last_t:
             self.last_t = event.t
+        # The per-call events first, through one dict lookup: they are most of any session.
+        hot = self._hot.get(type(event))
+        if hot is not None:
+            return hot(event)
         match event:
-            case CallFinished():
-                return self._finished(event)
-            case CallQueued():
-                return self._queued(event)
-            case CallStarted():
-                return self._started(event)
-            case ToolCallEmitted():
-                return self._emitted(event)
             case TextDelta():
                 self._turn(event.turn, event.t)._parts.append(event.text)
                 span = self._open_span
                 if span is not None and span.first_token_t is None:
                     span.first_token_t = event.t
-                return Change(event, turn=event.turn, text=event.text)
+                return Change(event, event.turn, event.text)
             case CallRetrying():
                 batch, row = self._row(
                     event.batch_id, event.call_id, event.t, event.tool, event.args
@@ -214,9 +219,10 @@ class SessionFold:
                 if not row.done:
                     self._set_state(batch, row, "retrying")
                     row.retry_ts.append(event.t)
+                    row.retry_errors.append(event.error)
                     row.attempts = max(row.attempts, event.attempt)
                     row.error = event.error
-                return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+                return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
             case SettingsChanged():
                 self.settings_changes.append(event)
                 self.settings = event.settings
@@ -230,6 +236,7 @@ class SessionFold:
                     info = self._turns.get(event.turn)
                     if info is not None and info.error is None:
                         info.error = event.message
+                        info.error_kind = event.kind
                 cut = self._cut_span(event.t, event.turn)
                 return Change(event, turn=event.turn, round_trip=cut, session=True)
             case TurnStarted():
@@ -481,15 +488,11 @@ class SessionFold:
         batch = self._batch(batch_id, t)
         row = batch._rows.get(call_id)
         if row is None:
+            # Positional, in field order: once per call, and keywords cost more.
             row = Call(
-                call_id=call_id,
-                batch_id=batch_id,
-                tool=tool,
-                args=args,
-                index=len(batch.calls) if index is None else index,
-                queued_t=t,
-                state=state,
+                call_id, batch_id, tool, args, len(batch.calls) if index is None else index, t
             )
+            row.state = state
             batch._rows[call_id] = row
             self._calls[call_id] = row
             self._place(batch, row)
@@ -541,25 +544,34 @@ class SessionFold:
                 span.first_token_t = event.t
         return Change(
             event,
-            turn=batch.turn,
-            round_trip=span.round_trip if span is not None else None,
-            batch_id=batch.batch_id,
-            call_id=row.call_id,
+            batch.turn,
+            None,
+            span.round_trip if span is not None else None,
+            batch.batch_id,
+            row.call_id,
         )
 
     def _queued(self, event: CallQueued) -> Change:
-        batch, row = self._row(
-            event.batch_id, event.call_id, event.t, event.tool, event.args, event.index
-        )
-        row.queued_t = event.t
+        t = event.t
+        batch = self._batches.get(event.batch_id)
+        row = batch._rows.get(event.call_id) if batch is not None else None
+        if batch is None or row is None or row.index != event.index:
+            batch, row = self._row(
+                event.batch_id, event.call_id, t, event.tool, event.args, event.index
+            )
+        elif t > batch.last_t:
+            batch.last_t = t
+        row.queued_t = t
         row.tool, row.args = event.tool, event.args
         # As the executor counts it: the calls queued before and not finished each hold a slot.
-        row.waits = batch.queued_count - batch.finished_calls >= batch.settings.cap
+        row.waits = batch.queued_count - batch.outcomes.total() >= batch.settings.cap
         batch.queued_count += 1
         if row.state == "emitted":
             self._set_state(batch, row, "queued")
-        self._queued_at(batch, event.t)
-        return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+        first = batch.first_queued_t
+        if first is None or t < first:
+            batch.first_queued_t = t
+        return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
 
     @staticmethod
     def _queued_at(batch: Batch, t: float) -> None:
@@ -575,10 +587,16 @@ class SessionFold:
                 row.started_t = event.t
             row.attempt_ts.append(event.t)
             row.attempts = max(row.attempts, event.attempt)
-        return Change(event, turn=batch.turn, batch_id=batch.batch_id, call_id=row.call_id)
+        return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
 
     def _finished(self, event: CallFinished) -> Change:
-        batch, row = self._row(event.batch_id, event.call_id, event.t, event.tool, event.args)
+        t = event.t
+        batch = self._batches.get(event.batch_id)
+        row = batch._rows.get(event.call_id) if batch is not None else None
+        if batch is None or row is None:
+            batch, row = self._row(event.batch_id, event.call_id, t, event.tool, event.args)
+        elif t > batch.last_t:
+            batch.last_t = t
         row.queued_t = event.queued_t
         if row.started_t is None and event.started_t is not None:
             row.started_t = event.started_t
@@ -586,17 +604,11 @@ class SessionFold:
         row.finished_t = event.finished_t
         row.result = event.result
         row.error = event.error
-        row.attempts = max(row.attempts, event.attempts)
+        if event.attempts > row.attempts:
+            row.attempts = event.attempts
         self._set_state(batch, row, event.status)
         self._queued_at(batch, event.queued_t)
         if batch.last_finished_t is None or event.finished_t > batch.last_finished_t:
             batch.last_finished_t = event.finished_t
         cut = self._cut_span(event.t, batch.turn) if event.status == "cancelled" else None
-        return Change(
-            event,
-            turn=batch.turn,
-            round_trip=cut,
-            batch_id=batch.batch_id,
-            call_id=row.call_id,
-            session=True,
-        )
+        return Change(event, batch.turn, None, cut, batch.batch_id, row.call_id, True)

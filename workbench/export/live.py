@@ -246,7 +246,7 @@ class LiveExport:
                 event = get()
                 if event is _STOP:
                     break
-                builder.feed(event.__dict__)
+                builder.apply(event)
                 if event.type in _FLUSH_ON:
                     with self._ready:
                         self._flush = True

@@ -1,29 +1,20 @@
 """Reading a session file into :class:`SessionSpans`, fast enough for sessions of 100,000 calls.
 
-The header is validated as :func:`workbench.session.load_session` does it. Events are parsed with
-orjson and read as plain mappings rather than validated models (validation would cost more than the
-export itself); the same rules as the session reader apply: a line that is not a JSON object, or a
-known event missing what the export needs, stops reading there with a note naming the line, and lines
-of an unknown (newer) type are skipped and counted.
+Through the one session reader (:mod:`workbench.session.records`: its header check, its rules for a
+bad, torn or unknown line, and its words) and the session fold. Events are not validated one by one
+(that would cost more than the export itself): the fold checks what it reads.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-from pydantic import ValidationError
-
-from workbench.core.events import EVENT_ADAPTER
 from workbench.export.provider import ServedBy, served_by_profile
 from workbench.export.spans import SessionSpans, SpanBuilder
 from workbench.gcpolicy import paused
-from workbench.session.format import SessionHeader, event_types
-from workbench.session.reader import parse_header, read_lines
-
-_KNOWN = frozenset(event_types())
+from workbench.session.format import SessionHeader
+from workbench.session.records import open_recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,59 +71,14 @@ def new_spans(facts: HeaderFacts) -> SessionSpans:
 def read_session_spans(path: Path) -> SessionSpans:
     """The spans of a session file. Raises :class:`~workbench.session.SessionError` for a file that
     is not a readable session; a damaged body is exported up to its last good line, with a note."""
-    lines = read_lines(path)
-    header = parse_header(path, lines[0])
-    spans = new_spans(header_facts(header))
+    recording = open_recording(path)
+    spans = new_spans(header_facts(recording.header))
     builder = SpanBuilder(spans)
-    torn_tail = lines[-1] != b""
-    last = len(lines) if torn_tail else len(lines) - 1
-    unknown: Counter[str] = Counter()
-    loads = orjson.loads
-    feed = builder.feed
-    known = _KNOWN
     with paused():
-        for number in range(2, last + 1):
-            line = lines[number - 1]
-            try:
-                row = loads(line)
-                kind = row["type"]
-                if kind not in known:
-                    unknown[kind] += 1
-                    continue
-                feed(row)
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-                if not line.strip():
-                    continue
-                spans.problems.append(_why(line, number, last, torn_tail))
-                break
-    for kind, count in unknown.items():
-        spans.problems.append(
-            f"skipped {count} line{'s' if count != 1 else ''} of unknown event type {kind!r}"
-            " (a newer workbench probably wrote them)"
-        )
-    builder.finish()
+        recording.feed(builder.apply)
+        builder.finish()
+    spans.problems.extend(recording.problems)
+    interruption = builder.fold.interruption
+    if interruption is not None:
+        spans.problems.append(interruption.sentence(damaged=recording.truncated_at is not None))
     return spans
-
-
-def _why(line: bytes, number: int, last: int, torn_tail: bool) -> str:
-    try:
-        raw = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        if number == last and torn_tail:
-            return (
-                f"line {number}: not valid JSON (the file ends mid-line; the session was probably"
-                " interrupted) — exported what came before it"
-            )
-        return (
-            f"line {number}: not valid JSON — exported what came before it; the rest is not trusted"
-        )
-    what = "not a JSON object"
-    if isinstance(raw, dict):
-        try:
-            EVENT_ADAPTER.validate_python(raw)
-            what = "an event the export could not read"
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            loc = ".".join(str(part) for part in first["loc"][1:])
-            what = f"invalid {raw.get('type')!r} event ({loc}: {first['msg']})"
-    return f"line {number}: {what} — exported what came before it; the rest is not trusted"

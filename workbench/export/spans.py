@@ -1,9 +1,9 @@
 """A session as spans: turns, model round trips, batches and tool calls with their times.
 
 Pure Python, shared by the Chrome trace and the OpenTelemetry exporters (no OpenTelemetry here). The
-builder reads events as plain field mappings: the rows of a session file parsed by orjson, or a live
-event's field dict (``event.__dict__``), so exporting a large file does not validate every event again.
-Times are session seconds (``t``); :meth:`SessionSpans.unix_ns` turns one into a wall-clock instant.
+spans are a view of the session fold (:class:`workbench.core.fold.SessionFold`), the same facts the
+timeline and analysis read, so an exported figure is the figure they show. Times are session seconds
+(``t``); :meth:`SessionSpans.unix_ns` turns one into a wall-clock instant.
 
 Anything left open when the events end (a truncated file, a run still going) is closed at the last
 event's time and marked ``complete=False``, so every call still appears exactly once.
@@ -15,6 +15,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.events import (
+    EVENT_ADAPTER,
+    BatchFinished,
+    CallFinished,
+    Event,
+    ModelResponseFinished,
+    TurnFinished,
+)
+from workbench.core.facts import Batch, Call, Turn
+from workbench.core.facts import RoundTrip as FoldRoundTrip
+from workbench.core.fold import SessionFold
 from workbench.export.provider import ServedBy
 
 UNFINISHED = "unfinished"
@@ -29,15 +40,6 @@ def cut(text: str, limit: int = CONTENT_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… [cut: {len(text)} characters in all]"
-
-
-def _f(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of a nested value, which is a dict in a file row and a model in a live event."""
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
 
 
 @dataclass(slots=True)
@@ -73,6 +75,9 @@ class CallSpan:
     result: str | None = None
     error: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    waits: bool = True
+    """Every slot was taken when it was queued: its time until it started was waiting for a slot
+    (the session fold's rule, docs/session-format.md); otherwise that time is a worker starting."""
 
     @property
     def end(self) -> float:
@@ -81,7 +86,10 @@ class CallSpan:
 
     @property
     def wait_s(self) -> float:
-        """Time spent waiting for a slot (all of it, for a call that never got one)."""
+        """Time spent waiting for a slot (all of it, for a call that never got one); 0 for a call
+        that found a slot free."""
+        if not self.waits:
+            return 0.0
         until = self.started if self.started is not None else self.end
         return max(0.0, until - self.queued)
 
@@ -216,7 +224,7 @@ Completed = TurnSpan | RoundTrip | CallSpan | BatchSpan
 
 
 class SpanBuilder:
-    """Turns events into :class:`SessionSpans`, one event at a time.
+    """Turns events into :class:`SessionSpans`, one event at a time, through a session fold.
 
     ``on_complete`` (the live exporter) is called with each call, round trip, batch and turn as it ends;
     with ``keep=False`` finished turns are then dropped, so a long live session does not accumulate.
@@ -232,245 +240,210 @@ class SpanBuilder:
         self.spans = spans
         self._on_complete = on_complete
         self._keep = keep
-        self._turn: TurnSpan | None = None
-        self._round_trip: RoundTrip | None = None
+        self.fold = SessionFold(on_turn=self._turn_done, keep=keep)
         self._calls: dict[tuple[str, str], CallSpan] = {}
+        """Calls already converted (ended), of the turns not yet done."""
+        self._trips: dict[int, RoundTrip] = {}
         self._batches: dict[str, BatchSpan] = {}
-        self._emitted: dict[tuple[str, str], tuple[float, int | None]] = {}
-        self._batch_rt: dict[str, int] = {}
-        self._turn_error: str | None = None
-        self._turn_error_kind: str | None = None
+        self._open: dict[int, TurnSpan] = {}
 
-    def feed_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        feed = self.feed
-        for row in rows:
-            feed(row)
+    def feed_all(self, events: Iterable[Event]) -> None:
+        apply = self.apply
+        for event in events:
+            apply(event)
 
     def feed(self, row: Mapping[str, Any]) -> None:
-        kind = row["type"]
-        t = row["t"]
-        if t > self.spans.last_t:
-            self.spans.last_t = t
-        # Most frequent first: three call events per tool call.
-        if kind == "call_started":
-            call = self._calls.get((row["batch_id"], row["call_id"]))
-            if call is not None:
-                attempt = row.get("attempt", 1)
-                if call.started is None:
-                    call.started = t
-                call.attempts.append(Attempt(attempt, t, t))
-        elif kind == "call_finished":
-            self._call_finished(row, t)
-        elif kind == "call_queued":
-            self._call_queued(row, t)
-        elif kind == "call_retrying":
-            call = self._calls.get((row["batch_id"], row["call_id"]))
-            if call is not None and call.attempts:
-                last = call.attempts[-1]
-                last.end = t
-                last.error = row.get("error")
-        elif kind == "tool_call_emitted":
-            rt = self._round_trip
-            number = rt.number if rt is not None else None
-            self._emitted[(row["batch_id"], row["call_id"])] = (t, number)
-            if rt is not None:
-                rt.emitted.append(row["call_id"])
-                if rt.first_chunk is None:
-                    rt.first_chunk = t
-        elif kind == "model_request_started":
-            turn = self._ensure_turn(row.get("turn", 0), t)
-            self._round_trip = rt = RoundTrip(
-                turn=turn.number,
-                number=row["round_trip"],
-                provider=row["provider"],
-                model=row["model"],
-                start=t,
-                parallel=_f(row.get("emission"), "parallel"),
-            )
-            turn.round_trips.append(rt)
-            if self.spans.provider is None:
-                self.spans.provider, self.spans.model = rt.provider, rt.model
-        elif kind == "model_response_finished":
-            self._response_finished(row, t)
-        elif kind == "batch_started":
-            turn = self._ensure_turn(row["turn"], t)
-            settings = row["settings"]
-            batch = BatchSpan(
-                turn=turn.number,
-                batch_id=row["batch_id"],
-                start=t,
-                settings=dict(settings) if isinstance(settings, Mapping) else settings.model_dump(),
-                eager=bool(row.get("eager", False)),
-                round_trip=self._batch_rt.get(row["batch_id"])
-                or (self._round_trip.number if self._round_trip is not None else None),
-            )
-            self._batches[batch.batch_id] = batch
-            turn.batches.append(batch)
-        elif kind == "batch_finished":
-            finished = self._batches.pop(row["batch_id"], None)
-            if finished is not None:
-                batch = finished
-                batch.end = t
-                stats = row["stats"]
-                batch.stats = dict(stats) if isinstance(stats, Mapping) else stats.model_dump()
-                batch.complete = True
-                self._complete(batch)
-        elif kind == "turn_started":
-            self._start_turn(row["turn"], t, row.get("prompt", ""))
-        elif kind == "turn_finished":
-            self._turn_finished(row, t)
-        elif kind == "text_delta":
-            rt = self._round_trip
-            if rt is not None and rt.first_chunk is None:
-                rt.first_chunk = t
-        elif kind == "error":
-            self._turn_error = row.get("message")
-            self._turn_error_kind = row.get("kind")
-        # notices and settings changes carry nothing a span shows.
+        """One event as its field mapping (validated into the event first)."""
+        self.apply(EVENT_ADAPTER.validate_python(row))
+
+    def apply(self, event: Event) -> None:
+        fold = self.fold
+        change = fold.apply(event)
+        spans = self.spans
+        spans.last_t = fold.last_t
+        kind = type(event)
+        if change.turn is not None and change.turn not in self._open and kind is not TurnFinished:
+            self._open_turn(change.turn)
+        if self._on_complete is None:
+            return  # converted when the turn is done, all at once
+        # Live: hand each part on as it ends.
+        if kind is CallFinished:
+            batch = fold.batch(change.batch_id or "")
+            row = batch.row(change.call_id or "") if batch is not None else None
+            if batch is not None and row is not None:
+                self._call(batch, row)
+        elif kind is ModelResponseFinished:
+            # (A round trip cut short is handed on with its turn, which says how it ended.)
+            trip = fold.span(change.round_trip) if change.round_trip is not None else None
+            if trip is not None and trip.answered:
+                self._trip(trip, None)
+        if kind is BatchFinished:
+            batch = fold.batch(change.batch_id or "")
+            if batch is not None:
+                self._batch(batch)
 
     def finish(self) -> SessionSpans:
         """Close whatever is still open at the last event's time."""
-        end = self.spans.last_t
-        for call in self._calls.values():
-            call.finished = max(end, call.queued)
-            if call.attempts:  # the attempt still running when the events stop
-                call.attempts[-1].end = max(call.finished, call.attempts[-1].start)
-            self._complete(call)
-        self._calls.clear()
-        for batch in self._batches.values():
-            batch.end = max(end, batch.start)
-            self._complete(batch)
-        self._batches.clear()
-        rt = self._round_trip
-        if rt is not None and rt.end is None:
-            rt.end = max(end, rt.start)
-            self._complete(rt)
-        self._round_trip = None
-        turn = self._turn
-        if turn is not None and turn.end is None:
-            turn.end = max(end, turn.start)
-            self._complete(turn)
-        self._turn = None
+        self.fold.end()
         return self.spans
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _start_turn(self, number: int, t: float, prompt: str) -> TurnSpan:
-        if self._turn is not None and self._turn.end is None:
-            self._turn.end = t  # a turn that never said it finished (should not happen live)
-            self._complete(self._turn)
-        self._turn = turn = TurnSpan(number=number, start=t, prompt=prompt)
-        self._turn_error = self._turn_error_kind = None
+    def _open_turn(self, number: int) -> TurnSpan:
+        info = self.fold.turn(number)
+        start = info.started_t if info is not None else self.fold.last_t
+        turn = TurnSpan(number=number, start=start, prompt=info.prompt if info else "")
+        self._open[number] = turn
         self.spans.turns.append(turn)
         return turn
 
-    def _ensure_turn(self, number: int, t: float) -> TurnSpan:
-        turn = self._turn
-        if turn is None or turn.number != number:
-            # A file cut at its start, or events from before the first turn_started.
-            turn = self._start_turn(number, t, "")
-        return turn
+    def _turn_done(self, info: Turn) -> None:
+        """The fold finished a turn (or the events ended inside it): convert what is left."""
+        turn = self._open.pop(info.turn, None) or self._open_turn_now(info)
+        spans = self.spans
+        end = spans.last_t
+        turn.start = info.started_t
+        turn.prompt = info.prompt
+        turn.round_trips = [self._trip(trip, info) for trip in info.round_trips]
+        turn.batches = [self._batch(b) for b in info.batches.values() if b.has_started]
+        turn.calls = [self._call(b, row) for b in info.batches.values() for row in b.calls]
+        if spans.provider is None and info.round_trips:
+            first = info.round_trips[0]
+            if first.provider:
+                spans.provider, spans.model = first.provider, first.model
+        turn.error = info.error
+        turn.error_kind = info.error_kind
+        if info.status is not None:
+            turn.end = info.finished_t
+            turn.status = info.status
+            turn.text = info.answer
+            turn.complete = True
+        else:
+            turn.end = max(end, turn.start)
+        for trip in info.round_trips:
+            self._trips.pop(trip.round_trip, None)
+        for batch in info.batches.values():
+            self._batches.pop(batch.batch_id, None)
+            for row in batch.calls:
+                self._calls.pop((batch.batch_id, row.call_id), None)
+        self._complete(turn)
 
-    def _call_queued(self, row: Mapping[str, Any], t: float) -> None:
-        batch_id = row["batch_id"]
-        call_id = row["call_id"]
-        batch = self._batches.get(batch_id)
-        turn_number = batch.turn if batch is not None else (self._turn.number if self._turn else 0)
-        turn = self._ensure_turn(turn_number, t)
-        emitted, round_trip = self._emitted.pop((batch_id, call_id), (None, None))
+    def _open_turn_now(self, info: Turn) -> TurnSpan:
+        self._open_turn(info.turn)
+        return self._open.pop(info.turn)
+
+    def _call(self, batch: Batch, row: Call) -> CallSpan:
+        key = (batch.batch_id, row.call_id)
+        done = self._calls.get(key)
+        if done is not None:
+            return done
+        if row.done:
+            finished: float = row.finished_t if row.finished_t is not None else row.end_t
+            status: str = row.state
+        else:
+            finished = max(self.spans.last_t, row.queued_t)
+            status = UNFINISHED
+        started = row.started_t
+        attempts: list[Attempt] = []
+        if started is not None:
+            starts = row.attempt_ts or [started]
+            for i, start in enumerate(starts):
+                end = row.retry_ts[i] if i < len(row.retry_ts) else finished
+                error = row.retry_errors[i] if i < len(row.retry_errors) else None
+                attempts.append(Attempt(i + 1, start, max(end, start), error))
+            if attempts:
+                last = attempts[-1]
+                last.end = max(finished, last.start)
+            if row.done:
+                del attempts[max(1, row.attempts) :]
         # Positional (in field order): this runs once per call, and keyword arguments cost more.
         call = CallSpan(
-            turn.number,
-            batch_id,
-            call_id,
-            row["tool"],
-            row.get("index", 0),
-            row.get("args"),
-            t,
-            emitted,
-            round_trip if round_trip is not None else _rt(batch),
+            batch.turn,
+            batch.batch_id,
+            row.call_id,
+            row.tool,
+            row.index,
+            row.args,
+            row.queued_t,
+            row.emitted_t,
+            batch.round_trip,
+            started,
+            finished,
+            status,
+            row.result,
+            row.error,
+            attempts,
+            row.waits,
         )
-        self._calls[(batch_id, call_id)] = call
-        turn.calls.append(call)
+        self._calls[key] = call
+        if row.done or status == UNFINISHED:
+            self._complete(call)
+        return call
 
-    def _call_finished(self, row: Mapping[str, Any], t: float) -> None:
-        key = (row["batch_id"], row["call_id"])
-        call = self._calls.pop(key, None)
-        if call is None:  # its queued line is missing: still show the call once
-            self._call_queued({**row, "type": "call_queued"}, row.get("queued_t", t))
-            call = self._calls.pop(key)
-        call.queued = row.get("queued_t", call.queued)
-        call.started = row.get("started_t")
-        call.finished = row.get("finished_t", t)
-        call.status = row["status"]
-        call.result = row.get("result")
-        call.error = row.get("error")
-        count = row.get("attempts", 1)
-        if call.started is not None:
-            if not call.attempts:
-                call.attempts.append(Attempt(1, call.started, call.finished))
-            call.attempts[-1].end = call.finished
-            del call.attempts[count:]
-        else:
-            call.attempts.clear()
-        self._complete(call)
+    def _trip(self, trip: FoldRoundTrip, info: Turn | None) -> RoundTrip:
+        done = self._trips.get(trip.round_trip)
+        if done is not None:
+            return done
+        answered = trip.answered
+        complete = answered
+        error_type = error = None
+        if not answered and info is not None and info.status is not None:
+            # Its end is in the events (its turn ended): it failed or was cancelled, not cut off.
+            error_type = "cancelled" if info.status == "cancelled" else (info.error_kind or "error")
+            error = info.error
+            complete = True
+        end = trip.end_t if trip.end_t is not None else max(self.spans.last_t, trip.start_t)
+        batch = self.fold.batch(trip.batch_id) if trip.batch_id is not None else None
+        emitted = (
+            [c.call_id for c in batch.calls if c.emitted_t is not None and c.emitted_t <= end]
+            if batch is not None
+            else []
+        )
+        out = RoundTrip(
+            turn=trip.turn,
+            number=trip.round_trip,
+            provider=trip.provider or self.spans.provider or "",
+            model=trip.model or self.spans.model or "",
+            start=trip.start_t,
+            parallel=trip.emission.parallel if trip.emission is not None else None,
+            end=end,
+            # As the provider reported them; nothing when the response never finished.
+            input_tokens=trip.usage.input_tokens if answered else None,
+            output_tokens=trip.usage.output_tokens if answered else None,
+            stop_reason=trip.stop_reason,
+            batch_id=trip.batch_id,
+            complete=complete,
+            emitted=emitted,
+            first_chunk=trip.first_token_t,
+            error_type=error_type,
+            error=error,
+        )
+        self._trips[trip.round_trip] = out
+        self._complete(out)
+        return out
 
-    def _response_finished(self, row: Mapping[str, Any], t: float) -> None:
-        rt = self._round_trip
-        if rt is None or rt.number != row["round_trip"]:
-            turn = self._ensure_turn(row["turn"], t)
-            rt = RoundTrip(
-                turn=turn.number,
-                number=row["round_trip"],
-                provider=self.spans.provider or "",
-                model=self.spans.model or "",
-                start=t - row.get("duration_s", 0.0),
-                parallel=None,
-            )
-            turn.round_trips.append(rt)
-        usage = row.get("usage")
-        rt.end = t
-        rt.input_tokens = _f(usage, "input_tokens")
-        rt.output_tokens = _f(usage, "output_tokens")
-        rt.stop_reason = row.get("stop_reason")
-        rt.batch_id = row.get("batch_id")
-        rt.complete = True
-        self._round_trip = None
-        if rt.batch_id is not None:
-            self._batch_rt[rt.batch_id] = rt.number
-            batch = self._batches.get(rt.batch_id)
-            if batch is not None:
-                batch.round_trip = rt.number
-        self._complete(rt)
-
-    def _turn_finished(self, row: Mapping[str, Any], t: float) -> None:
-        turn = self._ensure_turn(row["turn"], t)
-        status = row["status"]
-        rt = self._round_trip
-        if rt is not None and rt.end is None:  # cancelled or failed while the model streamed
-            rt.end = t
-            rt.error_type = (
-                "cancelled" if status == "cancelled" else (self._turn_error_kind or "error")
-            )
-            rt.error = self._turn_error
-            rt.complete = True  # its end is in the events: it failed, it was not cut off
-            self._complete(rt)
-        self._round_trip = None
-        turn.end = t
-        turn.status = status
-        turn.text = row.get("text", "")
-        turn.error = self._turn_error
-        turn.error_kind = self._turn_error_kind
-        turn.complete = True
-        self._turn = None
-        self._complete(turn)
+    def _batch(self, batch: Batch) -> BatchSpan:
+        done = self._batches.get(batch.batch_id)
+        if done is not None:
+            return done
+        end = batch.finished_t if batch.finished_t is not None else self.spans.last_t
+        out = BatchSpan(
+            turn=batch.turn,
+            batch_id=batch.batch_id,
+            start=batch.started_t,
+            settings=batch.settings.model_dump(),
+            eager=batch.eager,
+            end=max(end, batch.started_t),
+            stats=batch.stats.model_dump() if batch.stats is not None else None,
+            round_trip=batch.round_trip,
+            complete=batch.stats is not None,
+        )
+        self._batches[batch.batch_id] = out
+        self._complete(out)
+        return out
 
     def _complete(self, item: Completed) -> None:
         if self._on_complete is not None:
             self._on_complete(item)
         if not self._keep and isinstance(item, TurnSpan):
             self.spans.turns.remove(item)
-
-
-def _rt(batch: BatchSpan | None) -> int | None:
-    return batch.round_trip if batch is not None else None

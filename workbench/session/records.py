@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -105,6 +106,16 @@ class Recording:
             out.append(self._stop)
         return out
 
+    def ends_cleanly(self) -> bool:
+        """Whether the last event line is a ``turn_finished`` (a session whose every turn ended),
+        read from its first bytes without parsing it."""
+        lines = self.lines
+        for line in reversed(lines[-3:]):
+            if line.strip():
+                at = line.find(b'"type":"', 0, 48)
+                return at > 0 and line.startswith(b'turn_finished"', at + 8)
+        return False
+
     @property
     def complete(self) -> bool:
         return self.truncated_at is None and not self._unknown
@@ -126,14 +137,13 @@ class Recording:
         lines = self.lines
         torn_tail = lines[-1] != b""
         last = len(lines) if torn_tail else len(lines) - 1  # 1-based number of the last line
+        final = lines[last - 1]
         unknown = self._unknown
         read = 0
-        number = 1
-        for number in range(2, last + 1):
-            line = lines[number - 1]
-            if passed_over and number != last:
+        for number, line in enumerate(islice(lines, 1, last), 2):
+            if passed_over:
                 at = line.find(b'"type":"', 0, 48)
-                if at > 0 and line.startswith(passed_over, at + 8):
+                if at > 0 and line.startswith(passed_over, at + 8) and line is not final:
                     read += 1
                     continue
             try:
@@ -206,19 +216,23 @@ class Recording:
                 return
             yield event
 
-    def fold(
-        self, fold: SessionFold | None = None, skip: AbstractSet[str] = frozenset()
-    ) -> SessionFold:
-        """Every usable event into ``fold`` (a new one by default), then :meth:`SessionFold.end`:
-        a file that stops mid-turn leaves its open turn, round trip and batch interrupted."""
-        fold = SessionFold() if fold is None else fold
-        apply = fold.apply
+    def feed(self, apply: Callable[[Event], object], skip: AbstractSet[str] = frozenset()) -> None:
+        """Every usable event to ``apply`` (a session fold's, or a view's built on one), stopping
+        at the first whose fields it cannot use."""
         for event in self.trusted_events(skip):
             try:
                 apply(event)
             except (AttributeError, KeyError, TypeError, ValueError):
                 self.stop(why_invalid(event.__dict__))
                 break
+
+    def fold(
+        self, fold: SessionFold | None = None, skip: AbstractSet[str] = frozenset()
+    ) -> SessionFold:
+        """Every usable event into ``fold`` (a new one by default), then :meth:`SessionFold.end`:
+        a file that stops mid-turn leaves its open turn, round trip and batch interrupted."""
+        fold = SessionFold() if fold is None else fold
+        self.feed(fold.apply, skip)
         fold.end()
         return fold
 
