@@ -109,7 +109,9 @@ def test_tool_spans_have_recorded_times_links_and_failures(
             assert span.status.code == Status.STATUS_CODE_ERROR
             assert span.status.message == call.error
     recorded_waits = {
-        e.batch_id: e.stats.wait_s for e in load_session(path).events if isinstance(e, BatchFinished)
+        e.batch_id: e.stats.wait_s
+        for e in load_session(path).events
+        if isinstance(e, BatchFinished)
     }
     assert waited == pytest.approx(recorded_waits)
     retried = next(s for s in tools.values() if attrs(s)["workbench.call.attempts"] > 1)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.cli.common import EXIT_OK, UsageError, speed, timeline_printer
+from workbench.cli.common import EXIT_OK, UsageError, speed
 
 if TYPE_CHECKING:
     from workbench.core.events import Event
@@ -88,9 +88,12 @@ def run(args: argparse.Namespace) -> int:
     if args.turn_axis:
         print_turn_axes(session.events)
         return EXIT_OK
-    printer = timeline_printer(sys.stdout)
+    from workbench.render.printer import TerminalPrinter
+
+    printer = TerminalPrinter(sys.stdout)
     for event in session.events:
-        printer(event)
+        printer.handle(event)
+    printer.end()  # a recording cut short says which batch was running
     return EXIT_OK
 
 
@@ -112,10 +115,14 @@ def last_session(directory: Path | None) -> Path:
 
 def print_turn_axes(events: Sequence[Event]) -> None:
     from workbench.render.printer import color_default, width_default
-    from workbench.render.turn_axis import LEGEND, render_turn_axis, turn_axes
+    from workbench.render.turn_axis import LEGEND, TurnAxisBuilder, render_turn_axis
 
     color = color_default(sys.stdout)
-    axes = turn_axes(events)
+    builder = TurnAxisBuilder()
+    for event in events:
+        builder.apply(event)
+    interruption = builder.fold.end()  # a recording: a turn still open was cut short
+    axes = builder.axes()
     if not axes:
         print("no turns in this session")
         return
@@ -124,6 +131,9 @@ def print_turn_axes(events: Sequence[Event]) -> None:
         print()
         for line in render_turn_axis(axis, width=width_default(), color=color):
             print(line)
+    if interruption is not None:
+        print()
+        print(interruption.sentence())
 
 
 def _replay_comparison(args: argparse.Namespace, path: Path) -> int:

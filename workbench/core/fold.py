@@ -265,6 +265,15 @@ class SessionFold:
                 )
             case TurnFinished():
                 return self._finish_turn(event)
+            # Reached only for a subclass of a hot type (the dict above has the exact types).
+            case CallFinished():
+                return self._finished(event)
+            case CallQueued():
+                return self._queued(event)
+            case CallStarted():
+                return self._started(event)
+            case ToolCallEmitted():
+                return self._emitted(event)
             case _:
                 assert_never(event)
 

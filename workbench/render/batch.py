@@ -27,6 +27,7 @@ OUTCOME_STYLE: dict[CallState, Style] = {
     "error": "red",
     "timeout": "yellow",
     "cancelled": "grey",
+    "unfinished": "red",
 }
 KIND_STYLE: dict[Kind, Style | None] = {
     "blank": None,
@@ -43,7 +44,7 @@ KIND_STYLE: dict[Kind, Style | None] = {
 """How each kind of bar cell is coloured in a terminal."""
 
 INDENT = "  "
-STATUS_W = 9  # "cancelled"
+STATUS_W = 9  # "cancelled"; one more in a batch cut short ("unfinished")
 DUR_W = 7  # "1234 ms" never happens; "999 ms", "12.5 s", "2m 05s" fit
 MIN_BAR = 10
 
@@ -70,7 +71,8 @@ def _call_rows(batch: BatchGroup, width: int, color: bool) -> list[str]:
     calls = batch.calls
     tool_w = min(20, max(4, *(len(c.tool) for c in calls)))
     args = [format_args(c.args) for c in calls]
-    avail = width - len(INDENT) - tool_w - 1 - STATUS_W - 1 - DUR_W - 1
+    status_w = STATUS_W + 1 if batch.interrupted else STATUS_W
+    avail = width - len(INDENT) - tool_w - 1 - status_w - 1 - DUR_W - 1
     min_bar = max(MIN_BAR, avail // 2)
     longest = max(len(a) for a in args)
     args_w = min(longest, max(0, avail - min_bar - 1))
@@ -86,7 +88,7 @@ def _call_rows(batch: BatchGroup, width: int, color: bool) -> list[str]:
             parts += [paint(truncate(arg_text, args_w).ljust(args_w), "dim", color), " "]
         cells = call_cells(row, axis, now)
         parts += [join_styled(((g, KIND_STYLE[k]) for g, k in cells), color), " "]
-        status = row.state.ljust(STATUS_W)
+        status = row.state.ljust(status_w)
         parts.append(paint(status, OUTCOME_STYLE.get(row.state), color) + " ")
         took = duration(row.run_at(now)) if row.started_t is not None else "—"
         parts.append(took.rjust(DUR_W))
@@ -104,6 +106,10 @@ def _summary(batch: BatchGroup, width: int, color: bool) -> list[str]:
             f"{stats.cancelled} cancelled" if stats.cancelled else "",
         ]
         failures += " (" + ", ".join(k for k in kinds if k) + ")"
+    unfinished = batch.unfinished_calls
+    cut: list[tuple[str, Style | None]] = (
+        [(f"interrupted: {unfinished} unfinished", "red")] if batch.interrupted else []
+    )
     settings = (
         format_settings(batch.settings, eager=batch.eager) if batch.has_started else "never ran"
     )
@@ -116,6 +122,7 @@ def _summary(batch: BatchGroup, width: int, color: bool) -> list[str]:
         (f"peak {stats.peak_concurrency}", None),
         (f"waited {duration(stats.wait_s)}", None),
         (failures, "red" if stats.failures else None),
+        *cut,
         (settings, "dim"),
     ]
     return wrap_pieces(pieces, width, color, indent=INDENT, continuation=INDENT + "  ")

@@ -98,6 +98,17 @@ class TerminalPrinter:
                 pass  # the rest only feeds the model; the batch block shows it all at the end
         self.out.flush()
 
+    def end(self) -> None:
+        """The events are over (a recording replayed to its end): a batch still running is
+        printed with its calls unfinished, and the cut is said in one line."""
+        interruption = self.model.end()
+        if interruption is None:
+            return
+        for batch in interruption.batches:
+            self._batch_block(batch.batch_id)
+        self._lines([paint(interruption.sentence(), "red", self.color)], gap=True)
+        self.out.flush()
+
     # -- writing -----------------------------------------------------------------------------------
 
     def _write(self, text: str) -> None:

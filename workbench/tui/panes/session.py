@@ -46,7 +46,7 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from workbench.core.timeline import TimelineModel
+from workbench.core.timeline import Change, TimelineModel
 from workbench.render.format import plural, settings_line
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
@@ -264,6 +264,23 @@ class SessionPane(Horizontal):
     async def add_note(self, text: str, *, kind: str = "info") -> None:
         """A line in the transcript that is not an event (a welcome, why a file cannot load)."""
         await self._chat_write(self.chat.add_note, text, kind=kind)
+
+    async def end_of_recording(self) -> None:
+        """A recording replayed to its end: a turn it cut short (the run was killed or crashed) is
+        shown so, the batch that was running with its calls unfinished, and said in the chat."""
+        interruption = self.model.end()
+        if interruption is None:
+            return
+        sentence = interruption.sentence()
+        note = Notice(t=self.model.last_t, turn=None, level="warning", message=sentence)
+        for batch in interruption.batches:
+            self.timeline.note(Change(note, batch.turn, None, None, batch.batch_id, None, True))
+            for row in batch.calls:
+                if row.state == "unfinished":
+                    self.chat.set_call_state(row.call_id, row.state)
+        await self.add_note(sentence, kind="error")
+        self.notify(sentence, title="Recording cut short", severity="warning")
+        self.mark_totals()
 
     def mark_totals(self) -> None:
         self._totals_dirty = True

@@ -169,6 +169,7 @@ class ReplayScreen(SessionScreen):
                 self._sync()
                 if controller.paused and not controller.stepping:
                     signals.replay_held.set()
+            await self.pane.end_of_recording()  # a run killed mid-turn says so
         finally:
             self.pane.clock.rate = 0.0
             self.pane.mark_totals()

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 MAX_CHIPS = 12
 CallState = str
-"""queued, running, retrying, ok, error, timeout or cancelled."""
+"""queued, running, retrying, ok, error, timeout, cancelled or unfinished (a recording cut short)."""
 
 _STATE_MARK = {
     "queued": "◌",
@@ -36,6 +36,7 @@ _STATE_MARK = {
     "error": "✗",
     "timeout": "◷",
     "cancelled": "⊘",
+    "unfinished": "…",
 }
 
 

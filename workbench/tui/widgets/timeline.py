@@ -175,7 +175,7 @@ class Timeline(ScrollView, can_focus=True):
         self._open: set[int] = set()
         self._styles: dict[str, Style] = {}
         self._cursor_pos: tuple[int, int] | None = None
-        self._axes = ta.TurnAxisBuilder()
+        self._axes = ta.TurnAxisBuilder(model)  # a view of the same fold: fed by the model
         self._axes_dirty = False
         self._axis_view: list[ta.TurnAxis] = []
         self._axis_rows: dict[tuple[int, int], tuple[str, str]] = {}
@@ -196,7 +196,7 @@ class Timeline(ScrollView, can_focus=True):
         self._cursor_pos = None
         self.cursor = None
         self._dirty_from = 0
-        self._axes = ta.TurnAxisBuilder()
+        self._axes = ta.TurnAxisBuilder(model)  # a view of the same fold: fed by the model
         self._axes_dirty = True
         self.refresh()  # every line: flushes repaint only what changed since the last paint
 
