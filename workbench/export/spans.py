@@ -434,7 +434,8 @@ class SpanBuilder:
             settings=batch.settings.model_dump(),
             eager=batch.eager,
             end=max(end, batch.started_t),
-            stats=batch.stats.model_dump() if batch.stats is not None else None,
+            # The fold's figures (measured from the calls; the executor's count for this version).
+            stats=batch.effective_stats().model_dump() if batch.stats is not None else None,
             round_trip=batch.round_trip,
             complete=batch.stats is not None,
         )

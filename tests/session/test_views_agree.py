@@ -1,0 +1,230 @@
+"""Every view of a session tells the same figures: the timeline, analysis, the exporters, the turn
+axis, all over the one session fold, on every recorded fixture (docs/session-format.md, "What the
+figures mean").
+
+The fixtures: the version-1 files in tests/session/v1, a session SIGKILLed mid-batch by a real child
+process (tests/session/killed), and sessions recorded here with the runtime (eager and not, retries,
+turns cancelled while a call runs and while the model streams, one slot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from workbench.analysis import from_recording, read_recording
+from workbench.analysis.report import analyse
+from workbench.core.facts import Batch
+from workbench.core.fold import DETAIL_TYPES, SessionFold
+from workbench.core.timeline import TimelineModel
+from workbench.export.source import read_session_spans
+from workbench.render.turn_axis import TurnAxisBuilder
+from workbench.session import load_session
+from workbench.session.records import open_recording
+
+from .recorded import varied_sessions
+
+HERE = Path(__file__).resolve().parent
+FILES = sorted((HERE / "v1").glob("*.jsonl")) + sorted((HERE / "killed").glob("*.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return asyncio.run(varied_sessions(tmp_path_factory.mktemp("agree")))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a view says about a session, in the terms every view has."""
+
+    round_trips: int
+    batches: int
+    calls: int
+    statuses: dict[str, int]
+    walls: dict[str, float]
+    waits: dict[str, float]
+    sums: dict[str, float]
+    peaks: dict[str, int]
+
+
+def _plain(figures: Figures) -> tuple[object, ...]:
+    return (
+        figures.round_trips,
+        figures.batches,
+        figures.calls,
+        figures.statuses,
+        figures.walls,
+        figures.waits,
+        figures.sums,
+        figures.peaks,
+    )
+
+
+def _approx(figures: Figures) -> tuple[object, ...]:
+    return (
+        figures.round_trips,
+        figures.batches,
+        figures.calls,
+        figures.statuses,
+        pytest.approx(figures.walls, abs=1e-9),
+        pytest.approx(figures.waits, abs=1e-9),
+        pytest.approx(figures.sums, abs=1e-9),
+        figures.peaks,
+    )
+
+
+def _of_batches(round_trips: int, batches: list[Batch]) -> Figures:
+    calls = [c for b in batches for c in b.calls]
+    stats = {b.batch_id: b.effective_stats() for b in batches}
+    return Figures(
+        round_trips=round_trips,
+        batches=len(batches),
+        calls=len(calls),
+        statuses=dict(Counter(c.state for c in calls)),
+        walls={k: s.wall_s for k, s in stats.items()},
+        waits={k: s.wait_s for k, s in stats.items()},
+        sums={k: s.sum_s for k, s in stats.items()},
+        # Of the batches that finished: the export shows a peak only with the executor's figures.
+        peaks={b.batch_id: stats[b.batch_id].peak_concurrency for b in batches if b.finished},
+    )
+
+
+def timeline_view(path: Path) -> Figures:
+    model = TimelineModel()
+    for event in load_session(path).events:
+        model.apply(event)
+    model.end()
+    totals = model.totals
+    figures = _of_batches(totals.round_trips, model.batches)
+    assert totals.calls == figures.calls and totals.batches == figures.batches
+    assert totals.unfinished == figures.statuses.get("unfinished", 0)
+    return figures
+
+
+def analysis_view(path: Path) -> Figures:
+    session = from_recording(read_recording(path))
+    batches = [b for turn in session.turns for b in turn.batches.values()]
+    report = analyse(session).to_json()
+    shown = {b["batch_id"]: b for b in report["batches"]}
+    for batch in batches:
+        if batch.calls:
+            assert shown[batch.batch_id]["calls"] == len(batch.calls)
+            assert shown[batch.batch_id]["unfinished_calls"] == batch.unfinished_calls
+    return _of_batches(sum(len(t.round_trips) for t in session.turns), batches)
+
+
+def export_view(path: Path) -> Figures:
+    spans = read_session_spans(path)
+    calls = [c for t in spans.turns for c in t.calls]
+    by_batch: dict[str, list[float]] = {}
+    walls: dict[str, float] = {}
+    for turn in spans.turns:
+        for batch in turn.batches:
+            mine = [c for c in calls if c.batch_id == batch.batch_id]
+            if batch.stats is not None:
+                walls[batch.batch_id] = batch.stats["wall_s"]
+            else:  # cut short: first queued to the end of the recording
+                walls[batch.batch_id] = max(c.end for c in mine) - min(c.queued for c in mine)
+            by_batch[batch.batch_id] = [c.wait_s for c in mine]
+    return Figures(
+        round_trips=sum(len(t.round_trips) for t in spans.turns),
+        batches=sum(len(t.batches) for t in spans.turns),
+        calls=len(calls),
+        statuses=dict(Counter(c.status for c in calls)),
+        walls=walls,
+        waits={k: sum(v) for k, v in by_batch.items()},
+        sums={b: sum(c.run_s for c in calls if c.batch_id == b) for b in by_batch},
+        peaks={
+            b.batch_id: b.stats["peak_concurrency"]
+            for t in spans.turns
+            for b in t.batches
+            if b.stats is not None
+        },
+    )
+
+
+def turn_axis_counts(path: Path) -> tuple[int, int]:
+    builder = TurnAxisBuilder()
+    for event in load_session(path).events:
+        builder.apply(event)
+    builder.fold.end()
+    axes = builder.axes()
+    return sum(a.round_trips for a in axes), sum(a.batches for a in axes)
+
+
+def _check(path: Path) -> Figures:
+    timeline = timeline_view(path)
+    assert _plain(analysis_view(path)) == _approx(timeline), "analysis"
+    assert _plain(export_view(path)) == _approx(timeline), "export"
+    assert turn_axis_counts(path) == (timeline.round_trips, timeline.batches), "turn axis"
+    return timeline
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_every_view_gives_the_same_figures_for_a_recorded_fixture(path: Path) -> None:
+    _check(path)
+
+
+@pytest.mark.parametrize("name", ["eager", "batched", "retries", "cancelled", "mixed"])
+def test_every_view_gives_the_same_figures_for_a_recorded_session(
+    recorded: dict[str, Path], name: str
+) -> None:
+    figures = _check(recorded[name])
+    assert figures.calls > 0
+
+
+def _fold_figures(path: Path, skip: frozenset[str]) -> Figures:
+    fold = open_recording(path).fold(SessionFold(), skip)
+    return _of_batches(len(fold.model_spans), fold.batches)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_a_clean_session_read_without_its_detail_lines_has_the_same_figures(path: Path) -> None:
+    recording = open_recording(path)
+    if not recording.ends_cleanly():
+        pytest.skip("a recording cut short is always read whole")
+    assert _plain(_fold_figures(path, DETAIL_TYPES)) == _approx(_fold_figures(path, frozenset()))
+
+
+@pytest.mark.parametrize("name", ["eager", "batched", "retries", "cancelled", "mixed"])
+def test_the_figures_measured_from_the_calls_are_the_executors(
+    recorded: dict[str, Path], name: str
+) -> None:
+    """One definition of waiting, walls and sums: the fold's, from the calls, is what the executor
+    counted and recorded in ``batch_finished``."""
+    model = TimelineModel()
+    for event in load_session(recorded[name]).events:
+        model.apply(event)
+    for batch in model.batches:
+        assert batch.stats is not None
+        measured, counted = batch.live_stats(), batch.stats
+        assert measured.calls == counted.calls
+        assert measured.wall_s == pytest.approx(counted.wall_s, abs=1e-9)
+        assert measured.sum_s == pytest.approx(counted.sum_s, abs=1e-9)
+        assert measured.wait_s == pytest.approx(counted.wait_s, abs=1e-9)
+        assert measured.peak_concurrency == counted.peak_concurrency
+        assert (measured.ok, measured.errors, measured.timeouts, measured.cancelled) == (
+            counted.ok,
+            counted.errors,
+            counted.timeouts,
+            counted.cancelled,
+        )
+
+
+def test_the_killed_session_is_read_as_interrupted_by_every_view() -> None:
+    (path,) = (HERE / "killed").glob("*.jsonl")
+    figures = _check(path)
+    assert figures.statuses == {"ok": 1, "unfinished": 3}
+    session = from_recording(read_recording(path))
+    assert session.interrupted is not None
+    assert session.interrupted.startswith(
+        "interrupted: the recording ends while batch b1 was running: 3 of its 4 calls never finished"
+    )
+    spans = read_session_spans(path)
+    assert spans.problems[-1] == session.interrupted
+    (turn,) = spans.turns
+    assert not turn.complete and [c.status for c in turn.calls].count("unfinished") == 3
