@@ -31,6 +31,7 @@ MARK = {
     "error": "✗",
     "timeout": "◷",  # common monospace fonts lack the hourglasses (⧖ ⧗)
     "cancelled": "⊘",
+    "unfinished": "…",  # the recording ends before the call did
 }
 
 
@@ -49,6 +50,9 @@ def call_status(row: CallRow, now: float, frame: int) -> tuple[str, str]:
         text = f"{SPINNER[frame % len(SPINNER)]} {fmt.duration(row.run_at(now))}"
     elif state in ("queued", "emitted"):
         text = f"◌ wait {fmt.duration(row.wait_at(now))}"
+    elif state == "unfinished":
+        ran = f" {fmt.duration(row.run_at(now))}" if row.started_t is not None else ""
+        text = f"{MARK[state]} unfinished{ran}"
     elif row.started_t is None:
         text = f"{MARK[state]} not run" if state == "cancelled" else f"{MARK[state]} {state}"
     elif state == "ok":
@@ -183,7 +187,9 @@ def styled_cells(text: str, style_of: dict[str, str], style: StyleFor) -> list[S
 
 
 def _state_style(state: str) -> str:
-    return {"emitted": "wait", "queued": "wait", "retrying": "running"}.get(state, state)
+    return {"emitted": "wait", "queued": "wait", "retrying": "running", "unfinished": "error"}.get(
+        state, state
+    )
 
 
 def _runs(cells: list[tuple[str, str]], style: StyleFor) -> list[Segment]:
