@@ -158,7 +158,8 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
                 mark["flow_out"] = True
             add(mark)
         args = _call_args(call, queued, started, finished, include_content)
-        if started > queued or id(call) not in lanes:
+        # A call that found a slot free did not wait (the fold's rule): the gap is its start.
+        if (call.waits and started > queued) or id(call) not in lanes:
             # Waiting for a slot is not a slot: an async slice on the process's queue track.
             waits += 1
             wait_args = args if id(call) not in lanes else {"call": call.call_id}
@@ -216,7 +217,7 @@ def _call_args(
         "batch": call.batch_id,
         "status": call.status,
         "attempts": len(call.attempts),
-        "wait ms": (started - queued) / 1000,
+        "wait ms": round(call.wait_s * 1000, 3),
         "run ms": (finished - started) / 1000 if call.started is not None else 0.0,
     }
     if call.error is not None:

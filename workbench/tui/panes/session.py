@@ -127,6 +127,7 @@ class SessionPane(Horizontal):
         """Redraw on a timer of its own at :data:`REFRESH_HZ`; if not, the screen calls :meth:`tick`
         (a screen of several panes spreads them over frames: see :class:`RedrawRota`)."""
         self.model = TimelineModel()
+        self._last_event: Event | None = None
         self.clock = SessionClock()
         """Session time for open bars; whoever feeds the pane sets its rate (0 while idle)."""
         self.clock.rate = 0.0
@@ -166,6 +167,7 @@ class SessionPane(Horizontal):
     async def feed(self, event: Event) -> None:
         """Apply one core event to the model and to every widget that shows it."""
         self.clock.observe(event.t)
+        self._last_event = event
         change = self.model.apply(event)
         self.timeline.note(change)
         selected = self.details.call_id
@@ -253,6 +255,7 @@ class SessionPane(Horizontal):
     async def reset(self) -> None:
         """A new session (another profile): empty model, timeline, transcript and details."""
         self.model = TimelineModel()
+        self._last_event = None
         self.clock.reset()
         self.timeline.reset(self.model)
         await self.chat.clear()
@@ -269,12 +272,14 @@ class SessionPane(Horizontal):
         """A recording replayed to its end: a turn it cut short (the run was killed or crashed) is
         shown so, the batch that was running with its calls unfinished, and said in the chat."""
         interruption = self.model.end()
-        if interruption is None:
+        last = self._last_event
+        if interruption is None or last is None:
             return
         sentence = interruption.sentence()
-        note = Notice(t=self.model.last_t, turn=None, level="warning", message=sentence)
         for batch in interruption.batches:
-            self.timeline.note(Change(note, batch.turn, None, None, batch.batch_id, None, True))
+            # Redraw the batch (its calls are unfinished now), on behalf of the last event.
+            if not isinstance(last, TurnFinished):
+                self.timeline.note(Change(last, batch.turn, None, None, batch.batch_id))
             for row in batch.calls:
                 if row.state == "unfinished":
                     self.chat.set_call_state(row.call_id, row.state)
