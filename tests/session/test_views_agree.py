@@ -18,7 +18,8 @@ import pytest
 
 from workbench.analysis import from_recording, read_recording
 from workbench.analysis.report import analyse
-from workbench.core.facts import Batch
+from workbench.core.events import CallStarted
+from workbench.core.facts import Batch, RoundTrip
 from workbench.core.fold import DETAIL_TYPES, SessionFold
 from workbench.core.timeline import TimelineModel
 from workbench.export.source import read_session_spans
@@ -26,7 +27,7 @@ from workbench.render.turn_axis import TurnAxisBuilder
 from workbench.session import load_session
 from workbench.session.records import open_recording
 
-from .recorded import varied_sessions
+from .recorded import profile, record, varied_sessions
 
 HERE = Path(__file__).resolve().parent
 FILES = sorted((HERE / "v1").glob("*.jsonl")) + sorted((HERE / "killed").glob("*.jsonl"))
@@ -34,7 +35,14 @@ FILES = sorted((HERE / "v1").glob("*.jsonl")) + sorted((HERE / "killed").glob("*
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return asyncio.run(varied_sessions(tmp_path_factory.mktemp("agree")))
+    directory = tmp_path_factory.mktemp("agree")
+    paths = asyncio.run(varied_sessions(directory))
+    # Cancelled while its eager calls run and the model still streams the rest of the response.
+    paths["cut"] = directory / "cut.jsonl"
+    slow = profile("cut", scripted={"ttft_ms": 0, "tokens_per_s": 100})
+    prompt = "sleep(ms=500), sleep(ms=500), sleep(ms=500)"
+    asyncio.run(record(paths["cut"], slow, [prompt], cancel_on=[CallStarted]))
+    return paths
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class Figures:
     waits: dict[str, float]
     sums: dict[str, float]
     peaks: dict[str, int]
+    trips: dict[int, tuple[float, float]]
+    """Each round trip's start and end (a cut one ends where the fold ends it)."""
 
 
 def _plain(figures: Figures) -> tuple[object, ...]:
@@ -61,6 +71,7 @@ def _plain(figures: Figures) -> tuple[object, ...]:
         figures.waits,
         figures.sums,
         figures.peaks,
+        figures.trips,
     )
 
 
@@ -74,14 +85,15 @@ def _approx(figures: Figures) -> tuple[object, ...]:
         pytest.approx(figures.waits, abs=1e-9),
         pytest.approx(figures.sums, abs=1e-9),
         figures.peaks,
+        pytest.approx(figures.trips, abs=1e-9),
     )
 
 
-def _of_batches(round_trips: int, batches: list[Batch]) -> Figures:
+def _of_batches(trips: list[RoundTrip], batches: list[Batch]) -> Figures:
     calls = [c for b in batches for c in b.calls]
     stats = {b.batch_id: b.effective_stats() for b in batches}
     return Figures(
-        round_trips=round_trips,
+        round_trips=len(trips),
         batches=len(batches),
         calls=len(calls),
         statuses=dict(Counter(c.state for c in calls)),
@@ -90,6 +102,7 @@ def _of_batches(round_trips: int, batches: list[Batch]) -> Figures:
         sums={k: s.sum_s for k, s in stats.items()},
         # Of the batches that finished: the export shows a peak only with the executor's figures.
         peaks={b.batch_id: stats[b.batch_id].peak_concurrency for b in batches if b.finished},
+        trips={r.round_trip: (r.start_t, r.end_t if r.end_t is not None else -1.0) for r in trips},
     )
 
 
@@ -99,7 +112,8 @@ def timeline_view(path: Path) -> Figures:
         model.apply(event)
     model.end()
     totals = model.totals
-    figures = _of_batches(totals.round_trips, model.batches)
+    figures = _of_batches(model.model_spans, model.batches)
+    assert totals.round_trips == figures.round_trips
     assert totals.calls == figures.calls and totals.batches == figures.batches
     assert totals.unfinished == figures.statuses.get("unfinished", 0)
     return figures
@@ -114,7 +128,7 @@ def analysis_view(path: Path) -> Figures:
         if batch.calls:
             assert shown[batch.batch_id]["calls"] == len(batch.calls)
             assert shown[batch.batch_id]["unfinished_calls"] == batch.unfinished_calls
-    return _of_batches(sum(len(t.round_trips) for t in session.turns), batches)
+    return _of_batches([r for t in session.turns for r in t.round_trips], batches)
 
 
 def export_view(path: Path) -> Figures:
@@ -144,23 +158,34 @@ def export_view(path: Path) -> Figures:
             for b in t.batches
             if b.stats is not None
         },
+        trips={r.number: (r.start, r.end or -1.0) for t in spans.turns for r in t.round_trips},
     )
 
 
-def turn_axis_counts(path: Path) -> tuple[int, int]:
+def turn_axis_view(path: Path) -> tuple[int, int, dict[int, tuple[float, float]]]:
     builder = TurnAxisBuilder()
     for event in load_session(path).events:
         builder.apply(event)
     builder.fold.end()
     axes = builder.axes()
-    return sum(a.round_trips for a in axes), sum(a.batches for a in axes)
+    trips = {
+        int(s.label.removeprefix("round trip ")): (s.start, s.end)
+        for a in axes
+        for s in a.spans
+        if s.kind == "model"
+    }
+    return sum(a.round_trips for a in axes), sum(a.batches for a in axes), trips
 
 
 def _check(path: Path) -> Figures:
     timeline = timeline_view(path)
     assert _plain(analysis_view(path)) == _approx(timeline), "analysis"
     assert _plain(export_view(path)) == _approx(timeline), "export"
-    assert turn_axis_counts(path) == (timeline.round_trips, timeline.batches), "turn axis"
+    assert turn_axis_view(path) == (
+        timeline.round_trips,
+        timeline.batches,
+        pytest.approx(timeline.trips, abs=1e-9),
+    ), "turn axis"
     return timeline
 
 
@@ -169,7 +194,7 @@ def test_every_view_gives_the_same_figures_for_a_recorded_fixture(path: Path) ->
     _check(path)
 
 
-@pytest.mark.parametrize("name", ["eager", "batched", "retries", "cancelled", "mixed"])
+@pytest.mark.parametrize("name", ["eager", "batched", "retries", "cancelled", "mixed", "cut"])
 def test_every_view_gives_the_same_figures_for_a_recorded_session(
     recorded: dict[str, Path], name: str
 ) -> None:
@@ -179,7 +204,7 @@ def test_every_view_gives_the_same_figures_for_a_recorded_session(
 
 def _fold_figures(path: Path, skip: frozenset[str]) -> Figures:
     fold = open_recording(path).fold(SessionFold(), skip)
-    return _of_batches(len(fold.model_spans), fold.batches)
+    return _of_batches(fold.model_spans, fold.batches)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -228,3 +253,30 @@ def test_the_killed_session_is_read_as_interrupted_by_every_view() -> None:
     assert spans.problems[-1] == session.interrupted
     (turn,) = spans.turns
     assert not turn.complete and [c.status for c in turn.calls].count("unfinished") == 3
+
+
+def test_a_round_trip_cut_by_a_cancel_ends_at_the_first_sign_in_every_view(
+    recorded: dict[str, Path],
+) -> None:
+    """The turn cancelled while its eager calls ran and the model still streamed: the round trip
+    ends at the first cancelled call, not at the turn's end (which comes after the drain)."""
+    path = recorded["cut"]
+    model = TimelineModel()
+    for event in load_session(path).events:
+        model.apply(event)
+    cut = [r for r in model.model_spans if r.cut]
+    assert cut, "the recording has a round trip cut short"
+    for trip in cut:
+        turn = model.turn(trip.turn)
+        assert turn is not None and turn.status == "cancelled"
+        cancelled = [
+            c.finished_t
+            for b in turn.batches.values()
+            for c in b.calls
+            if c.state == "cancelled" and c.finished_t is not None
+        ]
+        assert cancelled and trip.end_t == min(cancelled) < (turn.finished_t or 0.0)
+    exported = {r.number: r.end for t in read_session_spans(path).turns for r in t.round_trips}
+    assert {r.round_trip: r.end_t for r in cut} == {
+        r.round_trip: exported[r.round_trip] for r in cut
+    }

@@ -561,17 +561,17 @@ class SessionFold:
         )
 
     def _queued(self, event: CallQueued) -> Change:
-        t = event.t
-        batch = self._batches.get(event.batch_id)
-        row = batch._rows.get(event.call_id) if batch is not None else None
-        if batch is None or row is None or row.index != event.index:
-            batch, row = self._row(
-                event.batch_id, event.call_id, t, event.tool, event.args, event.index
-            )
+        d = event.__dict__  # as in _finished: once per call
+        t = d["t"]
+        index = d["index"]
+        batch = self._batches.get(d["batch_id"])
+        row = batch._rows.get(d["call_id"]) if batch is not None else None
+        if batch is None or row is None or row.index != index:
+            batch, row = self._row(event.batch_id, event.call_id, t, event.tool, event.args, index)
         elif t > batch.last_t:
             batch.last_t = t
         row.queued_t = t
-        row.tool, row.args = event.tool, event.args
+        row.tool, row.args = d["tool"], d["args"]
         # As the executor counts it: the calls queued before and not finished each hold a slot.
         row.waits = batch.queued_count - batch.outcomes.total() >= batch.settings.cap
         batch.queued_count += 1
@@ -599,25 +599,34 @@ class SessionFold:
         return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
 
     def _finished(self, event: CallFinished) -> Change:
-        t = event.t
-        batch = self._batches.get(event.batch_id)
-        row = batch._rows.get(event.call_id) if batch is not None else None
+        # The hottest handler (every call ends once): fields read from the event's dict, ~0.1 µs
+        # less each than through the model.
+        d = event.__dict__
+        t = d["t"]
+        batch = self._batches.get(d["batch_id"])
+        row = batch._rows.get(d["call_id"]) if batch is not None else None
         if batch is None or row is None:
             batch, row = self._row(event.batch_id, event.call_id, t, event.tool, event.args)
         elif t > batch.last_t:
             batch.last_t = t
-        row.queued_t = event.queued_t
-        if row.started_t is None and event.started_t is not None:
-            row.started_t = event.started_t
-            row.attempt_ts.append(event.started_t)
-        row.finished_t = event.finished_t
-        row.result = event.result
-        row.error = event.error
-        if event.attempts > row.attempts:
-            row.attempts = event.attempts
-        self._set_state(batch, row, event.status)
-        self._queued_at(batch, event.queued_t)
-        if batch.last_finished_t is None or event.finished_t > batch.last_finished_t:
-            batch.last_finished_t = event.finished_t
-        cut = self._cut_span(event.t, batch.turn) if event.status == "cancelled" else None
+        queued = row.queued_t = d["queued_t"]
+        started = d["started_t"]
+        if row.started_t is None and started is not None:
+            row.started_t = started
+            row.attempt_ts.append(started)
+        finished = row.finished_t = d["finished_t"]
+        row.result = d["result"]
+        row.error = d["error"]
+        attempts = d["attempts"]
+        if attempts > row.attempts:
+            row.attempts = attempts
+        status = d["status"]
+        self._set_state(batch, row, status)
+        first = batch.first_queued_t
+        if first is None or queued < first:
+            batch.first_queued_t = queued
+        last = batch.last_finished_t
+        if last is None or finished > last:
+            batch.last_finished_t = finished
+        cut = self._cut_span(t, batch.turn) if status == "cancelled" else None
         return Change(event, batch.turn, None, cut, batch.batch_id, row.call_id, True)
