@@ -68,9 +68,6 @@ def new_spans(facts: HeaderFacts) -> SessionSpans:
     return spans
 
 
-_NO_SPAN = frozenset({"text_delta"})
-
-
 def read_session_spans(path: Path) -> SessionSpans:
     """The spans of a session file. Raises :class:`~workbench.session.SessionError` for a file that
     is not a readable session; a damaged body is exported up to its last good line, with a note."""
@@ -78,8 +75,7 @@ def read_session_spans(path: Path) -> SessionSpans:
     spans = new_spans(header_facts(recording.header))
     builder = SpanBuilder(spans)
     with paused():
-        # The streamed text is on no span (a turn carries its answer): passed over unparsed.
-        recording.feed(builder.apply, skip=_NO_SPAN)
+        recording.feed(builder.apply)
         builder.finish()
     spans.problems.extend(recording.problems)
     interruption = builder.fold.interruption
