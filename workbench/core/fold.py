@@ -541,16 +541,17 @@ class SessionFold:
         row.state = new
 
     def _emitted(self, event: ToolCallEmitted) -> Change:
-        self._batch(event.batch_id, event.t, event.turn)
+        t = event.t
+        self._batch(event.batch_id, t, event.turn)
         batch, row = self._row(
-            event.batch_id, event.call_id, event.t, event.tool, event.args, event.index, "emitted"
+            event.batch_id, event.call_id, t, event.tool, event.args, event.index, "emitted"
         )
-        row.emitted_t = event.t
+        row.emitted_t = t
         span = batch.model_span
         if span is not None and span.end_t is None:
             span.calls += 1
             if span.first_token_t is None:
-                span.first_token_t = event.t
+                span.first_token_t = t
         return Change(
             event,
             batch.turn,
@@ -588,14 +589,25 @@ class SessionFold:
             batch.first_queued_t = t
 
     def _started(self, event: CallStarted) -> Change:
-        batch, row = self._row(event.batch_id, event.call_id, event.t, event.tool, event.args)
-        self._queued_at(batch, row.queued_t)
-        if not row.done:
+        d = event.__dict__  # as in _finished: once per attempt
+        t = d["t"]
+        batch = self._batches.get(d["batch_id"])
+        row = batch._rows.get(d["call_id"]) if batch is not None else None
+        if batch is None or row is None:
+            batch, row = self._row(event.batch_id, event.call_id, t, event.tool, event.args)
+        elif t > batch.last_t:
+            batch.last_t = t
+        first = batch.first_queued_t
+        if first is None or row.queued_t < first:
+            batch.first_queued_t = row.queued_t
+        if row.state not in TERMINAL:
             self._set_state(batch, row, "running")
             if row.started_t is None:
-                row.started_t = event.t
-            row.attempt_ts.append(event.t)
-            row.attempts = max(row.attempts, event.attempt)
+                row.started_t = t
+            row.attempt_ts.append(t)
+            attempt = d["attempt"]
+            if attempt > row.attempts:
+                row.attempts = attempt
         return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
 
     def _finished(self, event: CallFinished) -> Change:

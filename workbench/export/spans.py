@@ -257,16 +257,15 @@ class SpanBuilder:
         self.apply(EVENT_ADAPTER.validate_python(row))
 
     def apply(self, event: Event) -> None:
+        """One event. Reading a file, :attr:`fold` ``.apply`` may be called instead: the spans are
+        made from the fold's facts as each turn ends (live, each part as it ends, here)."""
         fold = self.fold
         change = fold.apply(event)
-        spans = self.spans
-        spans.last_t = fold.last_t
+        if self._on_complete is None:
+            return
         kind = type(event)
         if change.turn is not None and change.turn not in self._open and kind is not TurnFinished:
             self._open_turn(change.turn)
-        if self._on_complete is None:
-            return  # converted when the turn is done, all at once
-        # Live: hand each part on as it ends.
         if kind is CallFinished:
             batch = fold.batch(change.batch_id or "")
             row = batch.row(change.call_id or "") if batch is not None else None
@@ -285,6 +284,7 @@ class SpanBuilder:
     def finish(self) -> SessionSpans:
         """Close whatever is still open at the last event's time."""
         self.fold.end()
+        self.spans.last_t = self.fold.last_t
         return self.spans
 
     # -- internals -------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ class SpanBuilder:
         """The fold finished a turn (or the events ended inside it): convert what is left."""
         turn = self._open.pop(info.turn, None) or self._open_turn_now(info)
         spans = self.spans
-        end = spans.last_t
+        end = spans.last_t = self.fold.last_t
         turn.start = info.started_t
         turn.prompt = info.prompt
         turn.round_trips = [self._trip(trip, info) for trip in info.round_trips]
