@@ -30,6 +30,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "stats",
     "emulate",
     "export",
+    "import_traces",
     "mcp",
 )
 """Modules of this package that each add one subcommand, in the order ``--help`` lists them."""

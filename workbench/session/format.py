@@ -91,6 +91,10 @@ class SessionHeader(BaseModel):
     """The provider as the session saw it. Absent in the earliest files."""
     tools: list[ToolInfo] = []
     """The tools offered, with their kind and source (empty in files written before it existed)."""
+    source: dict[str, Any] | None = None
+    """Where the session came from when workbench did not record it live: ``workbench import`` and
+    ``listen`` write ``{"kind": "imported", "format", "files", "service", "scope", "scope_version",
+    "batches_by", "slot_wait", ...}`` (docs/session-format.md). None for a recorded run."""
 
     def start_unix_ns(self) -> tuple[int, bool]:
         """When t = 0 was on the wall clock, in Unix ns, and whether that is exact.

@@ -99,6 +99,8 @@ class SessionRecorder:
         tools: list[dict[str, Any]] | None = None,
         t0_unix_ns: int | None = None,
         session_id: str | None = None,
+        created: datetime | None = None,
+        source: dict[str, Any] | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         max_delay_s: float = DEFAULT_MAX_DELAY_S,
@@ -106,10 +108,11 @@ class SessionRecorder:
         """Open a new session file and write its header.
 
         ``path`` defaults to ``sessions_dir()/<UTC timestamp>-<short id>.jsonl``; parent directories are
-        created. An existing file at an explicit ``path`` is replaced.
+        created. An existing file at an explicit ``path`` is replaced. ``created`` (default: now) and
+        ``source`` are for sessions made from something else than a live run (an imported trace).
         """
         session_id = session_id or secrets.token_hex(8)
-        created = datetime.now(UTC)
+        created = created or datetime.now(UTC)
         if path is None:
             path = sessions_dir() / f"{created:%Y%m%d-%H%M%S}-{session_id[:8]}.jsonl"
         header = SessionHeader(
@@ -120,6 +123,7 @@ class SessionRecorder:
             profile=scrub(profile),
             provider=scrub(provider) if provider is not None else None,
             tools=tools or [],
+            source=scrub(source) if source is not None else None,
         )
         redactor = Redactor.from_environment(profile)
         try:
