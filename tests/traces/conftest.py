@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.export.sessions import varied
+from tests.providers.conftest import emulator as emulator
 from workbench.tools.latency import set_latency_scale
 
 
