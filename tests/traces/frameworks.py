@@ -26,21 +26,21 @@ TOOL_S = 0.04
 
 
 class Switch(SpanProcessor):
-    """Forwards spans to the processor the current test set (none: dropped)."""
+    """Forwards spans to the processors the current test set (none: dropped)."""
 
     def __init__(self) -> None:
-        self.target: SpanProcessor | None = None
+        self.targets: list[SpanProcessor] = []
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        if self.target is not None:
-            self.target.on_start(span, parent_context)
+        for target in self.targets:
+            target.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
-        if self.target is not None:
-            self.target.on_end(span)
+        for target in self.targets:
+            target.on_end(span)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        return self.target.force_flush(timeout_millis) if self.target is not None else True
+        return all(target.force_flush(timeout_millis) for target in self.targets)
 
 
 class Collect(SpanProcessor):

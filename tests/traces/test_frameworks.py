@@ -32,11 +32,11 @@ SEQUENTIAL = Script([["Tokyo"], ["Lima"], ["Lima"], "Sunny in both."])
 def collect() -> Iterator[Collect]:
     state = instrumented()
     sink = Collect()
-    state.switch.target = sink
+    state.switch.targets = [sink]
     try:
         yield sink
     finally:
-        state.switch.target = None
+        state.switch.targets = []
 
 
 def _import(trace: Path, tmp_path: Path) -> Path:

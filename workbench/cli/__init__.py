@@ -31,6 +31,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "emulate",
     "export",
     "import_traces",
+    "listen",
     "mcp",
 )
 """Modules of this package that each add one subcommand, in the order ``--help`` lists them."""

@@ -189,6 +189,10 @@ class Assembler:
         for span in spans:
             self.add(span, now)
 
+    def has_root(self, trace_id: str) -> bool:
+        trace = self._traces.get(trace_id)
+        return trace is not None and trace.root_seen
+
     def trace_ids(self) -> list[str]:
         return list(self._traces)
 

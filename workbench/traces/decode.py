@@ -19,7 +19,6 @@ message instead of exhausting memory.
 from __future__ import annotations
 
 import base64
-import gzip
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -58,6 +57,8 @@ __all__ = [
     "decode_protobuf",
     "gunzip",
     "partial_success",
+    "response_json",
+    "status_body",
 ]
 
 
@@ -118,6 +119,16 @@ def partial_success(rejected: int, message: str) -> bytes:
         response.partial_success.rejected_spans = rejected
         response.partial_success.error_message = message
     return bytes(response.SerializeToString())
+
+
+def status_body(code: int, message: str, *, as_json: bool) -> bytes:
+    """A ``google.rpc.Status`` error body, as OTLP/HTTP answers a request it refuses."""
+    from google.rpc.status_pb2 import Status
+
+    status = Status(code=code, message=message)
+    if as_json:
+        return orjson.dumps({"code": code, "message": message})
+    return bytes(status.SerializeToString())
 
 
 def response_json(rejected: int, message: str) -> bytes:
@@ -235,8 +246,3 @@ def _delimited(data: bytes) -> Iterator[tuple[int, ExportTraceServiceRequest]]:
             raise DecodeFailure(f"message {number}: {exc}") from None
         yield number, request
         offset = start + size
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    """``data`` gzip-compressed (tests and benchmarks send it so)."""
-    return gzip.compress(data)
