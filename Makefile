@@ -67,6 +67,8 @@ bench: install
 	$(PY) benchmarks/bench_analysis.py
 	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/bench_mcp.py
+	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_listen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

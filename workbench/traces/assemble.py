@@ -189,6 +189,10 @@ class Assembler:
         for span in spans:
             self.add(span, now)
 
+    @property
+    def open_traces(self) -> int:
+        return len(self._traces)
+
     def has_root(self, trace_id: str) -> bool:
         trace = self._traces.get(trace_id)
         return trace is not None and trace.root_seen

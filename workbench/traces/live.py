@@ -47,6 +47,7 @@ class LiveRun:
     updated: float = 0.0
     path: Path | None = None
     session: ImportedSession | None = None
+    """The session's events while ``on_closed`` runs; afterwards read the file at ``path``."""
     error: str | None = None
     """Why its session could not be written."""
     notes: list[str] = field(default_factory=list)
@@ -82,6 +83,11 @@ class LiveRuns:
         """Every run seen, in order of arrival."""
         with self._lock:
             return list(self._rows.values())
+
+    @property
+    def idle(self) -> bool:
+        """No trace is open (read without the lock: the event loop asks, and must not wait)."""
+        return self._assembler.open_traces == 0
 
     def receive(self, spans: Iterable[Span], now: float) -> int:
         """Add spans; returns how many were taken (the rest were over the span limit)."""
@@ -204,4 +210,6 @@ class LiveRuns:
             out.append(done)
             if self.on_closed is not None:
                 self.on_closed(done)
+            # The file has it now: a long listen keeps rows, not every run's events.
+            done.session = None
         return out

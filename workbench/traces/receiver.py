@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 
 import uvicorn
@@ -24,6 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from workbench import gcpolicy
 from workbench.traces.decode import (
     DecodeFailure,
     TooLarge,
@@ -44,6 +47,9 @@ well under 1 MiB, per request)."""
 PROTOBUF_TYPES = frozenset({"application/x-protobuf", "application/protobuf"})
 JSON_TYPE = "application/json"
 DEFAULT_PORT = 4318
+SWITCH_INTERVAL_S = 0.001
+SETTLE_EVERY_S = 60.0
+"""At most this often, and only with no run open, frozen objects are handed back and collected."""
 
 _INVALID_ARGUMENT = 3  # google.rpc.Code
 _RESOURCE_EXHAUSTED = 8
@@ -65,6 +71,9 @@ class Receiver:
         self.live = live
         self.max_body = max_body
         self.requests = 0
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="listen")
+        """One thread for all the work off the loop (decoding, closing runs): each more runnable
+        thread is one more for the loop to wait behind on a busy machine."""
         self.app = Starlette(routes=[Route("/v1/traces", self._traces, methods=["POST"])])
 
     async def _traces(self, request: Request) -> Response:
@@ -96,8 +105,8 @@ class Receiver:
         except ClientDisconnect:
             return Response(status_code=400)  # nobody is there to read it
         try:
-            _, rejected, why = await asyncio.to_thread(
-                self._ingest, bytes(body), as_json, encoding == "gzip"
+            _, rejected, why = await asyncio.get_running_loop().run_in_executor(
+                self.worker, self._ingest, bytes(body), as_json, encoding == "gzip"
             )
         except TooLarge:
             return self._too_large(as_json)
@@ -176,18 +185,39 @@ class Listener:
         self._server.should_exit = True
 
     async def run(self) -> None:
+        gcpolicy.freeze_startup()  # the imports are here to stay: full collections skip them
+        # Decoding and writing run in worker threads; the loop waits for the GIL behind them up to
+        # the switch interval each time (5 ms by default), and more than once per request.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         ticker = asyncio.create_task(self._tick())
         try:
             await self._server.serve(sockets=[self.sock])
         finally:
+            sys.setswitchinterval(interval)
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
-            await asyncio.to_thread(self.live.close_all, time.monotonic())
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.receiver.worker, self.live.close_all, time.monotonic())
+            self.receiver.worker.shutdown(wait=False)
 
     async def _tick(self) -> None:
+        # A full collection walks every tracked object, holding the loop from whichever thread it
+        # runs in (100+ ms with the spans of open runs around). So what survives is frozen at each
+        # tick, and only when nothing is open, at most once a minute, is everything collected.
+        settled = time.monotonic()
         while True:
             await asyncio.sleep(self.tick_s)
-            await asyncio.to_thread(self.live.tick, time.monotonic())
+            await asyncio.get_running_loop().run_in_executor(
+                self.receiver.worker, self.live.tick, time.monotonic()
+            )
+            now = time.monotonic()
+            if self.live.idle and now - settled >= SETTLE_EVERY_S:
+                gcpolicy.thaw()
+                gcpolicy.settle()
+                settled = now
+            else:
+                gcpolicy.freeze_survivors()
             if self.on_tick is not None:
                 self.on_tick()
