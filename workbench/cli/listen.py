@@ -15,10 +15,6 @@ from workbench.cli.common import EXIT_FAILED, EXIT_OK, UsageError
 if TYPE_CHECKING:
     from workbench.traces.live import LiveRun
 
-APP_VIEW_MISSING = (
-    "the app's live run list for listen is not there yet: running headless (--headless)"
-)
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
@@ -28,8 +24,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "An OTLP/HTTP receiver (POST /v1/traces, protobuf or JSON, gzip or not). Point an "
             "instrumented agent at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318; each "
             "agent run becomes a session (as `workbench import` converts it) when its root span "
-            "ends, or after --idle seconds without a span (noted incomplete), and its batch "
-            "timeline is printed. Ctrl-C stops, writing what is still open as incomplete."
+            "ends, or after --idle seconds without a span (noted incomplete). The app lists the "
+            "runs as they arrive (Enter opens one that has ended, q stops); --headless prints each "
+            "run's batch timeline instead. Stopping writes what is still open as incomplete."
         ),
     )
     parser.add_argument("--port", type=int, default=4318, help="port (default 4318; 0: any free)")
@@ -68,9 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if args.idle <= 0:
         raise UsageError("--idle must be more than 0 seconds")
     out = sys.stdout
-    if not args.headless:
-        print(f"workbench listen: {APP_VIEW_MISSING}", file=sys.stderr)
-    live = LiveRuns(args.dir, idle_s=args.idle, on_closed=lambda row: print_run(row, out))
+    on_closed = (lambda row: print_run(row, out)) if args.headless else None
+    live = LiveRuns(args.dir, idle_s=args.idle, on_closed=on_closed)
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -80,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     listener = Listener(live, sock)
+    if not args.headless:
+        from workbench.tui.app import create_app
+
+        create_app(listen=(listener, args.host), replay_speed=None).run()
+        return EXIT_OK
     where = args.dir if args.dir is not None else "the sessions directory"
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(

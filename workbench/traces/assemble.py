@@ -25,8 +25,9 @@ Role = Literal["agent", "model", "tool", "other"]
 MODEL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 _OPENINFERENCE = {"AGENT": "agent", "LLM": "model", "TOOL": "tool"}
 
-MAX_SPANS = 2_000_000
-"""Most spans held at once (a run's spans wait until the run is complete); past it, input is refused."""
+MAX_SPANS = 500_000
+"""Most spans held at once (a run's spans wait until the run is complete: ~1-2 KiB each in memory);
+past it, input is refused with a message instead of exhausting memory."""
 
 
 class TooManySpans(ValueError):

@@ -16,8 +16,9 @@ from workbench.traces.convert import ImportedSession, group_runs, session_of
 from workbench.traces.decode import DecodeFailure, TooLarge, decode_bytes
 from workbench.traces.spans import spans_of
 
-MAX_FILE_BYTES = 1024 * 1024 * 1024
-"""Largest trace file read (1 GiB); anything bigger is refused before it is read."""
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Largest trace file read (512 MiB, about 700,000 spans of OTLP JSON); anything bigger is refused
+before it is read. Split a bigger trace and import the pieces in turn."""
 
 
 class ImportFailure(Exception):

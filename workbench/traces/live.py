@@ -112,8 +112,8 @@ class LiveRuns:
         row.spans += 1
         row.updated = now
         origin = span.origin
-        if not row.service and origin.service:
-            row.service = origin.service
+        if not row.service and origin.service and not origin.service.startswith("unknown_service"):
+            row.service = origin.service  # the SDK's default name says nothing: the agent's then
         if not row.framework and origin.scope:
             row.framework = origin.scope + (
                 f" {origin.scope_version}" if origin.scope_version else ""

@@ -24,6 +24,7 @@ from workbench.tui.screens.live import LiveScreen
 
 if TYPE_CHECKING:
     from workbench.compare.requests import LiveCompare, ReplayCompare
+    from workbench.tui.screens.listen import ListenerLike
 
 
 class WorkbenchApp(App[None]):
@@ -46,8 +47,11 @@ class WorkbenchApp(App[None]):
         compare: LiveCompare | ReplayCompare | None = None,
         browse_sessions: bool = False,
         sessions_dir: Path | None = None,
+        listen: tuple[ListenerLike, str] | None = None,
     ) -> None:
         super().__init__()
+        self.listen = listen
+        """Open on the incoming runs of ``workbench listen``: (the receiver, the host it shows)."""
         self.compare = compare
         """Open on a comparison (``workbench demo``, ``workbench replay MANIFEST``) instead."""
         self.profile = profile
@@ -77,7 +81,18 @@ class WorkbenchApp(App[None]):
 
     async def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which would skip the screen's .tcss.
-        if self.compare is not None:
+        if self.listen is not None:
+            from workbench.tui.screens.listen import ListenScreen
+            from workbench.tui.screens.replay import ReplayScreen
+
+            async def open_session(path: Path) -> None:
+                await self.push_screen(
+                    ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
+                )
+
+            listener, host = self.listen
+            await self.push_screen(ListenScreen(listener, host=host, open_session=open_session))
+        elif self.compare is not None:
             from workbench.tui.screens.compare import CompareScreen  # a live start skips it
 
             await self.push_screen(CompareScreen(self.compare, closable=False))
@@ -122,6 +137,7 @@ def create_app(
     compare: LiveCompare | ReplayCompare | None = None,
     browse_sessions: bool = False,
     sessions_dir: Path | None = None,
+    listen: tuple[ListenerLike, str] | None = None,
 ) -> WorkbenchApp:
     """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests.
 
@@ -143,5 +159,6 @@ def create_app(
         compare=compare,
         browse_sessions=browse_sessions,
         sessions_dir=sessions_dir,
+        listen=listen,
     )
     return app
