@@ -50,7 +50,8 @@ def role(span: Span) -> Role:
 
 @dataclass(slots=True)
 class Run:
-    """One agent run: its agent span (None when the trace has none), model and tool spans by start."""
+    """One agent run: its agent span (the trace's root when it has no agent span; None when that is
+    missing too), model and tool spans by start."""
 
     trace_id: str
     agent: Span | None
@@ -103,10 +104,12 @@ def build_runs(spans: Iterable[Span], *, closed: bool = True) -> list[Run]:
         model, tools = groups.setdefault(owner, ([], []))
         (model if kind == "model" else tools).append(span)
     orphans = [s for s in by_id.values() if s.parent_id is not None and s.parent_id not in by_id]
-    has_root = any(s.parent_id is None for s in by_id.values())
+    root = next((s for s in by_id.values() if s.parent_id is None), None)
+    has_root = root is not None
     runs: list[Run] = []
     for owner, (model, tools) in groups.items():
-        agent = by_id[owner] if owner is not None else None
+        # A trace without an agent span is one run, anchored at its root (LangChain's CHAIN, say).
+        agent = by_id[owner] if owner is not None else root
         model.sort(key=lambda s: (s.start_ns, s.end_ns))
         tools.sort(key=lambda s: (s.start_ns, s.end_ns))
         problems: list[str] = []
@@ -118,7 +121,7 @@ def build_runs(spans: Iterable[Span], *, closed: bool = True) -> list[Run]:
                 + (" (the trace was cut short)" if closed else " yet")
                 + f"; {len(orphans)} span{'s' if len(orphans) != 1 else ''} whose parent is missing"
             )
-        if agent is None and any(r == "agent" for r in roles.values()):
+        if owner is None and any(r == "agent" for r in roles.values()):
             problems.append(
                 f"trace {trace_id}: {len(model) + len(tools)} model or tool spans outside any agent"
                 " span, read as a run of their own"
