@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -70,3 +71,59 @@ async def test_runs_are_listed_as_they_arrive_and_open_on_the_replay_screen(
         assert isinstance(app.screen, ListenScreen)
         await pilot.press("q")
     assert len(list((tmp_path / "sessions").glob("*.jsonl"))) == 1
+
+
+async def test_a_run_still_going_opens_with_its_timeline_growing(
+    trace: bytes, tmp_path: Path
+) -> None:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    from workbench.tui.screens.live_run import LiveRunScreen
+
+    request = ExportTraceServiceRequest.FromString(trace)
+    spans = list(request.resource_spans[0].scope_spans[0].spans)
+    spans.sort(key=lambda s: s.end_time_unix_nano)  # as an exporter sends them: as they end
+
+    def piece(chosen: list[Any]) -> bytes:
+        part = ExportTraceServiceRequest()
+        part.CopyFrom(request)
+        held = part.resource_spans[0].scope_spans[0].spans
+        del held[:]
+        held.extend(chosen)
+        return bytes(part.SerializeToString())
+
+    first_batch_done = [s for s in spans if s.end_time_unix_nano <= spans[2].end_time_unix_nano]
+    rest = spans[len(first_batch_done) :]
+    live = LiveRuns(tmp_path / "sessions", grace_s=0.05)
+    listener = Listener(live, bind("127.0.0.1", 0), tick_s=0.05)
+    app = create_app(listen=(listener, "127.0.0.1"), replay_speed=None)
+    url = f"http://127.0.0.1:{listener.port}/v1/traces"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ListenScreen)
+        assert await asyncio.to_thread(_post, url, piece(first_batch_done)) == 200
+        table = screen.query_one("#runs", DataTable)
+        while table.row_count == 0:
+            screen.rows_changed.clear()
+            await asyncio.wait_for(screen.rows_changed.wait(), 10)
+        await pilot.press("enter")
+        await pilot.pause()
+        run_screen = app.screen
+        assert isinstance(run_screen, LiveRunScreen)
+        await asyncio.wait_for(run_screen.updated.wait(), 10)
+        assert len(run_screen.model.batches) == 1
+        assert run_screen.model.turns[0].status is None  # still going
+        run_screen.updated.clear()
+        assert await asyncio.to_thread(_post, url, piece(rest)) == 200
+        while run_screen.final is None:
+            run_screen.updated.clear()
+            await asyncio.wait_for(run_screen.updated.wait(), 10)
+        assert len(run_screen.model.batches) == 2
+        assert run_screen.model.turns[0].status == "completed"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ListenScreen)
+        await pilot.press("q")

@@ -94,8 +94,11 @@ def group_runs(runs: Iterable[Run]) -> list[list[Run]]:
     return sorted(groups.values(), key=lambda g: g[0].start_ns)
 
 
-def session_of(runs: list[Run], *, source_format: str, files: list[str]) -> ImportedSession:
-    """One session from runs (its turns, by start)."""
+def session_of(
+    runs: list[Run], *, source_format: str, files: list[str], still_open: bool = False
+) -> ImportedSession:
+    """One session from runs (its turns, by start). ``still_open``: spans are still arriving, so a
+    run without its root is not ended yet (no ``turn_finished``), rather than cut short."""
     runs = sorted(runs, key=lambda r: r.start_ns)
     t0 = min(run.start_ns for run in runs)
     first = runs[0]
@@ -106,7 +109,7 @@ def session_of(runs: list[Run], *, source_format: str, files: list[str]) -> Impo
     workbench_own = origin.scope == "workbench.export"
     key = runs[0].conversation or runs[0].key
     session_id = hashlib.blake2b(f"import\x1f{key}".encode(), digest_size=8).hexdigest()
-    builder = _Builder(t0)
+    builder = _Builder(t0, still_open=still_open)
     methods: Counter[Method] = Counter()
     notes: list[str] = []
     for number, run in enumerate(runs, start=1):
@@ -307,8 +310,9 @@ class _CallTimes:
 
 
 class _Builder:
-    def __init__(self, t0_ns: int) -> None:
+    def __init__(self, t0_ns: int, *, still_open: bool = False) -> None:
         self.t0_ns = t0_ns
+        self.still_open = still_open
         self.events: list[Event] = []
         self.round_trip = 0
         self.batch_seq = 0
@@ -417,12 +421,19 @@ class _Builder:
                 intervals.append(wall)
                 calls_total += len(p.calls)
                 batches += 1
+        going = self.still_open and not run.complete
         status, error = _turn_status(run)
-        if error is not None:
+        if error is not None and not going:
             turn_events.append(ErrorEvent(t=end, turn=number, kind=error[0], message=error[1]))
         turn_events.sort(key=lambda e: e.t)  # stable: equal times keep the live run's order
         self.events.append(TurnStarted(t=start, turn=number, prompt=_prompt(run)))
         self.events.extend(turn_events)
+        if going:  # the turn goes on: it ends when its root span arrives
+            self.round_trips += len(plans)
+            self.batches += batches
+            self.calls += calls_total
+            self.last_status = "running"
+            return methods
         self.events.append(
             TurnFinished(
                 t=end,

@@ -138,8 +138,18 @@ class LiveRuns:
         with self._lock:
             runs = self._assembler.snapshot(trace_id)
         return [
-            session_of(group, source_format="otlp-http", files=[]) for group in group_runs(runs)
+            session_of(group, source_format="otlp-http", files=[], still_open=True)
+            for group in group_runs(runs)
         ]
+
+    def row(self, key: str) -> LiveRun | None:
+        with self._lock:
+            return self._rows.get(key)
+
+    def closed_rows(self, trace_id: str) -> list[LiveRun]:
+        """The sessions written from a trace once it closed (empty while it is open)."""
+        with self._lock:
+            return [r for r in self._rows.values() if r.trace_id == trace_id and not r.open]
 
     def tick(self, now: float) -> list[LiveRun]:
         """Close the traces that are ready; returns the rows of the sessions written."""

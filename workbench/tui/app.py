@@ -91,7 +91,15 @@ class WorkbenchApp(App[None]):
                 )
 
             listener, host = self.listen
-            await self.push_screen(ListenScreen(listener, host=host, open_session=open_session))
+
+            async def open_live(trace_id: str) -> None:
+                from workbench.tui.screens.live_run import LiveRunScreen
+
+                await self.push_screen(LiveRunScreen(listener.live, trace_id, signals=self.signals))
+
+            await self.push_screen(
+                ListenScreen(listener, host=host, open_session=open_session, open_live=open_live)
+            )
         elif self.compare is not None:
             from workbench.tui.screens.compare import CompareScreen  # a live start skips it
 

@@ -3,7 +3,8 @@
 The receiver runs in a worker on the app's own loop; the rows are the headless run list's
 (:class:`~workbench.traces.live.LiveRuns`), read twice a second and updated in place by key. Enter on
 a run that has ended opens its session on the ordinary replay screen (``w`` what-if, ``t`` turn axis
-and the advisor's note all there); a run still going says so and opens once it has ended.
+and the advisor's note all there); on a run still going, the same pane with its timeline growing as
+spans arrive.
 """
 
 from __future__ import annotations
@@ -57,11 +58,14 @@ class ListenScreen(Screen[None]):
         *,
         host: str,
         open_session: Callable[[Path], Awaitable[None]],
+        open_live: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         self.listener = listener
         self.host = host
         self.open_session = open_session
+        self.open_live = open_live
+        """Opens a run still going (by trace id), its timeline growing."""
         self.rows_changed = asyncio.Event()
         """Set each time the table changed (tests wait on it)."""
         self._shown: dict[str, tuple[str, ...]] = {}
@@ -126,11 +130,12 @@ class ListenScreen(Screen[None]):
         row = self._selected()
         if row is None:
             return
-        if row.path is None:
-            why = row.error or "still running: it opens here once its root span has arrived"
-            self.notify(why, title="Not a session yet", timeout=4)
-            return
-        await self.open_session(row.path)
+        if row.path is not None:
+            await self.open_session(row.path)
+        elif row.open and self.open_live is not None:
+            await self.open_live(row.trace_id)
+        else:
+            self.notify(row.error or "no session for this run", title="Cannot open", timeout=4)
 
     async def action_stop(self) -> None:
         """Stop the receiver, let it write what is still open (as incomplete), then quit."""
