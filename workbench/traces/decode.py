@@ -180,6 +180,8 @@ def _from_dict(document: Any) -> ExportTraceServiceRequest:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if len(reason) > 200:  # the parser quotes the offending value, which may be huge
+            reason = reason[:200] + "…"
         raise DecodeFailure(f"not OTLP JSON ({reason})") from None
     return request
 
