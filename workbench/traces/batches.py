@@ -15,11 +15,12 @@ the response's call ids and arguments when it has them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import orjson
 
 from workbench.traces.spans import Span
 
@@ -67,10 +68,11 @@ def tool_call_id(span: Span) -> str | None:
 
 
 def parse_json(value: Any) -> Any:
-    if isinstance(value, str):
+    """A JSON attribute (messages, arguments) parsed; anything else as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "[", '"'):
         try:
-            return json.loads(value)
-        except ValueError:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
             return value
     return value
 
