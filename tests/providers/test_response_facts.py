@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.providers.openai_support import make_provider
-from workbench.core.events import Event, ModelResponseFinished, TurnFinished
+from workbench.core.events import Event, ModelRequestStarted, ModelResponseFinished, TurnFinished
 from workbench.core.loop import AgentLoop
 from workbench.core.provider import Provider
 from workbench.emulator.server import EmulatorServer, Misbehaviour
@@ -86,8 +86,8 @@ async def test_each_round_trip_records_its_response_id_and_the_model_that_answer
         assert response.response_model == answered
         assert response.response_id is not None and response.response_id.startswith(id_prefix)
     assert len({r.response_id for r in responses}) == len(responses), "one id per response"
-    started = [e for e in events if e.type == "model_request_started"]
-    assert all(getattr(e, "model") == asked for e in started)
+    started = [e for e in events if isinstance(e, ModelRequestStarted)]
+    assert started and all(e.model == asked for e in started)
 
 
 async def test_usage_the_provider_sent_is_reported(provider: Provider, tmp_path: Path) -> None:
