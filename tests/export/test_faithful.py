@@ -529,3 +529,55 @@ async def test_the_end_of_a_run_gives_up_on_a_stuck_collector_and_says_what_was_
     assert live.summary is not None
     assert f"{live.spans_built:,} of {live.spans_built:,} spans were not sent" in live.summary
     assert f"the collector at {receiver.url}/v1/traces did not answer within 0.2 s" in live.summary
+
+
+async def test_chat_spans_name_the_response_and_carry_only_the_usage_reported(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    from workbench.config import Profile
+    from workbench.emulator.server import EmulatorServer, Misbehaviour
+
+    emulator = EmulatorServer()
+    await emulator.start()
+    emulator.misbehave(Misbehaviour(omit_usage=True))  # the first response has no usage
+    chat_profile = Profile.model_validate(
+        {
+            "name": "emulated",
+            "type": "openai-chat",
+            "model": "gpt-emulated",
+            "base_url": emulator.base_urls["openai-chat"],
+            "api_key_env": None,
+        }
+    )
+    previous = set_latency_scale(0.0)
+    live = LiveExport(endpoint=receiver.url, on_problem=lambda _: None, timeout_s=10)
+    path = tmp_path / "emulated.jsonl"
+    runtime = await Runtime.start(chat_profile, record=path, extra_sinks=[live])
+    live.attach(runtime)
+    try:
+        async for _ in runtime.run_turn("get_date()"):
+            pass
+    finally:
+        await runtime.aclose()
+        await emulator.stop()
+        set_latency_scale(previous)
+
+    live_spans = _received(receiver)
+    for spans in (live_spans, _file_spans(path, tmp_path)):  # live, and from the recording
+        chats = sorted(
+            (attrs(s) for s in spans if s.name == "chat gpt-emulated"),
+            key=lambda a: a["workbench.round_trip"],
+        )
+        assert len(chats) == 2
+        for a in chats:
+            assert a["gen_ai.request.model"] == "gpt-emulated"
+            assert a["gen_ai.response.model"] == "gpt-emulated-2025-04-14"
+            assert a["gen_ai.response.id"].startswith("chatcmpl-")
+        assert chats[0]["gen_ai.response.id"] != chats[1]["gen_ai.response.id"]
+        unreported, reported = chats
+        assert "gen_ai.usage.input_tokens" not in unreported  # not a made-up 0
+        assert "gen_ai.usage.output_tokens" not in unreported
+        assert reported["gen_ai.usage.input_tokens"] > 0
+        root = attrs(next(s for s in spans if s.name == "invoke_agent workbench"))
+        assert root["gen_ai.usage.input_tokens"] == reported["gen_ai.usage.input_tokens"]
+        assert root["gen_ai.usage.output_tokens"] == reported["gen_ai.usage.output_tokens"]

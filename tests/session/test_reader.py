@@ -109,7 +109,7 @@ def test_newer_format_version_is_refused(recorded: Path) -> None:
     _rewrite(recorded, {1: json.dumps(header).encode()})
     with pytest.raises(
         SessionFormatError,
-        match=r"session format version 7 is newer than this workbench understands \(1\);"
+        match=r"session format version 7 is newer than this workbench understands \(2\);"
         r" upgrade workbench",
     ):
         load_session(recorded)

@@ -84,7 +84,7 @@ def test_file_is_a_header_then_one_event_per_line(tmp_path: Path) -> None:
     lines = _lines(path)
     header = json.loads(lines[0])
     assert header["format"] == "workbench-session"
-    assert header["version"] == 1
+    assert header["version"] == 2
     assert header["created"].endswith("Z")
     assert [json.loads(line)["type"] for line in lines[1:]] == [e.type for e in events]
 

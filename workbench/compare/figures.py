@@ -21,6 +21,8 @@ class Figures:
     tool_time_s: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    tokens_reported: bool = True
+    """False when no response reported usage: the counts are then 0 and mean "not known"."""
     calls: int = 0
     batches: int = 0
     peak_concurrency: int = 0
@@ -33,8 +35,8 @@ class Figures:
             "round_trips": self.round_trips,
             "model_time_s": round(self.model_time_s, 4),
             "tool_time_s": round(self.tool_time_s, 4),
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
+            "input_tokens": self.input_tokens if self.tokens_reported else None,
+            "output_tokens": self.output_tokens if self.tokens_reported else None,
             "calls": self.calls,
             "batches": self.batches,
             "peak_concurrency": self.peak_concurrency,
@@ -90,6 +92,7 @@ class FiguresFold:
             fig.tool_time_s = stats.tool_time_s
             fig.input_tokens = stats.usage.input_tokens
             fig.output_tokens = stats.usage.output_tokens
+            fig.tokens_reported = stats.usage.reported
             fig.calls = stats.calls
             fig.batches = stats.batches
             return fig
@@ -99,6 +102,7 @@ class FiguresFold:
         fig.tool_time_s = totals.tool_time_s
         fig.input_tokens = totals.usage.input_tokens
         fig.output_tokens = totals.usage.output_tokens
+        fig.tokens_reported = totals.usage.reported
         fig.calls = totals.calls
         fig.batches = totals.batches
         return fig

@@ -96,7 +96,8 @@ def verdict(runs: Sequence[VariantRun]) -> str:
         parts.append(f"{-saved} more round trip{'s' if saved != -1 else ''}")
     else:
         parts.append("the same round trips")
-    if b.input_tokens > 0 and f.input_tokens != b.input_tokens:
+    both_reported = b.tokens_reported and f.tokens_reported
+    if both_reported and b.input_tokens > 0 and f.input_tokens != b.input_tokens:
         change = (b.input_tokens - f.input_tokens) / b.input_tokens * 100
         word = "fewer" if change > 0 else "more"
         parts.append(f"{abs(change):.0f}% {word} input tokens")
@@ -155,8 +156,8 @@ def table_rows(runs: Sequence[VariantRun]) -> list[list[str]]:
                 str(f.round_trips),
                 duration(f.model_time_s),
                 duration(f.tool_time_s),
-                f"{f.input_tokens:,}",
-                f"{f.output_tokens:,}",
+                f"{f.input_tokens:,}" if f.tokens_reported else "n/a",
+                f"{f.output_tokens:,}" if f.tokens_reported else "n/a",
                 str(f.calls),
                 str(f.batches),
                 str(f.peak_concurrency),

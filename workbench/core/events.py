@@ -86,6 +86,10 @@ class ModelResponseFinished(_Event):
     usage: Usage
     duration_s: float
     stop_reason: str
+    response_id: str | None = None
+    """The provider's id for the response; None when it sent none (or the file predates it)."""
+    response_model: str | None = None
+    """The model the provider says answered; None when it did not say (or the file predates it)."""
 
 
 class BatchStarted(_Event):

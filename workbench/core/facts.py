@@ -148,6 +148,10 @@ class RoundTrip:
     duration_s: float | None = None
     """The response's recorded ``duration_s``; for a round trip cut short, ``end_t - start_t``."""
     stop_reason: str | None = None
+    response_id: str | None = None
+    """The provider's id for the response, when it sent one."""
+    response_model: str | None = None
+    """The model the provider says answered, when it said."""
     first_token_t: float | None = None
     """Its first streamed text or call (None: nothing streamed)."""
     answered: bool = False

@@ -383,6 +383,8 @@ class SessionFold:
         span.usage = event.usage
         span.calls = event.calls
         span.stop_reason = event.stop_reason
+        span.response_id = event.response_id
+        span.response_model = event.response_model
         span.answered = True
         self._usage = self._usage + event.usage
         if self._open_span is span:

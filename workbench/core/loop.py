@@ -426,6 +426,8 @@ class AgentLoop:
                 usage=response.usage,
                 duration_s=now() - started,
                 stop_reason=response.stop_reason,
+                response_id=response.response_id,
+                response_model=response.response_model,
             )
         )
         if batch is None and batch_id is not None:

@@ -51,18 +51,27 @@ class ToolResult(TrustedModel):
         return self.status != "ok"
 
 
+def _any_count(data: dict[str, Any]) -> bool:
+    # Session files of format 1 had no ``reported``: their zeros meant "the provider reported none".
+    return bool(data.get("input_tokens") or data.get("output_tokens"))
+
+
 class Usage(BaseModel):
-    """Token usage of one model response (zero where the provider reports none)."""
+    """Token usage of one model response, or of several summed; ``Usage()`` is "not reported"."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     input_tokens: int = 0
     output_tokens: int = 0
+    reported: bool = Field(default_factory=_any_count)
+    """Whether the provider reported usage (for a sum: for at least one part). When false the counts
+    are 0 and mean "not known", not zero; left out, it is true when a count is not zero."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
+            reported=self.reported or other.reported,
         )
 
 

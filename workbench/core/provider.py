@@ -56,7 +56,12 @@ class ResponseComplete:
 
     message: AssistantMessage
     usage: Usage = field(default_factory=Usage)
+    """``Usage()`` (not reported) when the provider sent none."""
     stop_reason: str = "stop"
+    response_id: str | None = None
+    """The provider's id for this response, when it sent one."""
+    response_model: str | None = None
+    """The model the provider says answered (often a dated version of the one asked for)."""
 
 
 ProviderEvent = TextChunk | CallReady | ResponseComplete

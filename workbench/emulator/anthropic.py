@@ -31,6 +31,7 @@ from workbench.emulator.convert import (
     WireError,
     estimate_tokens,
     reply_tokens,
+    served_model,
     split_json,
     split_text,
     sse,
@@ -87,6 +88,7 @@ class AnthropicHandler:
         system = parse_system(body.get("system"))
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
         message_id = ctx.new_id("msg_emu_")
+        model = served_model(model, "anthropic")
         call_ids = [part.call_id or ctx.new_id("toolu_emu_") for part in reply.calls]
         input_tokens = estimate_tokens(request.body.decode("utf-8", "replace"))
         if body.get("stream"):

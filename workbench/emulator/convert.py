@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from workbench.core.messages import (
     AssistantMessage,
@@ -176,6 +177,23 @@ def split_text(text: str, *, words_per_delta: int = 2) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+_OPENAI_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+_ANTHROPIC_DATED = re.compile(r"-\d{8}$")
+
+
+def served_model(requested: str, api: Literal["openai", "anthropic"]) -> str:
+    """The model a provider says answered: an undated name resolves to a dated snapshot.
+
+    OpenAI answers ``gpt-4.1-mini`` as ``gpt-4.1-mini-2025-04-14``; Anthropic answers
+    ``claude-sonnet-4-5`` (or ``...-latest``) as ``claude-sonnet-4-5-20250929``. The dates are the
+    emulator's own; a name that already ends in one comes back unchanged.
+    """
+    if api == "openai":
+        return requested if _OPENAI_DATED.search(requested) else f"{requested}-2025-04-14"
+    base = requested.removesuffix("-latest")
+    return requested if _ANTHROPIC_DATED.search(base) else f"{base}-20250929"
 
 
 def estimate_tokens(text: str) -> int:

@@ -110,6 +110,7 @@ class GeminiHandler:
             ],
             signature=self._issue_signature(response_id) if reply.calls else None,
             prompt_tokens=estimate_tokens(request.body.decode("utf-8", "replace")),
+            omit_usage=ctx.omit_usage,
         )
         if streaming:
             return EmulatorResponse(events=_stream(answer))
@@ -356,6 +357,7 @@ class _Answer:
     call_ids: list[str | None]
     signature: bytes | None
     prompt_tokens: int
+    omit_usage: bool = False
 
     def chunks(self) -> list[list[dict[str, Any]]]:
         """The parts of each chunk: text in word-sized pieces; calls whole, first alone then in pairs."""
@@ -390,17 +392,16 @@ class _Answer:
         candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
         if last:
             candidate["finishReason"] = "STOP"
-        return {
-            "candidates": [candidate],
+        envelope: dict[str, Any] = {"candidates": [candidate]}
+        if not self.omit_usage:
             # A running total, not a delta: clients keep the last one.
-            "usageMetadata": {
+            envelope["usageMetadata"] = {
                 "promptTokenCount": self.prompt_tokens,
                 "candidatesTokenCount": output_tokens,
                 "totalTokenCount": self.prompt_tokens + output_tokens,
-            },
-            "modelVersion": self.model,
-            "responseId": self.response_id,
-        }
+            }
+        # A stable name comes back as it was asked for (``gemini-2.5-flash``), as Gemini does.
+        return {**envelope, "modelVersion": self.model, "responseId": self.response_id}
 
     def whole(self) -> dict[str, Any]:
         parts = [p for chunk in self.chunks() for p in chunk]

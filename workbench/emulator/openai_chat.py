@@ -33,6 +33,7 @@ from workbench.emulator.convert import (
     WireError,
     estimate_tokens,
     reply_tokens,
+    served_model,
     split_json,
     split_text,
     sse,
@@ -79,10 +80,13 @@ class OpenAIChatHandler:
             estimate_tokens(request.body.decode("utf-8", "replace")), reply_tokens(reply)
         )
         completion_id = ctx.new_id("chatcmpl-")
+        if ctx.chat_server == "openai":
+            model = served_model(model, "openai")  # Ollama answers with the name it was given
         if body.get("stream") is not True:
             return _whole(completion_id, model, reply, ids, usage)
         stream_options = body.get("stream_options") or {}
         include_usage = isinstance(stream_options, dict) and stream_options.get("include_usage")
+        include_usage = include_usage and not ctx.omit_usage
         chunks = _Chunks(completion_id, model)
         events = _stream(chunks, reply, ids, usage if include_usage else None, ctx)
         return EmulatorResponse(headers={"x-request-id": completion_id}, events=events)

@@ -37,6 +37,7 @@ from workbench.emulator.convert import (
     WireError,
     estimate_tokens,
     reply_tokens,
+    served_model,
     split_json,
     split_text,
     sse,
@@ -77,7 +78,7 @@ class OpenAIResponsesHandler:
         reply = ctx.reply(system=system, messages=messages, tools=tools, emission=emission)
         reply = common.fit_strict(reply, strict)
         prompt = estimate_tokens(request.body.decode("utf-8", "replace"))
-        builder = _Builder(ctx, body, model, reply, prompt)
+        builder = _Builder(ctx, body, served_model(model, "openai"), reply, prompt)
         if body.get("stream") is not True:
             return EmulatorResponse(body=json.dumps(builder.final()).encode())
         return EmulatorResponse(
@@ -266,6 +267,7 @@ class _Builder:
         self._ctx = ctx
         self._body = body
         self._model = model
+        self._omit_usage = ctx.omit_usage
         self._reply = reply
         self._prompt = prompt
         self._created = int(time.time())
@@ -345,7 +347,7 @@ class _Builder:
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": self._prompt + completion,
         }
-        return self._response("completed", self._items, usage)
+        return self._response("completed", self._items, None if self._omit_usage else usage)
 
     def _event(self, kind: str, **fields: Any) -> bytes:
         data = {"type": kind, **fields, "sequence_number": self._seq}

@@ -79,6 +79,7 @@ class EmulatorContext:
         whole_chat_calls: bool = False,
         claude_platform: ClaudePlatform = "anthropic",
         chat_server: ChatServer = "openai",
+        omit_usage: bool = False,
     ) -> None:
         self._planner = planner
         self._scripted = scripted
@@ -92,6 +93,9 @@ class EmulatorContext:
         self.chat_server: ChatServer = chat_server
         """Who serves Chat Completions here: Ollama reads neither parallel_tool_calls nor
         tool_choice, nor max_completion_tokens."""
+        self.omit_usage = omit_usage
+        """Send no token usage, as some compatible servers and proxies do (not the Messages API,
+        whose SDK requires it)."""
 
     def reply(
         self,
@@ -153,6 +157,8 @@ class Misbehaviour:
     interleave_chat_fragments: bool = False
     whole_chat_calls: bool = False
     """OpenAI Chat: every call whole (id, name and all its arguments), all calls in one chunk."""
+    omit_usage: bool = False
+    """Send no token usage (OpenAI Chat, Responses, Gemini): what a compatible server may do."""
     pause_after: bytes | None = None
     """Hold the stream after the first event containing these bytes until ``release()``; lets a
     test observe what a client did mid-stream without relying on timing."""
@@ -340,6 +346,7 @@ class EmulatorServer:
                 ids=self._new_id,
                 interleave_chat_fragments=m is not None and m.interleave_chat_fragments,
                 whole_chat_calls=m is not None and m.whole_chat_calls,
+                omit_usage=m is not None and m.omit_usage,
                 claude_platform=self.claude_platform,
                 chat_server=self.chat_server,
             )

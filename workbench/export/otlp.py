@@ -328,6 +328,10 @@ class SpanFactory:
             attributes["gen_ai.response.time_to_first_chunk"] = max(0.0, rt.first_chunk - rt.start)
         if rt.stop_reason is not None:
             attributes["gen_ai.response.finish_reasons"] = [rt.stop_reason]
+        if rt.response_id is not None:
+            attributes["gen_ai.response.id"] = cut(rt.response_id)
+        if rt.response_model is not None:
+            attributes["gen_ai.response.model"] = cut(rt.response_model)
         if rt.batch_id is not None:
             attributes["workbench.batch.id"] = rt.batch_id
         if rt.parallel is not None:
@@ -402,7 +406,8 @@ class SpanFactory:
             attributes[f"{call_prefix}.id"] = c.call_id
             attributes[f"{call_prefix}.function.name"] = c.tool
             attributes[f"{call_prefix}.function.arguments"] = _json(c.args)
-        attributes["llm.model_name"] = rt.model
+        # OpenInference's own instrumentations name the model that answered, when it is known.
+        attributes["llm.model_name"] = cut(rt.response_model or rt.model)
         served = self.spans.served
         if served is not None:
             attributes["llm.provider"] = served.provider_name

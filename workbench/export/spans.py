@@ -115,9 +115,13 @@ class RoundTrip:
     parallel: bool | None
     end: float | None = None
     input_tokens: int | None = None
-    """As the provider reported it; None when the response never finished (nothing reported)."""
+    """As the provider reported it; None when it reported none, or the response never finished."""
     output_tokens: int | None = None
     stop_reason: str | None = None
+    response_id: str | None = None
+    """The provider's id for the response (None: not given, or an older session)."""
+    response_model: str | None = None
+    """The model the provider says answered (None: not given, or an older session)."""
     batch_id: str | None = None
     complete: bool = False
     emitted: list[str] = field(default_factory=list)
@@ -385,6 +389,7 @@ class SpanBuilder:
         if done is not None:
             return done
         answered = trip.answered
+        reported = answered and trip.usage.reported
         complete = answered
         error_type = error = None
         if not answered and info is not None and info.status is not None:
@@ -407,10 +412,12 @@ class SpanBuilder:
             start=trip.start_t,
             parallel=trip.emission.parallel if trip.emission is not None else None,
             end=end,
-            # As the provider reported them; nothing when the response never finished.
-            input_tokens=trip.usage.input_tokens if answered else None,
-            output_tokens=trip.usage.output_tokens if answered else None,
+            # As the provider reported them; nothing when it reported none or never finished.
+            input_tokens=trip.usage.input_tokens if reported else None,
+            output_tokens=trip.usage.output_tokens if reported else None,
             stop_reason=trip.stop_reason,
+            response_id=trip.response_id,
+            response_model=trip.response_model,
             batch_id=trip.batch_id,
             complete=complete,
             emitted=emitted,

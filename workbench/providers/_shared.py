@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from workbench.core.messages import ToolCall
 from workbench.core.provider import ModelRequest
@@ -30,6 +31,14 @@ def parse_call(call_id: str, name: str, raw: str) -> ToolCall:
             parse_error=f"arguments must be a JSON object, not {type(value).__name__}",
         )
     return ToolCall(id=call_id, name=name, arguments=value)
+
+
+def wire_name(value: Any) -> str | None:
+    """A response id or model name as the server sent it; None when it sent none (or not text).
+
+    Streamed objects are built without validation, so a compatible server's junk can be anything.
+    """
+    return value if isinstance(value, str) and value else None
 
 
 def one_line(text: str, limit: int = 300) -> str:

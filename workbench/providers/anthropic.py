@@ -33,7 +33,7 @@ from workbench.core.provider import (
     TextChunk,
 )
 from workbench.core.settings import EmissionSettings
-from workbench.providers._shared import mode_without_tools, one_line, parse_call
+from workbench.providers._shared import mode_without_tools, one_line, parse_call, wire_name
 from workbench.providers._transport import Peer, failure_of, transport_error
 
 try:
@@ -360,12 +360,17 @@ class _StreamState:
     calls: list[ToolCall] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
+    usage_reported: bool = False
+    response_id: str | None = None
+    response_model: str | None = None
     stop_reason: str = "end_turn"
     stopped: bool = False
 
     def feed(self, event: object) -> list[ProviderEvent]:
         match event:
             case RawMessageStartEvent(message=message):
+                self.response_id = wire_name(message.id)
+                self.response_model = wire_name(message.model)
                 usage = message.usage
                 self.input_tokens = (
                     usage.input_tokens
@@ -373,6 +378,7 @@ class _StreamState:
                     + (usage.cache_read_input_tokens or 0)
                 )
                 self.output_tokens = usage.output_tokens
+                self.usage_reported = True
             case RawContentBlockStartEvent(index=index, content_block=block):
                 self.blocks[index] = _start_block(block)
             case RawContentBlockDeltaEvent(index=index, delta=delta):
@@ -438,8 +444,18 @@ class _StreamState:
             tool_calls=list(self.calls),
             provider_data={"content": self.content},
         )
-        usage = Usage(input_tokens=self.input_tokens, output_tokens=self.output_tokens)
-        return ResponseComplete(message=message, usage=usage, stop_reason=self.stop_reason)
+        usage = Usage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            reported=self.usage_reported,
+        )
+        return ResponseComplete(
+            message=message,
+            usage=usage,
+            stop_reason=self.stop_reason,
+            response_id=self.response_id,
+            response_model=self.response_model,
+        )
 
 
 def _start_block(block: object) -> _Block:

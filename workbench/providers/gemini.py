@@ -35,7 +35,7 @@ from workbench.core.provider import (
     ResponseComplete,
     TextChunk,
 )
-from workbench.providers._shared import mode_without_tools, one_line
+from workbench.providers._shared import mode_without_tools, one_line, wire_name
 from workbench.providers._transport import Peer, failure_of, transport_error
 
 try:
@@ -333,14 +333,19 @@ class _StreamState:
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = "stop"
     chunks: int = 0
+    response_id: str | None = None
+    response_model: str | None = None
 
     def feed(self, chunk: types.GenerateContentResponse) -> list[ProviderEvent]:
+        self.response_id = self.response_id or wire_name(chunk.response_id)
+        self.response_model = self.response_model or wire_name(chunk.model_version)
         meta = chunk.usage_metadata
         if meta is not None:
             # A running total on every chunk: keep the last one, never sum.
             self.usage = Usage(
                 input_tokens=meta.prompt_token_count or 0,
                 output_tokens=(meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0),
+                reported=True,
             )
         if not chunk.candidates:
             return []
@@ -398,4 +403,10 @@ class _StreamState:
             tool_calls=list(self.calls),
             provider_data={"content": {"role": "model", "parts": self.parts}},
         )
-        return ResponseComplete(message=message, usage=self.usage, stop_reason=self.finish_reason)
+        return ResponseComplete(
+            message=message,
+            usage=self.usage,
+            stop_reason=self.finish_reason,
+            response_id=self.response_id,
+            response_model=self.response_model,
+        )

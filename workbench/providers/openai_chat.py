@@ -43,6 +43,7 @@ from workbench.providers._openai_common import (
     tool_choice,
 )
 from workbench.providers._openai_errors import ERRORS, ErrorContext, map_error
+from workbench.providers._shared import wire_name
 
 
 class OpenAIChatProvider:
@@ -201,6 +202,8 @@ class _Assembly:
         self.calls: dict[int, _Partial] = {}
         self.finish_reason: str | None = None
         self.usage = Usage()
+        self.response_id: str | None = None
+        self.response_model: str | None = None
         self.eager_started = 0
         """How many calls started before the response ended."""
         self._eager = eager
@@ -209,10 +212,14 @@ class _Assembly:
 
     def feed(self, chunk: Any) -> list[ProviderEvent]:
         events: list[ProviderEvent] = []
+        # Every chunk repeats the completion's id and model: the first one given is kept.
+        self.response_id = self.response_id or wire_name(getattr(chunk, "id", None))
+        self.response_model = self.response_model or wire_name(getattr(chunk, "model", None))
         if getattr(chunk, "usage", None) is not None:
             self.usage = Usage(
                 input_tokens=chunk.usage.prompt_tokens or 0,
                 output_tokens=chunk.usage.completion_tokens or 0,
+                reported=True,
             )
         # Streamed chunks are built without validation: compatible servers may leave keys out.
         for choice in getattr(chunk, "choices", None) or []:
@@ -289,7 +296,8 @@ class _Assembly:
         calls = self.tool_calls()
         message = AssistantMessage(text="".join(self.text), tool_calls=calls)
         stop = self.finish_reason or ("tool_calls" if calls else "stop")
-        return [*self._announce(), ResponseComplete(message, self.usage, stop)]
+        end = ResponseComplete(message, self.usage, stop, self.response_id, self.response_model)
+        return [*self._announce(), end]
 
 
 def _whole_object(text: str) -> bool:

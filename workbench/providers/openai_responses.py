@@ -41,6 +41,7 @@ from workbench.providers._openai_common import (
     tool_choice,
 )
 from workbench.providers._openai_errors import ERRORS, ErrorContext, map_error, one_line
+from workbench.providers._shared import wire_name
 
 
 class OpenAIResponsesProvider:
@@ -179,6 +180,8 @@ class OpenAIResponsesProvider:
             ),
             _usage(final),
             _stop_reason(final, calls),
+            response_id=wire_name(getattr(final, "id", None)),
+            response_model=wire_name(getattr(final, "model", None)),
         )
 
     @property
@@ -254,7 +257,9 @@ def _usage(response: Any) -> Usage:
     usage = getattr(response, "usage", None)
     if usage is None:
         return Usage()
-    return Usage(input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0)
+    return Usage(
+        input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0, reported=True
+    )
 
 
 def _stop_reason(response: Any, calls: list[ToolCall]) -> str:

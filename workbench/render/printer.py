@@ -24,6 +24,7 @@ from workbench.core.events import (
     TurnFinished,
     TurnStarted,
 )
+from workbench.core.messages import Usage
 from workbench.core.timeline import TimelineModel
 from workbench.render.batch import render_batch, render_legend
 from workbench.render.format import (
@@ -167,13 +168,19 @@ class TerminalPrinter:
             (f"model {duration(stats.model_time_s)}", None),
             (f"tools {duration(stats.tool_time_s)}", None),
             (f"wall {duration(stats.wall_s)}", None),
-            (f"tokens {stats.usage.input_tokens} in / {stats.usage.output_tokens} out", None),
+            (_tokens(stats.usage), None),
         ]
         if event.status != "completed":
             style: Style = "yellow" if event.status in ("cancelled", "max_turns") else "red"
             pieces.append((STATUS_WORDS[event.status], style))
         self._lines(wrap_pieces(pieces, self.width, self.color), gap=True)
         self._gap = True
+
+
+def _tokens(usage: Usage) -> str:
+    if not usage.reported:
+        return "tokens n/a"  # the provider sent no usage: not a made-up 0
+    return f"tokens {usage.input_tokens} in / {usage.output_tokens} out"
 
 
 def _describe_change(event: SettingsChanged) -> str:

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict
 from workbench.core.events import Event
 
 FORMAT_NAME: Final = "workbench-session"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 """Bumped when an existing event or header field changes; a new event type or header field does not
-bump it (``t0_unix_ns`` and ``tools`` were added so: older files lack them, older readers ignore them)."""
+bump it (``t0_unix_ns`` and ``tools`` were added so: older files lack them, older readers ignore them).
+2 added the response's id and model and ``Usage.reported``; version-1 files load as they are (their
+defaults say "not known"), see docs/session-format.md, Versioning."""
 
 
 def event_types() -> dict[str, type[BaseModel]]:

@@ -33,7 +33,10 @@ def args(arguments: dict[str, Any] | None) -> str:
 
 
 def tokens(usage: Usage) -> str:
-    """``816→93 tok``, ``10.9k→220 tok``: thousands shortened from 10,000."""
+    """``816→93 tok``, ``10.9k→220 tok``: thousands shortened from 10,000; ``tokens n/a`` when the
+    provider reported no usage (never a made-up 0)."""
+    if not usage.reported:
+        return "tokens n/a"
     return f"{count(usage.input_tokens)}→{count(usage.output_tokens)} tok"
 
 
