@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbench.config import Profile
 from workbench.runtime import Runtime
+from workbench.session.index import index_path
 from workbench.session.listing import list_rows
 from workbench.tools.latency import set_latency_scale
 
@@ -108,7 +109,7 @@ def main() -> None:
             list_rows(directory)
 
         changed = timed(touched)
-        index_size = (directory / ".workbench-index.json").stat().st_size
+        index_size = index_path(directory).stat().st_size
 
     print(f"{'floor: stat every file':<44} {stat_floor * 1e3:9.1f} ms")
     print(f"{'floor: read every byte':<44} {read_floor * 1e3:9.1f} ms")

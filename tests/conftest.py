@@ -47,12 +47,13 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _isolated_dirs(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Sessions, logs and user profiles go to a temporary home, never the developer's."""
+    """Sessions, logs, user profiles and caches go to a temporary home, never the developer's."""
     home = tmp_path_factory.mktemp("home")
     for var, sub in (
         ("XDG_DATA_HOME", "data"),
         ("XDG_STATE_HOME", "state"),
         ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
     ):
         monkeypatch.setenv(var, str(home / sub))
     for var in (

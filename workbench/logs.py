@@ -8,6 +8,7 @@ last-resort stderr handler never fires either.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from pathlib import Path
@@ -45,12 +46,16 @@ class _Sink:
         if file is None:
             return len(text)
         # A key can reach a log line through a tool's error text; mask it as sessions do.
-        return file.write(self.redactor.redact_text(text) if self.redactor else text)
+        try:
+            return file.write(self.redactor.redact_text(text) if self.redactor else text)
+        except OSError:  # a full disk: the log loses the line, the run goes on, nothing on stderr
+            return len(text)
 
     def flush(self) -> None:
         file = self.file
         if file is not None:
-            file.flush()
+            with contextlib.suppress(OSError):
+                file.flush()
 
     def retarget(self, path: Path | None) -> None:
         with self._lock:

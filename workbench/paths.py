@@ -1,4 +1,4 @@
-"""Where workbench keeps the user's files: sessions, logs and user profiles.
+"""Where workbench keeps the user's files: sessions, logs, user profiles and caches.
 
 Resolved with platformdirs on every call (so a changed XDG_* variable is honoured, which the tests rely
 on). Nothing here creates a directory: whoever writes a file creates its parent.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path, user_state_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_state_path
 
 APP_NAME = "workbench"
 LOG_FILE_NAME = "workbench.log"
@@ -37,3 +37,8 @@ def log_file() -> Path:
 def config_dir() -> Path:
     """User configuration (profiles), e.g. ``$XDG_CONFIG_HOME/workbench``."""
     return user_config_path(APP_NAME)
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (the sessions index), e.g. ``$XDG_CACHE_HOME/workbench``."""
+    return user_cache_path(APP_NAME)

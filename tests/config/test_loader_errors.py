@@ -201,10 +201,10 @@ def test_a_directory_is_not_a_profile(project: Path) -> None:
 def test_unreadable_file(write_profile: WriteProfile, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_profile("p.yaml", "type: scripted\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(path: Path, *, limit: int, what: str) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("workbench.config.yaml_source.read_regular", refuse)
     err = _error(path)
     assert str(err) == (
         "profiles/p.yaml: cannot read the file (permission denied). Check the file's permissions."

@@ -13,7 +13,7 @@ import pytest
 
 from workbench.core.events import CallFinished, CallQueued, TurnStarted
 from workbench.session import SessionRecorder, load_session
-from workbench.session.index import INDEX_NAME, scan_directory
+from workbench.session.index import index_path, scan_directory
 from workbench.session.listing import list_rows
 from workbench.session.reader import summarise_session
 from workbench.tools.latency import set_latency_scale
@@ -42,7 +42,7 @@ def recorded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sessions(recorded_dir: Path, tmp_path: Path) -> Path:
     """A fresh copy per test: the index is written beside the sessions."""
     directory = tmp_path / "sessions"
-    shutil.copytree(recorded_dir, directory, ignore=shutil.ignore_patterns(INDEX_NAME))
+    shutil.copytree(recorded_dir, directory)
     return directory
 
 
@@ -127,7 +127,7 @@ def test_rows_newest_first_with_junk_skipped_and_old_files_listed(sessions: Path
 def test_the_second_listing_reads_only_what_changed(sessions: Path) -> None:
     first = scan_directory(sessions)
     assert first.read == 5
-    assert (sessions / INDEX_NAME).is_file()
+    assert index_path(sessions).is_file()
     again = scan_directory(sessions)
     assert again.read == 0
     assert again.summaries == first.summaries
@@ -148,12 +148,13 @@ def test_the_second_listing_reads_only_what_changed(sessions: Path) -> None:
 
 def test_a_corrupt_or_foreign_index_is_rebuilt(sessions: Path) -> None:
     expected = scan_directory(sessions, index=False).summaries
-    (sessions / INDEX_NAME).write_text("{ this is not json")
+    index_path(sessions).parent.mkdir(parents=True, exist_ok=True)
+    index_path(sessions).write_text("{ this is not json")
     assert scan_directory(sessions).summaries == expected
-    index = json.loads((sessions / INDEX_NAME).read_text())
+    index = json.loads(index_path(sessions).read_text())
     assert index["kind"] == "workbench-session-index"
     index["entries"]["eager.jsonl"]["calls"] = "many"  # a malformed entry: that file is read again
-    (sessions / INDEX_NAME).write_text(json.dumps(index))
+    index_path(sessions).write_text(json.dumps(index))
     again = scan_directory(sessions)
     assert again.read == 1
     assert again.summaries == expected
@@ -167,7 +168,7 @@ def test_a_directory_that_cannot_be_written_is_listed_without_an_index(
 
     monkeypatch.setattr(os, "replace", refuse)
     assert len(list_rows(sessions).rows) == 5
-    assert not (sessions / INDEX_NAME).exists()
+    assert not index_path(sessions).exists()
     assert [p.name for p in sessions.iterdir() if p.name.endswith(".tmp")] == []
 
 

@@ -2,7 +2,8 @@
 
 Only argparse is imported at start so ``workbench --help`` stays fast; each subcommand imports what it
 needs (and a vendor SDK only when its provider is used). Exit codes: 0 success, 1 a failure at run
-time, 2 bad usage or an invalid profile, 130 interrupted. Errors are one paragraph, never a traceback.
+time, 2 bad usage or an invalid profile, 130 interrupted (Ctrl-C), 141 standard output closed by its
+reader (``| head``), 143 terminated (SIGTERM). Errors are one paragraph, never a traceback.
 
 To add a subcommand: write ``workbench/cli/<name>.py`` with ``register(sub)`` (adds its parser and
 ``set_defaults(func=run)``) and ``run(args) -> int``, and name the module in :data:`SUBCOMMANDS`.
@@ -11,12 +12,25 @@ To add a subcommand: write ``workbench/cli/<name>.py`` with ``register(sub)`` (a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-from workbench.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from workbench.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Terminated,
+    UsageError,
+    raise_terminated,
+)
 
 SUBCOMMANDS: tuple[str, ...] = (
     "run",
@@ -37,8 +51,16 @@ SUBCOMMANDS: tuple[str, ...] = (
 """Modules of this package that each add one subcommand, in the order ``--help`` lists them."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (``workbench run: error: …``) instead of the usage
+    block above them; ``--help`` still shows the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="workbench",
         description="See, and prove, what parallel tool calling does. With no command, opens the app.",
     )
@@ -59,20 +81,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"workbench {__version__}")
         return EXIT_OK
+    restore = _process_signals()
     try:
         func = getattr(args, "func", None)
         if func is None:
             from workbench.cli.app import run_app
 
-            return run_app(args)
-        result: int = func(args)
+            result: int = run_app(args)
+        else:
+            result = func(args)
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
         return result
     except UsageError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("\nworkbench: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("\nworkbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+    finally:
+        restore()
+
+
+def _process_signals() -> Callable[[], None]:
+    """SIGTERM unwinds like Ctrl-C (a running turn is cancelled and closed: see
+    ``common.interrupts``); a file over the size limit (``ulimit -f``) is a failed write, reported
+    like a full disk, instead of a signal that kills the process. Returns what undoes it, so a
+    test calling :func:`main` leaves the process as it found it."""
+    wanted = {signal.SIGTERM: raise_terminated, signal.SIGXFSZ: signal.SIG_IGN}
+    previous: dict[int, Any] = {}
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        for signum, handler in wanted.items():
+            previous[signum] = signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(signum, handler)
+
+    return restore
+
+
+def _silence_stdout() -> None:
+    """The reader of our output has gone: what is still buffered goes nowhere, quietly (Python
+    would otherwise complain at exit, flushing it)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 __all__ = ["build_parser", "main"]

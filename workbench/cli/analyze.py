@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.cli.common import EXIT_OK, UsageError, positive_int
+from workbench.cli.common import EXIT_OK, UsageError, input_path, positive_int
 
 if TYPE_CHECKING:
     from workbench.analysis.report import BatchAnalysis, SessionAnalysis
@@ -25,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " and unbounded, from the recorded call durations. Per turn: which round trips could have"
         " been one response, and what that would have saved.",
     )
-    analyze.add_argument("file", type=Path, help="a session .jsonl file")
+    analyze.add_argument("file", type=input_path, help="a session .jsonl file")
     analyze.add_argument(
         "--cap",
         type=positive_int,

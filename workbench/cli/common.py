@@ -8,6 +8,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -15,10 +16,75 @@ if TYPE_CHECKING:
     from workbench.runtime import Runtime
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PIPE = 128 + signal.SIGPIPE
+"""Standard output was closed by its reader (``| head``): what a shell shows for a writer stopped
+by SIGPIPE."""
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def exit_for_signal(signum: int) -> int:
+    """The exit code a shell shows for a process stopped by ``signum``: 130 for Ctrl-C, 143 for
+    SIGTERM."""
+    return 128 + signum
 
 
 class UsageError(Exception):
     """Bad input from the user: exit 2 with this message."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside a turn (starting up, printing): unwinds like Ctrl-C, so ``finally`` blocks
+    close what they opened, and the command exits 143."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def input_path(text: str) -> Path:
+    """A file to read: refused at once when it exists but is not a regular file (a named pipe
+    would block the read, a device never ends); a missing file is left to the command's message."""
+    from workbench.inputs import not_a_file
+
+    path = Path(text)
+    problem = not_a_file(path)
+    if problem is not None and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} {problem}")
+    return path
 
 
 def positive_int(text: str) -> int:
@@ -62,30 +128,40 @@ def speed(text: str) -> float | None:
 
 
 @contextlib.contextmanager
-def interrupts(runtime: Runtime) -> Iterator[Callable[[], bool]]:
-    """The first Ctrl-C cancels the turn the way Esc does in the app, so the cancelled calls and the
-    turn's totals are still printed and recorded; a second one stops at once."""
+def interrupts(runtime: Runtime) -> Iterator[Callable[[], int | None]]:
+    """The first Ctrl-C or SIGTERM (``kill``, ``timeout``, systemd, a container stopping) cancels
+    the turn the way Esc does in the app, so the cancelled calls and the turn's totals are still
+    printed and recorded; a second one stops at once. Yields a function that returns the signal
+    that arrived first, or None."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
-    count = 0
+    received: list[int] = []
 
-    def on_interrupt() -> None:
-        nonlocal count
-        count += 1
-        if count == 1 and runtime.cancel_turn():
-            print("\ncancelling (Ctrl-C again to stop at once)", file=sys.stderr)
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        if len(received) == 1 and runtime.cancel_turn():
+            again = "Ctrl-C" if signum == signal.SIGINT else "a second signal"
+            print(f"\ncancelling ({again} to stop at once)", file=sys.stderr)
         elif main is not None:
             main.cancel()
 
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in wanted}
+    installed: list[int] = []
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in wanted:
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
     except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
-        yield lambda: False
-        return
+        pass
     try:
-        yield lambda: count > 0
+        yield lambda: received[0] if received else None
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+            # remove_signal_handler leaves the default behind, not what was there before.
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(signum, previous[signum])
 
 
 def timeline_printer(out: TextIO) -> Callable[[Any], None]:

@@ -4,12 +4,13 @@ an OpenTelemetry collector."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, UsageError
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, UsageError, input_path, positive_float
 
 if TYPE_CHECKING:
     from workbench.export.files import Format
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Arguments, results and prompts are left out unless --include-content."
         ),
     )
-    export.add_argument("file", type=Path, help="a session .jsonl file")
+    export.add_argument("file", type=input_path, help="a session .jsonl file")
     export.add_argument(
         "--format", "-f", choices=["otlp", "chrome"], help="what to write (default: from -o)"
     )
@@ -68,7 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     export.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=None,
         metavar="S",
         help="collector timeout per request (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10 s)",
@@ -96,10 +97,14 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.otlp_endpoint is not None:
-        parts = urlsplit(args.otlp_endpoint)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        _check_endpoint(args.otlp_endpoint)
+    out: Path | None = None
+    if fmt is not None:
+        out = args.output or default_path(args.file, fmt)
+        if _same_file(out, args.file):
             raise UsageError(
-                "--otlp-endpoint must be an http:// or https:// URL, like http://127.0.0.1:4318"
+                f"-o {out} is the session being exported: writing it would destroy it"
+                " (give another path)"
             )
     try:
         spans = read_session_spans(args.file)
@@ -110,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if args.project is not None:
         spans.project = args.project
 
-    if fmt is not None:
-        out = args.output or default_path(args.file, fmt)
+    if out is not None:
+        assert fmt is not None
         try:
             written = write(spans, fmt, out, include_content=args.include_content)
         except OSError as exc:
@@ -142,6 +147,25 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         print(f"sent {sent:,} spans to {redact_url(target.url)} ({target.protocol})")
     return EXIT_OK
+
+
+def _check_endpoint(url: str) -> None:
+    """A usage error unless ``url`` is an http(s) URL whose host and port parse."""
+    wanted = "--otlp-endpoint must be an http:// or https:// URL, like http://127.0.0.1:4318"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check (ValueError when out of range)
+    except ValueError as exc:
+        raise UsageError(f"{wanted}; {url!r} is not one ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(wanted)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _format_from(output: Path | None) -> Format | None:

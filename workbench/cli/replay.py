@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.cli.common import EXIT_OK, UsageError, speed
+from workbench.cli.common import EXIT_OK, UsageError, input_path, speed
 
 if TYPE_CHECKING:
     from workbench.core.events import Event
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     replay.add_argument(
         "file",
-        type=Path,
+        type=input_path,
         nargs="?",
         help="a session .jsonl file, or a compare manifest (compare.json)",
     )

@@ -111,9 +111,11 @@ def discover_profiles(search_dirs: list[Path] | None = None) -> list[ProfileEntr
     seen: set[str] = set()
     entries: list[ProfileEntry] = []
     for folder in dirs:
-        if not folder.is_dir():
+        try:
+            paths = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:  # unreadable, or gone since: nothing found there
             continue
-        for path in sorted(folder.iterdir()):
+        for path in paths:
             if path.suffix.lower() not in PROFILE_SUFFIXES or path.name.startswith("."):
                 continue
             if path.stem in seen:
@@ -149,10 +151,18 @@ def resolve_profile(name_or_path: str, search_dirs: list[Path] | None = None) ->
     raise _unknown_name(text, entries)
 
 
+def _is_file(text: str) -> bool:
+    """Whether ``text`` names a file; False for a name no file can have (too long, say)."""
+    try:
+        return Path(text).expanduser().is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def split_agent(text: str) -> tuple[str, str | None]:
     """``team.yaml#agent_a`` as ``("team.yaml", "agent_a")``; a name without ``#`` (or a file
     whose name holds one) as ``(text, None)``."""
-    if "#" in text and not Path(text).expanduser().is_file():
+    if "#" in text and not _is_file(text):
         base, _, agent = text.rpartition("#")
         return base, agent or None
     return text, None
@@ -160,10 +170,7 @@ def split_agent(text: str) -> tuple[str, str | None]:
 
 def _looks_like_path(text: str) -> bool:
     return (
-        "/" in text
-        or os.sep in text
-        or text.lower().endswith(PROFILE_SUFFIXES)
-        or Path(text).expanduser().is_file()
+        "/" in text or os.sep in text or text.lower().endswith(PROFILE_SUFFIXES) or _is_file(text)
     )
 
 

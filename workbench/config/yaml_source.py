@@ -16,6 +16,11 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from workbench.config.errors import ProfileError
+from workbench.inputs import InputFileError, read_regular
+
+MAX_FILE_BYTES = 1 << 20
+"""A profile or MassGen config larger than this (1 MiB) is refused: real ones are a few KB, and a
+runaway file must not be read into memory whole."""
 
 KeyPath = tuple[str | int, ...]
 """A path into the YAML data: mapping keys and sequence indices, e.g. ``("agents", 0, "backend")``."""
@@ -83,16 +88,22 @@ def read_yaml(path: Path) -> YamlDocument:
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError:  # a name too long to look up, say: the read below says why
+        exists, is_dir = True, False
+    if not exists:
         raise ProfileError("file not found", path=path, suggestion=_nearby_hint(path))
-    if path.is_dir():
+    if is_dir:
         raise ProfileError(
             "this is a directory, not a profile file",
             path=path,
             suggestion="Give the path of a .yaml file inside it",
         )
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limit=MAX_FILE_BYTES, what="profile")
+    except InputFileError as exc:
+        raise ProfileError(f"the file {exc.reason}", path=path) from None
     except PermissionError:
         raise ProfileError(
             "cannot read the file (permission denied)",

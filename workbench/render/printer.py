@@ -35,6 +35,7 @@ from workbench.render.format import (
     strict_label,
     wrap_pieces,
 )
+from workbench.render.safe import safe_event
 
 MIN_WIDTH, MAX_WIDTH = 60, 160
 STATUS_WORDS = {"cancelled": "cancelled", "error": "ended by an error", "max_turns": "max turns"}
@@ -76,6 +77,7 @@ class TerminalPrinter:
         self._text_seen: set[int] = set()
 
     def handle(self, event: Event) -> None:
+        event = safe_event(event)  # text from tools and models never drives the terminal
         self.model.apply(event)
         match event:
             case TurnStarted() if self.echo_prompt:

@@ -1,18 +1,23 @@
-"""A small index beside the sessions, so listing a directory reads only what changed since last time.
+"""A small index of a sessions directory, so listing it reads only what changed since last time.
 
 Summarising a session means one pass over its file (:func:`~workbench.session.reader.summarise_session`);
 for a directory of 1,000 sessions of 1,000 events that is ~200 MB of lines on every listing. The index
-(``.workbench-index.json`` in the directory) keeps each file's summary with the size and modification
-time it was taken at; a listing stats every file and re-reads only those that are new or changed
-(appended to, rewritten), so a warm listing costs a ``stat`` per file and one small JSON read
-(``benchmarks/bench_sessions.py`` measures both). The index is a cache: missing, unreadable, of another
-version or written by a concurrent listing, it is rebuilt; a directory that cannot be written is listed
-without one. Sessions themselves are never written.
+keeps each file's summary with the size and modification time it was taken at; a listing stats every
+file and re-reads only those that are new or changed (appended to, rewritten), so a warm listing costs
+a ``stat`` per file and one small JSON read (``benchmarks/bench_sessions.py`` measures both).
+
+The index is a cache, kept under the user's cache directory (one file per sessions directory, named
+for its path), never in the directory listed: listing a folder writes nothing into it. Missing,
+unreadable, of another version or written by a concurrent listing, it is rebuilt; where it cannot be
+written the listing goes on without it. A file that could not be read (no permission, a header still
+being written) is not kept in it, so the next listing tries again; only a file whose whole first line
+says it is not a session is remembered as skipped. Sessions themselves are never written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,11 +27,10 @@ from typing import Any
 
 import orjson
 
-from workbench.paths import sessions_dir
-from workbench.session.format import SessionError
+from workbench.paths import cache_dir, sessions_dir
+from workbench.session.format import SessionError, SessionFormatError
 from workbench.session.reader import SessionSummary, summarise_session
 
-INDEX_NAME = ".workbench-index.json"
 INDEX_KIND = "workbench-session-index"
 INDEX_VERSION = 1
 """Bumped whenever :class:`SessionSummary` gains or changes a field, so old indexes are rebuilt."""
@@ -53,14 +57,21 @@ class DirectoryScan:
     read: int
 
 
+def index_path(directory: Path) -> Path:
+    """Where the index of ``directory`` is kept: ``$XDG_CACHE_HOME/workbench/sessions-index/``,
+    a file named for the directory's absolute path."""
+    key = hashlib.sha256(str(directory.absolute()).encode("utf-8", "surrogateescape"))
+    return cache_dir() / "sessions-index" / f"{key.hexdigest()[:24]}.json"
+
+
 def list_sessions(
     directory: Path | None = None, *, limit: int | None = None, index: bool = True
 ) -> list[SessionSummary]:
     """Summaries of the sessions in ``directory`` (default: ``sessions_dir()``), newest first.
 
     Files that are not readable sessions of a known version are left out. With ``index`` the
-    summaries are kept in a small index file beside the sessions, so a second listing reads only
-    what changed.
+    summaries are kept in a small index under the cache directory, so a second listing reads
+    only what changed.
     """
     directory = sessions_dir() if directory is None else directory
     summaries = scan_directory(directory, index=index).summaries
@@ -77,7 +88,7 @@ def session_files(directory: Path) -> list[Path]:
 
 def scan_directory(directory: Path, *, index: bool = True) -> DirectoryScan:
     """Every session directly in ``directory``, newest first; a missing directory is empty."""
-    if not directory.is_dir():
+    if not _is_dir(directory):
         return DirectoryScan([], {}, 0)
     scan = scan_files(directory, session_files(directory), index=index)
     return DirectoryScan(scan.newest_first(), scan.skipped, scan.read)
@@ -89,7 +100,8 @@ def scan_files(directory: Path, files: Iterable[Path], *, index: bool = True) ->
     Entries for files not in ``files`` are dropped from the index, so pass every file that belongs
     in it (the directory's sessions and those of its compare runs)."""
     files = list(dict.fromkeys(files))
-    old = _load_index(directory / INDEX_NAME) if index else {}
+    where = index_path(directory)
+    old = _load_index(where) if index else {}
     new: dict[str, dict[str, Any]] = {}
     scan = Scan()
     for path in files:
@@ -111,15 +123,37 @@ def scan_files(directory: Path, files: Iterable[Path], *, index: bool = True) ->
                 continue
         scan.read += 1
         result: SessionSummary | str
+        keep = True
         try:
             result = summarise_session(path)
+        except SessionFormatError as exc:
+            result = exc.message
+            keep = _first_line_whole(path)  # a header still being written is read again
         except SessionError as exc:
             result = exc.message
-        new[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **_entry(result)}
+            keep = False  # unreadable now (permissions, gone): read again next time
+        if keep:
+            new[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **_entry(result)}
         _add(scan, path, result)
     if index and new != old:
-        _write_index(directory / INDEX_NAME, new)
+        _write_index(where, new)
     return scan
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up, say
+        return False
+
+
+def _first_line_whole(path: Path) -> bool:
+    """Whether the file's first line has its newline: then what it says is final."""
+    try:
+        with path.open("rb") as file:
+            return b"\n" in file.read(1 << 16)
+    except OSError:
+        return False
 
 
 def _add(scan: Scan, path: Path, result: SessionSummary | str) -> None:
@@ -206,11 +240,12 @@ def _load_index(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write_index(path: Path, entries: dict[str, dict[str, Any]]) -> None:
-    """Atomically (a reader sees the old index or the new one); a directory that cannot be written
-    is listed without an index, which is only slower."""
+    """Atomically (a reader sees the old index or the new one); where it cannot be written the
+    listing goes on without an index, which is only slower."""
     body = orjson.dumps({"kind": INDEX_KIND, "version": INDEX_VERSION, "entries": entries})
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(body)
         os.replace(temp, path)
     except OSError:
@@ -218,4 +253,4 @@ def _write_index(path: Path, entries: dict[str, dict[str, Any]]) -> None:
             temp.unlink()
 
 
-__all__ = ["INDEX_NAME", "DirectoryScan", "Scan", "scan_directory", "scan_files", "session_files"]
+__all__ = ["DirectoryScan", "Scan", "index_path", "scan_directory", "scan_files", "session_files"]

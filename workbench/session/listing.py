@@ -87,7 +87,11 @@ class Listing:
 def list_rows(directory: Path | None = None, *, index: bool = True) -> Listing:
     """Every session and compare run in ``directory`` (default: the user's sessions directory)."""
     directory = sessions_dir() if directory is None else directory
-    if not directory.is_dir():
+    try:
+        exists = directory.is_dir()
+    except OSError:  # a name too long to look up, say
+        exists = False
+    if not exists:
         return Listing(directory, exists=False)
     listing = Listing(directory, exists=True)
     manifests: list[tuple[Path, dict[str, Any], list[tuple[str, Path | None]]]] = []

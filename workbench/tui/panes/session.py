@@ -48,6 +48,7 @@ from workbench.core.events import (
 )
 from workbench.core.timeline import Change, TimelineModel
 from workbench.render.format import plural, settings_line
+from workbench.render.safe import safe_event
 from workbench.tui import format as fmt
 from workbench.tui.clock import SessionClock
 from workbench.tui.widgets.chat import ChatView, ToolChip
@@ -166,6 +167,7 @@ class SessionPane(Horizontal):
 
     async def feed(self, event: Event) -> None:
         """Apply one core event to the model and to every widget that shows it."""
+        event = safe_event(event)  # text from tools and models is shown, never obeyed
         self.clock.observe(event.t)
         self._last_event = event
         change = self.model.apply(event)
