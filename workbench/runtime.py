@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from workbench.config.profile import Profile
 from workbench.core.capabilities import ignored_part, refuse_change
@@ -24,9 +24,13 @@ from workbench.core.provider import Provider, ProviderCapabilities
 from workbench.core.settings import RunSettings
 from workbench.core.tools import ToolRegistry, ToolSource, ToolSourceError
 from workbench.logs import EventLogger, configure_logging
-from workbench.session.recorder import SessionRecorder
+from workbench.session.format import SessionFileError
+from workbench.session.recorder import SessionPathTaken, SessionRecorder, valid_unicode
 from workbench.tools.loading import build_registry
 from workbench.tools.sources import sources_for
+
+RecordErrors = Literal["stop", "continue"]
+"""What a failed session write does: stop the run (cancel the turn), or go on without recording."""
 
 _FLUSH_ON = frozenset(
     {"batch_finished", "turn_finished", "error", "settings_changed", "turn_started"}
@@ -105,6 +109,7 @@ class Runtime:
         sources: Sequence[ToolSource] = (),
         offered_sources: Sequence[ToolSource] | None = None,
         clock: Clock | None = None,
+        record_errors: RecordErrors = "stop",
     ) -> None:
         self.profile = profile
         self.provider = provider
@@ -115,12 +120,16 @@ class Runtime:
         """Every source the session was offered, those that failed to start too (servers view)."""
         self.start_notices: list[Notice] = []
         """What went wrong while starting (a tool source that did not start), also recorded."""
+        self.record_errors: RecordErrors = record_errors
+        self.recording_failure: SessionFileError | None = None
+        """Why recording stopped mid-run (a full disk), or None; said once as a notice."""
         self.on_close: list[Callable[[], Awaitable[None]]] = []
         """Called at the end of :meth:`aclose`, after the recorder has closed (e.g. a live trace
         export sending its last spans)."""
         sinks: list[Callable[[Event], None]] = []
         if recorder is not None:
             sinks.append(self._record)
+            recorder.on_failure = self._recording_failed
         sinks.append(EventLogger())
         sinks.extend(extra_sinks or [])
         self.loop = AgentLoop(
@@ -146,9 +155,16 @@ class Runtime:
         registry: ToolRegistry | None = None,
         extra_sinks: list[Callable[[Event], None]] | None = None,
         sources: Sequence[ToolSource] = (),
+        overwrite: bool = False,
+        record_errors: RecordErrors = "stop",
     ) -> Runtime:
         """Build the provider (its SDK imported off the event loop), start the tool sources, and
-        open the recorder. A tool source that cannot start is a notice; the session goes on."""
+        open the recorder. A tool source that cannot start is a notice; the session goes on.
+
+        ``overwrite`` lets ``record`` replace an existing session. A session file that cannot be
+        written raises :class:`SessionFileError` here, or with ``record_errors="continue"`` is a
+        notice and the session runs unrecorded; mid-run, ``record_errors`` says whether the turn
+        is cancelled or goes on unrecorded."""
         configure_logging()  # idempotent; here so the app pays for it after its first frame
         if provider is None:
             from workbench.providers.factory import build_provider
@@ -159,6 +175,7 @@ class Runtime:
         wanted = [*await asyncio.to_thread(sources_for, profile), *sources]  # SDK import: ~1 s
         started, problems = await start_sources(wanted, registry)
         clock = Clock()  # t = 0 now, once everything the first turn needs is ready
+        start_failure: SessionFileError | None = None
         try:
             recorder = (
                 SessionRecorder.create(
@@ -167,10 +184,20 @@ class Runtime:
                     provider=provider_summary(provider),
                     tools=tool_infos(registry),
                     t0_unix_ns=clock.t0_unix_ns,
+                    overwrite=overwrite,
                 )
                 if recording
                 else None
             )
+        except SessionFileError as exc:
+            if record_errors != "continue" or isinstance(exc, SessionPathTaken):
+                for source in started:
+                    with contextlib.suppress(Exception):
+                        await source.aclose()
+                raise
+            recorder = None
+            start_failure = exc
+            problems.insert(0, f"{exc}: running without recording")
         except BaseException:
             for source in started:
                 with contextlib.suppress(Exception):
@@ -185,7 +212,9 @@ class Runtime:
             sources=started,
             offered_sources=wanted,
             clock=clock,
+            record_errors=record_errors,
         )
+        runtime.recording_failure = start_failure
         runtime.start_notices = [runtime.loop.notice(p) for p in problems]
         # What the profile's knobs do not do here (the capability table), said once at the start.
         for warning in profile.warnings():
@@ -219,8 +248,9 @@ class Runtime:
     # -- what the UI does ------------------------------------------------------------------------
 
     def run_turn(self, prompt: str) -> AsyncGenerator[Event, None]:
-        """Run one user turn; see :meth:`AgentLoop.run`."""
-        return self.loop.run(prompt)
+        """Run one user turn; see :meth:`AgentLoop.run`. Bytes that were not UTF-8 (a prompt
+        decoded with ``surrogateescape``, as ``sys.argv`` is) become U+FFFD, as recorded."""
+        return self.loop.run(valid_unicode(prompt))
 
     def cancel_turn(self) -> bool:
         """Cancel the running turn; the turn's iterator then delivers the cleanup events."""
@@ -265,6 +295,25 @@ class Runtime:
                         await closer()
 
     # -- internals -------------------------------------------------------------------------------
+
+    def _recording_failed(self, failure: SessionFileError) -> None:
+        """A session write failed (the recorder has cut the file back to its last whole line):
+        said once, on the loop's next turn rather than inside the sink that found it."""
+        if self.recording_failure is not None:
+            return
+        self.recording_failure = failure
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # closing: the caller reads recording_failure
+        loop.call_soon(self._report_recording_failure, failure)
+
+    def _report_recording_failure(self, failure: SessionFileError) -> None:
+        if self.record_errors == "continue":
+            self.loop.notice(f"{failure}: recording stopped, the run goes on without it")
+            return
+        self.loop.notice(f"{failure}: recording stopped, and so does the run")
+        self.loop.cancel()
 
     def _record(self, event: Event) -> None:
         assert self.recorder is not None

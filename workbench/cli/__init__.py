@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", "-p", help="profile name or YAML path (default: local)")
     parser.add_argument("--record", type=Path, metavar="PATH", help="record the session here")
+    parser.add_argument(
+        "--overwrite",
+        dest="app_overwrite",
+        action="store_true",
+        help="let --record replace an existing session file",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
@@ -113,8 +119,11 @@ def _process_signals() -> Callable[[], None]:
     ``common.interrupts``); a file over the size limit (``ulimit -f``) is a failed write, reported
     like a full disk, instead of a signal that kills the process. Returns what undoes it, so a
     test calling :func:`main` leaves the process as it found it."""
-    wanted = {signal.SIGTERM: raise_terminated, signal.SIGXFSZ: signal.SIG_IGN}
-    previous: dict[int, Any] = {}
+    wanted: dict[signal.Signals, Any] = {
+        signal.SIGTERM: raise_terminated,
+        signal.SIGXFSZ: signal.SIG_IGN,
+    }
+    previous: dict[signal.Signals, Any] = {}
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         for signum, handler in wanted.items():
             previous[signum] = signal.signal(signum, handler)

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Terminated(KeyboardInterrupt):
     close what they opened, and the command exits 143."""
 
 
-def raise_terminated(signum: int, frame: object) -> None:
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
@@ -147,21 +148,21 @@ def interrupts(runtime: Runtime) -> Iterator[Callable[[], int | None]]:
 
     wanted = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.getsignal(signum) for signum in wanted}
-    installed: list[int] = []
+    installed: list[signal.Signals] = []
     try:
-        for signum in wanted:
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
+        for sig in wanted:
+            loop.add_signal_handler(sig, on_signal, sig)
+            installed.append(sig)
     except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
         pass
     try:
         yield lambda: received[0] if received else None
     finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
             # remove_signal_handler leaves the default behind, not what was there before.
             with contextlib.suppress(TypeError, ValueError):
-                signal.signal(signum, previous[signum])
+                signal.signal(sig, previous[sig])
 
 
 def timeline_printer(out: TextIO) -> Callable[[Any], None]:

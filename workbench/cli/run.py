@@ -14,6 +14,7 @@ from workbench.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    exit_for_signal,
     interrupts,
     json_printer,
     load_profile,
@@ -32,11 +33,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--profile", "-p", dest="run_profile", help="profile name or YAML path")
     run.add_argument("--record", dest="run_record", type=Path, metavar="PATH", help="session file")
     run.add_argument("--no-record", action="store_true", help="do not record this run")
+    add_recording_options(run)
     add_knob_flags(run)
     run.add_argument("--base-url", help="override the profile's endpoint")
     run.add_argument("--model", help="override the profile's model")
     run.add_argument("--json", action="store_true", help="print events as JSON lines instead")
     run.set_defaults(func=run_command)
+
+
+def add_recording_options(parser: argparse.ArgumentParser) -> None:
+    """What recording to an existing file, or failing to write, does (``run`` and the app)."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let --record replace an existing session file",
+    )
+    parser.add_argument(
+        "--record-errors",
+        choices=["stop", "continue"],
+        default="stop",
+        help="when the session file cannot be written (a full disk): stop the run (default), or"
+        " go on without recording",
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -112,6 +130,7 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
     from workbench.gcpolicy import freeze_startup
     from workbench.runtime import Runtime
     from workbench.session.format import SessionFileError
+    from workbench.session.recorder import SessionPathTaken
     from workbench.tools.loading import ToolLoadError
 
     record = args.run_record or args.record
@@ -122,11 +141,15 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
             record=record,
             recording=not args.no_record,
             extra_sinks=[live] if live is not None else None,
+            overwrite=args.overwrite,
+            record_errors=args.record_errors,
         )
     except ProviderError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_USAGE if exc.kind == "config" else EXIT_FAILED
     except ToolLoadError as exc:
+        raise UsageError(str(exc)) from None
+    except SessionPathTaken as exc:
         raise UsageError(str(exc)) from None
     except SessionFileError as exc:
         raise UsageError(f"{exc} (choose another --record path, or --no-record)") from None
@@ -162,10 +185,14 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
             # The run itself went on; what was written before the failure still loads.
             print(f"workbench: the session was not fully recorded: {exc}", file=sys.stderr)
             recording_failed = True
+    if runtime.recording_failure is not None:
+        recording_failed = runtime.record_errors == "stop"
+        print(f"workbench: {runtime.recording_failure}", file=sys.stderr)
     if runtime.session_path is not None and not args.json:
         print(f"session: {runtime.session_path}", file=sys.stderr)
-    if interrupted():
-        return EXIT_INTERRUPTED
+    signum = interrupted()
+    if signum is not None:
+        return exit_for_signal(signum)
     if failed or recording_failed or status != "completed":
         return EXIT_FAILED
     return EXIT_OK

@@ -16,15 +16,26 @@ response, a tool's I/O) instead of delaying it:
 
 A backlog is written ``DRAIN_CHUNK`` events per loop turn, so writing never stalls the loop for long.
 Every write ends on a line boundary, so a reader sees whole lines; a process killed mid-write leaves
-at most one torn last line, which the reader tolerates.
+at most one torn last line, which the reader tolerates. A write that fails (a full disk, a file size
+limit) is cut back to the last whole line, recording stops there, and ``on_failure`` is told once.
+
+The file is locked (``flock``) while it is recorded: a second process asked to record to the same
+path is refused instead of interleaving its lines. An existing file is only replaced when it is a
+session and the caller said ``overwrite``; anything else there is left alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
+import fcntl
+import os
+import re
 import secrets
 import time
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -35,8 +46,10 @@ import pydantic_core
 
 import workbench
 from workbench.core.events import Event
+from workbench.inputs import kind_problem
 from workbench.paths import sessions_dir
 from workbench.session.format import (
+    FORMAT_NAME,
     RecorderClosedError,
     SessionFileError,
     SessionHeader,
@@ -50,6 +63,11 @@ DEFAULT_MAX_BUFFER = 400
 DEFAULT_MAX_DELAY_S = 0.2
 DRAIN_CHUNK = 5_000
 """Events written per loop turn when a backlog is drained (1-2 ms of work)."""
+
+
+class SessionPathTaken(SessionFileError):
+    """The path holds something recording must not replace: a file that is not a session, a
+    session without ``overwrite``, or a session another process is recording."""
 
 
 class SessionRecorder:
@@ -80,7 +98,13 @@ class SessionRecorder:
         self._limit = self._batch_size
         self._drain: asyncio.Handle | None = None
         self.failure: SessionFileError | None = None
-        """A write that failed in the background, reported by the next ``flush()`` or ``close()``."""
+        """A write that failed in the background, reported by the next ``flush()`` or ``close()``
+        (or handed to ``on_failure``)."""
+        self.on_failure: Callable[[SessionFileError], None] | None = None
+        """Told once, at the first failed write; then ``flush()`` and ``close()`` do not raise it."""
+        self.broken = False
+        """A write failed: nothing more is written (the file ends at its last whole line)."""
+        self._written_bytes = file.tell()
         self._max_delay_s = max_delay_s
         self._last_write = time.monotonic()
         self._closed = False
@@ -104,11 +128,14 @@ class SessionRecorder:
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_buffer: int = DEFAULT_MAX_BUFFER,
         max_delay_s: float = DEFAULT_MAX_DELAY_S,
+        overwrite: bool = False,
     ) -> SessionRecorder:
         """Open a new session file and write its header.
 
         ``path`` defaults to ``sessions_dir()/<UTC timestamp>-<short id>.jsonl``; parent directories are
-        created. An existing file at an explicit ``path`` is replaced. ``created`` (default: now) and
+        created. An existing session at an explicit ``path`` is replaced only with ``overwrite``;
+        any other existing file, or a session being recorded by another process, is refused with
+        :class:`SessionPathTaken` (an empty file is used). ``created`` (default: now) and
         ``source`` are for sessions made from something else than a live run (an imported trace).
         """
         session_id = session_id or secrets.token_hex(8)
@@ -126,17 +153,16 @@ class SessionRecorder:
             source=scrub(source) if source is not None else None,
         )
         redactor = Redactor.from_environment(profile)
+        new_file = not _exists(path)
+        file = _open_for_recording(path, overwrite=overwrite)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            file = path.open("wb")
+            _write_all(file, redactor.redact(header.model_dump_json().encode()) + b"\n")
         except OSError as exc:
-            blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-            reason = f"{blocker} is a file, not a directory" if blocker else _reason(exc)
-            raise SessionFileError(path, f"cannot create session file {path}: {reason}") from exc
-        try:
-            file.write(redactor.redact(header.model_dump_json().encode()) + b"\n")
-            file.flush()
-        except OSError as exc:
+            with contextlib.suppress(OSError):  # no torn header left behind
+                if new_file:
+                    path.unlink()
+                else:
+                    os.ftruncate(file.fileno(), 0)
             file.close()
             raise SessionFileError(
                 path, f"cannot write session file {path}: {_reason(exc)}"
@@ -249,17 +275,32 @@ class SessionRecorder:
             self._write(events)
 
     def _write(self, events: list[Event]) -> None:
+        if self.broken:
+            return
         chunk = _serialise(events, self._redactor)
         try:
-            self._file.write(chunk)
-            self._file.flush()
+            _write_all(self._file, chunk)
         except OSError as exc:
-            # Reported by the next flush() or close(): a loop callback has no caller to tell.
-            self.failure = SessionFileError(
-                self.path, f"cannot write session file {self.path}: {_reason(exc)}"
-            )
+            self._failed(exc)
         else:
+            self._written_bytes += len(chunk)
             self.events_written += len(events)
+
+    def _failed(self, exc: OSError) -> None:
+        """Cut the file back to its last whole line (shrinking needs no space), stop writing, and
+        tell ``on_failure``, or the next ``flush()`` or ``close()`` (a loop callback has no caller
+        to tell)."""
+        self.broken = True
+        self._buffer.clear()
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._file.fileno(), self._written_bytes)
+        failure = SessionFileError(
+            self.path, f"cannot write session file {self.path}: {_reason(exc)}"
+        )
+        if self.on_failure is not None:
+            self.on_failure(failure)
+        else:
+            self.failure = failure
 
     def flush(self) -> None:
         """Write every buffered event and flush the file (no fsync): readers then see whole lines.
@@ -322,8 +363,37 @@ def _serialise(events: list[Event], redactor: Redactor) -> bytes | bytearray:
         try:
             out += dumps(event.__dict__, default=_pydantic_value, option=_NEWLINE)
         except orjson.JSONEncodeError:
-            out += _pydantic_json(event) + b"\n"
+            try:
+                out += _pydantic_json(event) + b"\n"
+            except pydantic_core.PydanticSerializationError:
+                # Text that is not valid Unicode (bytes a tool could not decode): replaced with
+                # U+FFFD, so the event is recorded rather than lost.
+                fixed = valid_unicode(event.model_dump())
+                out += dumps(fixed, default=_pydantic_value, option=_NEWLINE)
     return redactor.redact(out) if redactor else out
+
+
+def valid_unicode(value: Any) -> Any:
+    """``value`` with lone surrogates (undecodable bytes, as ``surrogateescape`` leaves them) in
+    every string replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {valid_unicode(k): valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [valid_unicode(v) for v in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -354,4 +424,83 @@ def _final_flush(file: IO[bytes], buffer: list[Event], redactor: Redactor) -> No
 
 
 def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EFBIG:
+        return "the file is over the size limit (ulimit -f)"
     return exc.strerror or str(exc)
+
+
+def _write_all(file: IO[bytes], data: bytes | bytearray) -> None:
+    """Write every byte (an unbuffered file may take part of them, the limit reached midway)."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the file took no more bytes")
+        view = view[written:]
+
+
+def _open_for_recording(path: Path, *, overwrite: bool) -> IO[bytes]:
+    """The file at ``path``, locked and empty, unbuffered (the recorder writes in bulk itself).
+
+    Opened without truncating, so that nothing is lost before the checks: a named pipe or device is
+    refused without waiting for a reader, a file locked by another recorder or that is not a
+    session (or is one, without ``overwrite``) is left as it was."""
+    problem = kind_problem(os.stat(path).st_mode) if _exists(path) else None
+    if problem is not None:
+        raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        blocker = next((p for p in path.parents if _exists(p) and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a directory" if blocker else _reason(exc)
+        raise SessionFileError(path, f"cannot create session file {path}: {reason}") from exc
+    try:
+        _claim(fd, path, overwrite=overwrite)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.set_blocking(fd, True)
+    return open(fd, "wb", buffering=0)
+
+
+def _claim(fd: int, path: Path, *, overwrite: bool) -> None:
+    info = os.fstat(fd)
+    problem = kind_problem(info.st_mode)
+    if problem is not None:
+        raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SessionPathTaken(
+            path, f"{path} is being recorded by another workbench process right now"
+        ) from None
+    except OSError:
+        pass  # a filesystem without locks: record anyway
+    if info.st_size > 0:
+        first = os.pread(fd, 1 << 16, 0).split(b"\n", 1)[0]
+        if not _is_session_header(first):
+            raise SessionPathTaken(
+                path, f"{path} exists and is not a workbench session: not overwriting it"
+            )
+        if not overwrite:
+            raise SessionPathTaken(
+                path, f"{path} already holds a recorded session (--overwrite replaces it)"
+            )
+    os.ftruncate(fd, 0)
+
+
+def _is_session_header(line: bytes) -> bool:
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(header, dict) and header.get("format") == FORMAT_NAME
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True

@@ -27,6 +27,7 @@ def write_session(session: ImportedSession, path: Path) -> Path:
         source=session.source,
         batch_size=5_000,
         max_buffer=5_000,
+        overwrite=True,  # importing again replaces the import (never a file that is not a session)
     ) as recorder:
         record = recorder.record
         for event in session.events:

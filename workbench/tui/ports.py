@@ -141,7 +141,10 @@ ProfileLister = Callable[[], list[ProfileChoice]]
 
 
 def default_runtime_factory(
-    record: Path | None = None, *, on_problem: Callable[[str], None] | None = None
+    record: Path | None = None,
+    *,
+    on_problem: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> RuntimeFactory:
     """The real runtime; ``record`` names the file of the first session only. With a profile's
     ``telemetry:`` block or the OTEL_EXPORTER_OTLP_* variables, its spans are exported live, and
@@ -155,7 +158,10 @@ def default_runtime_factory(
         path, pending_record[0] = pending_record[0], None
         live = _live_export(profile, on_problem)
         runtime = await runtime_class.start(
-            profile, record=path, extra_sinks=[live] if live is not None else None
+            profile,
+            record=path,
+            extra_sinks=[live] if live is not None else None,
+            overwrite=overwrite,
         )
         if live is not None:
             live.attach(runtime)
