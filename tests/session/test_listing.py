@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.events import CallFinished, CallQueued, TurnStarted
-from workbench.session import SessionRecorder, load_session
+from workbench.session import SessionFileError, SessionRecorder, load_session
 from workbench.session.index import index_path, scan_directory
 from workbench.session.listing import list_rows
 from workbench.session.reader import summarise_session
@@ -237,3 +237,46 @@ def test_a_missing_directory_is_an_empty_listing(tmp_path: Path) -> None:
     assert not listing.exists
     assert listing.rows == [] and listing.skipped == {}
     assert not (tmp_path / "nope").exists()
+
+
+def test_listing_a_directory_writes_nothing_into_it(sessions: Path) -> None:
+    before = sorted(p.name for p in sessions.iterdir())
+    list_rows(sessions)
+    list_rows(sessions)
+    assert sorted(p.name for p in sessions.iterdir()) == before
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "workbench" / "sessions-index"
+    assert index_path(sessions).parent == cache and index_path(sessions).is_file()
+
+
+def test_a_file_that_could_not_be_read_is_tried_again_on_the_next_listing(
+    sessions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.session.index as index_module
+
+    target = sessions / "eager.jsonl"
+    real = summarise_session
+
+    def denied(path: Path) -> object:
+        if path == target:  # as a chmod 000 would (the tests may run as root)
+            raise SessionFileError(path, f"cannot read session file {path}: Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(index_module, "summarise_session", denied)
+    first = list_rows(sessions)
+    assert target in first.skipped
+    monkeypatch.setattr(index_module, "summarise_session", real)  # the permission is back
+    again = list_rows(sessions)
+    assert target not in again.skipped
+    assert target in {row.path for row in again.rows}
+
+
+def test_a_header_still_being_written_is_read_again_a_finished_junk_line_is_not(
+    sessions: Path,
+) -> None:
+    (sessions / "partial.jsonl").write_bytes(b'{"format":"workbench-session","vers')
+    (sessions / "junk.jsonl").write_bytes(b"not a session\n")
+    first = scan_directory(sessions)
+    assert set(first.skipped) == {sessions / "partial.jsonl", sessions / "junk.jsonl"}
+    again = scan_directory(sessions)
+    assert again.read == 1  # the partial header only: the junk file's verdict is final
+    assert set(again.skipped) == set(first.skipped)

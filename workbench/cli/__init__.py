@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from workbench.cli.common import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PIPE,
@@ -80,15 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.version:
-        from workbench import __version__
-
-        print(f"workbench {__version__}")
-        return EXIT_OK
     restore = _process_signals()
     try:
+        args = build_parser().parse_args(argv)
+        if args.version:
+            from workbench import __version__
+
+            print(f"workbench {__version__}")
+            sys.stdout.flush()
+            return EXIT_OK
         func = getattr(args, "func", None)
         if func is None:
             from workbench.cli.app import run_app
@@ -110,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_PIPE
+    except OSError as exc:  # a file the command could not use that nothing nearer named: one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"workbench: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         restore()
 

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 def run_app(args: argparse.Namespace) -> int:
     from workbench import gcpolicy
 
+    overwrite = getattr(args, "app_overwrite", False)
+    if args.record is not None:  # refused before the screen opens, not after
+        from workbench.session.recorder import SessionPathTaken, check_free
+
+        try:
+            check_free(args.record, overwrite=overwrite)
+        except SessionPathTaken as exc:
+            raise UsageError(str(exc)) from None
     gcpolicy.pause_startup()  # until the first frame (the app resumes it then)
     # The screen first: reading and validating the profile (~130 ms of imports and schema building)
     # happens as the runtime starts, after the first frame. A profile that fails there still ends
@@ -27,9 +35,7 @@ def run_app(args: argparse.Namespace) -> int:
     from workbench.tui.app import create_app
     from workbench.tui.ports import RuntimeLike, default_runtime_factory
 
-    start_runtime = default_runtime_factory(
-        args.record, overwrite=getattr(args, "app_overwrite", False)
-    )
+    start_runtime = default_runtime_factory(args.record, overwrite=overwrite)
     failed: list[Exception] = []
     first = [True]
 

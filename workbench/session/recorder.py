@@ -464,7 +464,25 @@ def _open_for_recording(path: Path, *, overwrite: bool) -> IO[bytes]:
     return open(fd, "wb", buffering=0)
 
 
-def _claim(fd: int, path: Path, *, overwrite: bool) -> None:
+def check_free(path: Path, *, overwrite: bool = False) -> None:
+    """Raise :class:`SessionPathTaken` now if recording to ``path`` would be refused, without
+    creating or changing anything (the app checks before its screen opens)."""
+    if not _exists(path):
+        return
+    problem = kind_problem(os.stat(path).st_mode)
+    if problem is not None:
+        raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return  # the recorder's own open says why
+    try:
+        _claim(fd, path, overwrite=overwrite, truncate=False)
+    finally:
+        os.close(fd)  # and with it the lock
+
+
+def _claim(fd: int, path: Path, *, overwrite: bool, truncate: bool = True) -> None:
     info = os.fstat(fd)
     problem = kind_problem(info.st_mode)
     if problem is not None:
@@ -487,7 +505,8 @@ def _claim(fd: int, path: Path, *, overwrite: bool) -> None:
             raise SessionPathTaken(
                 path, f"{path} already holds a recorded session (--overwrite replaces it)"
             )
-    os.ftruncate(fd, 0)
+    if truncate:
+        os.ftruncate(fd, 0)
 
 
 def _is_session_header(line: bytes) -> bool:
