@@ -51,14 +51,14 @@ def workbench(
     )
 
 
-def start(*args: str, cwd: Path | None = None, **kwargs: object) -> subprocess.Popen[bytes]:
+def start(
+    *args: str, cwd: Path | None = None, stdout: int | None = None, stderr: int | None = None
+) -> subprocess.Popen[bytes]:
     """Start ``workbench ARGS`` and return at once."""
-    return subprocess.Popen(
-        [str(WORKBENCH), *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        **kwargs,  # type: ignore[call-overload]
+    child: subprocess.Popen[bytes] = subprocess.Popen(
+        [str(WORKBENCH), *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
     )
+    return child
 
 
 def wait_for(path: Path, needle: bytes, *, count: int = 1, deadline_s: float = DEADLINE_S) -> None:
