@@ -12,6 +12,10 @@ import os
 import stat
 from pathlib import Path
 
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # 0 on Windows, which has no named pipes to fear
+"""Opening a named pipe with it returns at once instead of waiting for a writer."""
+CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
 
 class InputFileError(OSError):
     """A file that cannot be read as the user meant: not a regular file, or over a size limit.
@@ -56,7 +60,7 @@ def read_regular(path: Path, *, limit: int, what: str = "file") -> bytes:
     """The bytes of the regular file ``path``, refused (:class:`InputFileError`) when it is not a
     regular file or holds more than ``limit`` bytes. Other ``OSError``s (missing, no permission)
     are raised as they are."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | NONBLOCK | CLOEXEC | getattr(os, "O_BINARY", 0))
     try:
         info = os.fstat(fd)
         problem = kind_problem(info.st_mode)
@@ -64,7 +68,8 @@ def read_regular(path: Path, *, limit: int, what: str = "file") -> bytes:
             raise InputFileError(path, problem)
         if info.st_size > limit:
             raise InputFileError(path, _too_large(info.st_size, limit, what))
-        os.set_blocking(fd, True)
+        if NONBLOCK:
+            os.set_blocking(fd, True)
         chunks: list[bytes] = []
         size = 0
         while True:  # a file that grows while read is still cut at the limit
@@ -84,4 +89,4 @@ def _too_large(size: int, limit: int, what: str) -> str:
     return f"holds {size:,} bytes, more than a {what} may ({limit:,})"
 
 
-__all__ = ["InputFileError", "kind_problem", "not_a_file", "read_regular"]
+__all__ = ["CLOEXEC", "NONBLOCK", "InputFileError", "kind_problem", "not_a_file", "read_regular"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -31,6 +30,7 @@ from workbench.cli.common import (
     Terminated,
     UsageError,
     raise_terminated,
+    silence_stdout,
 )
 
 SUBCOMMANDS: tuple[str, ...] = (
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nworkbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return EXIT_PIPE
     except OSError as exc:  # a file the command could not use that nothing nearer named: one line
         where = f"{exc.filename}: " if exc.filename else ""
@@ -124,10 +124,9 @@ def _process_signals() -> Callable[[], None]:
     ``common.interrupts``); a file over the size limit (``ulimit -f``) is a failed write, reported
     like a full disk, instead of a signal that kills the process. Returns what undoes it, so a
     test calling :func:`main` leaves the process as it found it."""
-    wanted: dict[signal.Signals, Any] = {
-        signal.SIGTERM: raise_terminated,
-        signal.SIGXFSZ: signal.SIG_IGN,
-    }
+    wanted: dict[signal.Signals, Any] = {signal.SIGTERM: raise_terminated}
+    if hasattr(signal, "SIGXFSZ"):  # not on Windows
+        wanted[signal.SIGXFSZ] = signal.SIG_IGN
     previous: dict[signal.Signals, Any] = {}
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         for signum, handler in wanted.items():
@@ -139,15 +138,6 @@ def _process_signals() -> Callable[[], None]:
                 signal.signal(signum, handler)
 
     return restore
-
-
-def _silence_stdout() -> None:
-    """The reader of our output has gone: what is still buffered goes nowhere, quietly (Python
-    would otherwise complain at exit, flushing it)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 __all__ = ["build_parser", "main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -17,10 +18,11 @@ if TYPE_CHECKING:
     from workbench.runtime import Runtime
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-EXIT_PIPE = 128 + signal.SIGPIPE
+EXIT_PIPE = 141
 """Standard output was closed by its reader (``| head``): what a shell shows for a writer stopped
-by SIGPIPE."""
-EXIT_TERMINATED = 128 + signal.SIGTERM
+by SIGPIPE (128 + 13)."""
+EXIT_TERMINATED = 143
+"""SIGTERM: 128 + 15."""
 
 
 def exit_for_signal(signum: int) -> int:
@@ -163,6 +165,15 @@ def interrupts(runtime: Runtime) -> Iterator[Callable[[], int | None]]:
             # remove_signal_handler leaves the default behind, not what was there before.
             with contextlib.suppress(TypeError, ValueError):
                 signal.signal(sig, previous[sig])
+
+
+def silence_stdout() -> None:
+    """The reader of our output has gone: what is still buffered, and anything printed later,
+    goes nowhere, quietly (Python would otherwise complain at exit, flushing it)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def timeline_printer(out: TextIO) -> Callable[[Any], None]:

@@ -12,12 +12,14 @@ from workbench.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PIPE,
     EXIT_USAGE,
     UsageError,
     exit_for_signal,
     interrupts,
     json_printer,
     load_profile,
+    silence_stdout,
     timeline_printer,
 )
 from workbench.cli.knob_flags import add_knob_flags, flag_for_field, knob_change
@@ -157,7 +159,22 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
         live.attach(runtime)
     freeze_startup()
     recording_failed = False
-    consume = json_printer(sys.stdout) if args.json else timeline_printer(sys.stdout)
+    printer = json_printer(sys.stdout) if args.json else timeline_printer(sys.stdout)
+    pipe_closed = False
+
+    def consume(event: Any) -> None:
+        # A reader that went away (`| head`) cancels the turn, which is still drained to its
+        # end, so the session file closes it like any cancel; nothing more is printed.
+        nonlocal pipe_closed
+        if pipe_closed:
+            return
+        try:
+            printer(event)
+        except BrokenPipeError:
+            pipe_closed = True
+            silence_stdout()
+            runtime.cancel_turn()
+
     try:
         for notice in runtime.start_notices:
             consume(notice)
@@ -185,6 +202,8 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
             # The run itself went on; what was written before the failure still loads.
             print(f"workbench: the session was not fully recorded: {exc}", file=sys.stderr)
             recording_failed = True
+    if pipe_closed:
+        return EXIT_PIPE
     if runtime.recording_failure is not None:
         recording_failed = runtime.record_errors == "stop"
         print(f"workbench: {runtime.recording_failure}", file=sys.stderr)

@@ -204,7 +204,10 @@ class AgentLoop:
             await driver  # surfaces a bug in the loop itself instead of hiding it
         finally:
             if not driver.done():
-                driver.cancel()
+                # Through cancel(), so the driver is cancelled once: the app closing the runtime
+                # as its worker is cancelled would otherwise cancel it twice, cutting short the
+                # cleanup that gives every call its result and closes the turn.
+                self.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await driver
             self._queue = None

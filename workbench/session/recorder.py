@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import secrets
@@ -46,7 +45,7 @@ import pydantic_core
 
 import workbench
 from workbench.core.events import Event
-from workbench.inputs import kind_problem
+from workbench.inputs import CLOEXEC, NONBLOCK, kind_problem
 from workbench.paths import sessions_dir
 from workbench.session.format import (
     FORMAT_NAME,
@@ -55,6 +54,11 @@ from workbench.session.format import (
     SessionHeader,
 )
 from workbench.session.redact import Redactor, scrub
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, recording goes on without one
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_BATCH_SIZE = 200
 """Events buffered before a write is scheduled."""
@@ -450,7 +454,8 @@ def _open_for_recording(path: Path, *, overwrite: bool) -> IO[bytes]:
         raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | NONBLOCK | CLOEXEC | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags, 0o644)
     except OSError as exc:
         blocker = next((p for p in path.parents if _exists(p) and not p.is_dir()), None)
         reason = f"{blocker} is a file, not a directory" if blocker else _reason(exc)
@@ -460,7 +465,8 @@ def _open_for_recording(path: Path, *, overwrite: bool) -> IO[bytes]:
     except BaseException:
         os.close(fd)
         raise
-    os.set_blocking(fd, True)
+    if NONBLOCK:
+        os.set_blocking(fd, True)
     return open(fd, "wb", buffering=0)
 
 
@@ -473,7 +479,7 @@ def check_free(path: Path, *, overwrite: bool = False) -> None:
     if problem is not None:
         raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | NONBLOCK | CLOEXEC)
     except OSError:
         return  # the recorder's own open says why
     try:
@@ -488,7 +494,8 @@ def _claim(fd: int, path: Path, *, overwrite: bool, truncate: bool = True) -> No
     if problem is not None:
         raise SessionPathTaken(path, f"cannot record to {path}: it {problem}")
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise SessionPathTaken(
             path, f"{path} is being recorded by another workbench process right now"
@@ -496,7 +503,8 @@ def _claim(fd: int, path: Path, *, overwrite: bool, truncate: bool = True) -> No
     except OSError:
         pass  # a filesystem without locks: record anyway
     if info.st_size > 0:
-        first = os.pread(fd, 1 << 16, 0).split(b"\n", 1)[0]
+        os.lseek(fd, 0, os.SEEK_SET)
+        first = os.read(fd, 1 << 16).split(b"\n", 1)[0]
         if not _is_session_header(first):
             raise SessionPathTaken(
                 path, f"{path} exists and is not a workbench session: not overwriting it"
@@ -507,6 +515,7 @@ def _claim(fd: int, path: Path, *, overwrite: bool, truncate: bool = True) -> No
             )
     if truncate:
         os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)  # the check above read from it
 
 
 def _is_session_header(line: bytes) -> bool:
