@@ -79,7 +79,7 @@ def _turn(usage: Usage, response_id: str | None = None, model: str | None = None
 
 def _record(tmp_path: Path, events: list[Event]) -> Path:
     path = tmp_path / "s.jsonl"
-    with SessionRecorder.create(path, profile=PROFILE) as recorder:
+    with SessionRecorder.create(path, profile=PROFILE, overwrite=True) as recorder:
         for event in events:
             recorder.record(event)
     return path
