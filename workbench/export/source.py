@@ -75,7 +75,7 @@ def read_session_spans(path: Path) -> SessionSpans:
     spans = new_spans(header_facts(recording.header))
     builder = SpanBuilder(spans)
     with paused():
-        recording.feed(builder.fold.apply)  # spans are made as each turn ends
+        recording.feed_fold(builder.fold)  # spans are made as each turn ends
         builder.finish()
     spans.problems.extend(recording.problems)
     interruption = builder.fold.interruption

@@ -232,9 +232,38 @@ class Recording:
         """Every usable event into ``fold`` (a new one by default), then :meth:`SessionFold.end`:
         a file that stops mid-turn leaves its open turn, round trip and batch interrupted."""
         fold = SessionFold() if fold is None else fold
-        self.feed(fold.apply, skip)
+        self.feed_fold(fold, skip)
         fold.end()
         return fold
+
+    def feed_fold(self, fold: SessionFold, skip: AbstractSet[str] = frozenset()) -> None:
+        """Every usable event into ``fold`` (without :meth:`SessionFold.end`), as :meth:`feed`
+        does with ``fold.apply``; the per-call lines, most of a recording, go to
+        :meth:`SessionFold.apply_record` as parsed, no event built for them."""
+        validate = EVENT_ADAPTER.validate_python
+        flat = _TRUSTED.get
+        direct = fold.apply_record
+        apply = fold.apply
+        for record in self.records(skip):
+            found = flat(record["type"])
+            if found is not None and len(record) == found[1]:
+                try:
+                    if not direct(record):
+                        apply(trusted(found[0], record))  # type: ignore[arg-type]
+                except (AttributeError, KeyError, TypeError, ValueError):
+                    self.stop(why_invalid(record))
+                    break
+                continue
+            try:
+                event = validate(record)
+            except ValidationError as exc:
+                self.stop(_invalid(record, exc))
+                return
+            try:
+                apply(event)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                self.stop(why_invalid(event.__dict__))
+                break
 
     def _end(self, number: int, read: int, why: str, *, trusted_rest: bool = False) -> None:
         self.truncated_at = number
