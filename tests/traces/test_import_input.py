@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import orjson
@@ -180,3 +181,19 @@ def test_several_runs_need_dir_not_o(tmp_path: Path, own_sessions: dict[str, Pat
     out_dir = tmp_path / "out"
     assert main(["import", *traces, "--dir", str(out_dir)]) == 0
     assert len(list(out_dir.glob("*.jsonl"))) == 2
+
+
+def test_a_fifo_or_a_device_is_refused_at_once_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Opening a FIFO for reading blocks until a writer comes; /dev/zero never ends. Neither may hang.
+    fifo = tmp_path / "trace.fifo"
+    os.mkfifo(fifo)
+    code, _, err = _import(fifo, tmp_path / "o.jsonl", capsys)
+    assert code == 2
+    assert "named pipe" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = _import(Path("/dev/zero"), tmp_path / "o.jsonl", capsys)
+    assert code == 2
+    assert "device" in err
+    assert not (tmp_path / "o.jsonl").exists()

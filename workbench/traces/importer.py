@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.inputs import InputFileError, read_regular
 from workbench.traces.assemble import Assembler, TooManySpans
 from workbench.traces.convert import ImportedSession, group_runs, session_of
 from workbench.traces.decode import DecodeFailure, TooLarge, decode_bytes
@@ -35,12 +36,10 @@ class ImportResult:
 def read_trace_file(path: Path, assembler: Assembler, notes: list[str]) -> str:
     """Feed one file's spans to ``assembler``; returns the format it was in."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImportFailure(
-                f"{path}: {size / 2**20:,.0f} MiB is over the {MAX_FILE_BYTES // 2**20:,} MiB limit"
-            )
-        data = path.read_bytes()
+        # A FIFO would block the open, /dev/zero never ends: only regular files, under the limit.
+        data = read_regular(path, limit=MAX_FILE_BYTES, what="trace file")
+    except InputFileError as exc:
+        raise ImportFailure(str(exc)) from None
     except FileNotFoundError:
         raise ImportFailure(f"{path}: no such file") from None
     except IsADirectoryError:
