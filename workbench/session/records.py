@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from workbench.core.events import EVENT_ADAPTER, Event
 from workbench.core.fold import SessionFold
 from workbench.core.trusted import TrustedModel, trusted
+from workbench.inputs import InputFileError, read_regular
 from workbench.session.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -312,13 +313,23 @@ def read_lines(path: Path) -> list[bytes]:
     return read_bytes(path).split(b"\n")
 
 
+MAX_SESSION_BYTES = 2 * 1024**3
+"""Largest session file read (2 GiB, several million events): it is read whole, so anything bigger,
+or a device that never ends, is refused before memory runs out."""
+
+
 def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        # Regular files only (a FIFO blocks the open, /dev/zero never ends), under the limit.
+        data = read_regular(path, limit=MAX_SESSION_BYTES, what="session file")
     except FileNotFoundError as exc:
         raise SessionFileError(path, f"session file not found: {path}") from exc
     except IsADirectoryError as exc:
         raise SessionFileError(path, f"{path} is a directory, not a session file") from exc
+    except InputFileError as exc:
+        if path.is_dir():
+            raise SessionFileError(path, f"{path} is a directory, not a session file") from exc
+        raise SessionFileError(path, f"cannot read session file {exc}") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SessionFileError(path, f"cannot read session file {path}: {reason}") from exc
