@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit, wait_for
+from tests.tui.conftest import (
+    SIZE,
+    ready,
+    region_text,
+    run_turn,
+    shown,
+    submit,
+    wait_for,
+)
 from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.help import HelpScreen
@@ -51,7 +59,7 @@ async def test_profile_command_and_a_broken_profile(
         await submit(pilot, "/profile nope")
         await pilot.pause()
         await app.workers.wait_for_complete()
-        assert any("no such profile" in n.message for n in app._notifications)
+        assert any("no such profile" in n.message for n in shown(app))
         assert not first.closed  # the working session goes on
         app.runtime_ready.clear()
         await submit(pilot, "/profile other")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from tests.fabricate import session_events
-from tests.tui.conftest import screen_text, wait_for
+from tests.tui.conftest import Shown, screen_text, wait_for
 from workbench.core.events import TurnStarted
 from workbench.session import SessionRecorder
 from workbench.tui.screens.sessions import ConfirmDelete, SessionActions, SessionsScreen
@@ -49,11 +50,24 @@ class Host(App[None]):
         self.directory = directory
         self.replayed: list[Path] = []
         self.compared: list[Path] = []
+        self.shown: list[Shown] = []
         self.actions = SessionActions(
             replay=self.replayed.append,
             compare=self.compared.append if with_compare else None,
             in_use=lambda: [recording] if recording is not None else [],
         )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        self.shown.append(Shown(message, title, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_mount(self) -> None:
         await self.push_screen(SessionsScreen(self.directory, self.actions, closable=False))
@@ -193,7 +207,7 @@ async def test_without_a_compare_screen_c_says_so_and_enter_replays_a_variant(
         await loaded(pilot)
         await pilot.press("c")
         await pilot.pause()
-        assert any("not in this workbench yet" in n.message for n in app._notifications)
+        assert any("not in this workbench yet" in n.message for n in app.shown)
         await pilot.press("enter")
         assert app.replayed == [manifest.parent / "1-parallel.jsonl"]
 
@@ -245,6 +259,6 @@ async def test_the_session_being_recorded_is_marked_and_cannot_be_deleted(direct
         await pilot.press("d")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmDelete)
-        assert any("being recorded" in n.message for n in app._notifications)
+        assert any("being recorded" in n.message for n in app.shown)
         assert (directory / "c.jsonl").exists()
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]

@@ -34,7 +34,7 @@ def run_app(args: argparse.Namespace) -> int:
             raise
 
     app = create_app(profile=args.profile, runtime_factory=start)
-    app.run()
+    code = app.run_to_exit_code()
     if failed:
         raise UsageError(str(failed[0]))
-    return EXIT_OK
+    return code or EXIT_OK

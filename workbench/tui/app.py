@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from workbench import gcpolicy
+from workbench.tui.crash import CrashReport
 from workbench.tui.ports import (
     ProfileLister,
     RuntimeFactory,
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from workbench.tui.screens.listen import ListenerLike
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(CrashReport):
     """Chat, knobs, timeline and details on one screen; live, or replaying a recorded session."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -69,6 +69,12 @@ class WorkbenchApp(App[None]):
         self.turn_completed = self.signals.turn_completed
         self.replay_finished = self.signals.replay_finished
         self.replay_held = self.signals.replay_held
+
+    def run_to_exit_code(self) -> int:
+        """Run the app in the terminal; the process's exit code (1: it crashed, and said so in one
+        line naming the log file with the traceback)."""
+        self.run()
+        return self.return_code or 0
 
     def on_ready(self) -> None:
         # The first frame is on screen: what start-up built stays; collect from here on (a start
@@ -146,8 +152,10 @@ def create_app(
     browse_sessions: bool = False,
     sessions_dir: Path | None = None,
     listen: tuple[ListenerLike, str] | None = None,
+    app_class: type[WorkbenchApp] = WorkbenchApp,
 ) -> WorkbenchApp:
-    """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests.
+    """Build the app. ``runtime_factory``, ``profile_lister`` (and ``app_class``, a subclass that
+    records what it shows, say) replace the real ones in tests.
 
     ``browse_sessions`` opens on the session browser (of ``sessions_dir``, default the user's)."""
     # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
@@ -157,7 +165,7 @@ def create_app(
     def trace_problem(message: str) -> None:  # a live trace export that stopped
         app.notify(message, title="Trace export", severity="warning", timeout=10)
 
-    app = WorkbenchApp(
+    app = app_class(
         profile=profile,
         replay=replay,
         runtime_factory=runtime_factory

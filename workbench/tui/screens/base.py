@@ -45,9 +45,13 @@ from workbench.tui.widgets.timeline import Timeline
 COMMON_BINDINGS: list[BindingType] = [
     Binding("f1", "help", "Help"),
     Binding("question_mark", "help", "Help", show=False),
-    Binding("f2", "focus('prompt')", "Prompt", show=False),
-    Binding("f3", "focus('timeline')", "Timeline", show=False),
+    Binding("f2", "focus('#prompt')", "Prompt", show=False),
+    Binding("f3", "focus('#timeline')", "Timeline", show=False),
     Binding("w", "whatif", "What if", show=False),
+    # Whatever has focus (the prompt has it at start): priority, but a prompt with text keeps
+    # ctrl+w as delete-a-word (see check_action).
+    Binding("ctrl+w", "whatif", "What if", priority=True),
+    Binding("ctrl+t", "turn_axis", "Turn axis"),
 ]
 """The keys of every session screen."""
 
@@ -96,6 +100,7 @@ class SessionScreen(Screen[None]):
         self.signals = signals
         self.pane = SessionPane(replay=replay, under_chat=[self.compose_prompt()], id="body")
         """The session's chat, timeline, call details and totals."""
+        self._typing = False
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -261,6 +266,15 @@ class SessionScreen(Screen[None]):
             return
         self.app.push_screen(WhatIfScreen(batch))
 
+    def action_turn_axis(self) -> None:
+        """Each turn on one time axis, or one axis per batch again (``t`` on the timeline)."""
+        self.pane.timeline.action_toggle_turn_axis()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # ctrl+w deletes a word of what is being typed.
+        typing = isinstance(self.focused, Input) and bool(self.focused.value)
+        return not (action == "whatif" and typing)
+
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
 
@@ -280,6 +294,13 @@ class SessionScreen(Screen[None]):
             ("timeline", list(Timeline.BINDINGS)),
             ("tool chip", list(ToolChip.BINDINGS)),
         ]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # ctrl+w is the what-if key while the prompt is empty, delete-a-word once it is not: the
+        # footer follows when that flips.
+        if bool(event.value) != self._typing:
+            self._typing = bool(event.value)
+            self.refresh_bindings()
 
     def on_knobs_invalid(self, event: Knobs.Invalid) -> None:
         self.notify(event.message, severity="error")

@@ -112,7 +112,7 @@ class ReplayScreen(SessionScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_replay":
             return self.closable
-        return True
+        return super().check_action(action, parameters)
 
     async def feed(self, event: Event) -> None:
         await self.pane.feed(event)
