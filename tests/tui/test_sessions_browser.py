@@ -132,6 +132,22 @@ async def test_typing_filters_and_enter_replays_the_highlighted_session(director
         assert app.replayed[-1] == directory / "b.jsonl"
 
 
+async def test_arrows_in_the_filter_move_the_selection_and_enter_opens_it(
+    directory: Path,
+) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one("#filter", Input).focus()
+        await pilot.pause()
+        await pilot.press("down", "down")
+        assert screen.selected is not None and screen.selected.path.name == "a.jsonl"
+        await pilot.press("up")
+        assert isinstance(app.focused, Input)  # still typing: the filter keeps focus
+        await pilot.press("enter")
+        assert app.replayed == [directory / "b.jsonl"]
+
+
 async def test_a_filter_that_matches_nothing_leaves_an_empty_table(directory: Path) -> None:
     app = Host(directory)
     async with app.run_test(size=SIZE) as pilot:

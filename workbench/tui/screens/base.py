@@ -190,7 +190,9 @@ class SessionScreen(Screen[None]):
             command = self.parse(text)
         except CommandError as exc:
             self.notify(str(exc), title="Command", severity="error")
-            return True  # the text stays in the prompt, to be fixed
+            # The text stays, to be fixed, and selected: what is typed next replaces it.
+            prompt.select_all()
+            return True
         prompt.clear()
         await self.run_command(command)
         return True

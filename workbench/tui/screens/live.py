@@ -37,6 +37,7 @@ from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.screens.servers import McpCommand, ServersScreen, servers_of
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
+from workbench.tui.widgets.prompt import Prompt
 
 READY_PLACEHOLDER = "Ask something, or /help"
 
@@ -69,6 +70,8 @@ class LiveScreen(SessionScreen):
         self.runtime: RuntimeLike | None = None
         self.starting: str | None = None
         """The profile being started, while a runtime starts."""
+        self._waiting_prompt: str | None = None
+        """A prompt sent before the runtime was ready: it runs once it is."""
         self.turns = TurnRunner(
             TurnPorts(
                 feed=self.feed,
@@ -81,7 +84,7 @@ class LiveScreen(SessionScreen):
         )
 
     def compose_prompt(self) -> Input:
-        return Input(id="prompt", placeholder="Starting…")
+        return Prompt(id="prompt", placeholder="Starting…")
 
     @property
     def prompt(self) -> Input:
@@ -175,6 +178,9 @@ class LiveScreen(SessionScreen):
         for notice in runtime.start_notices:  # a tool source that did not start, say
             await self.feed(notice)
         self.signals.runtime_ready.set()
+        waiting, self._waiting_prompt = self._waiting_prompt, None
+        if waiting is not None and not self.turns.running:
+            self.turns.start(runtime, waiting)
 
     def _show_status(self, runtime: RuntimeLike) -> None:
         profile = runtime.profile
@@ -243,8 +249,11 @@ class LiveScreen(SessionScreen):
         if not text:
             return
         if self.starting is not None:
-            self.notify(
-                f"Starting {self.starting}… Send the prompt once it is ready.", severity="warning"
+            # Kept, and sent once the runtime is ready (see _install).
+            self._waiting_prompt = text
+            prompt.clear()
+            await self.pane.add_note(
+                f"Starting {self.starting}… this prompt is sent once it is ready."
             )
             return
         if self.runtime is None:
@@ -310,6 +319,11 @@ class LiveScreen(SessionScreen):
 
     async def open_replay(self, path: Path) -> None:
         from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+
+        if not path.is_file():  # said here: the live session stays on screen
+            what = "is a directory" if path.is_dir() else "does not exist"
+            self.notify(f"{path} {what}.", title="Cannot replay", severity="error", timeout=10)
+            return
 
         await self.app.push_screen(
             ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
