@@ -128,12 +128,15 @@ async def test_an_unhandled_exception_ends_the_app_with_one_line_and_exit_1(
     def boom() -> None:
         raise RuntimeError("a bug of ours")
 
-    with pytest.raises(Exception) as raised:
+    async def crash() -> None:
         async with app.run_test(size=(140, 45)) as pilot:
             await ready(pilot)
             app.call_later(boom)
             await pilot.pause()
             await pilot.pause()
+
+    with pytest.raises(Exception, match="workbench crashed") as raised:
+        await crash()
     assert app.return_code == 1
     assert str(raised.value) == crash_line(RuntimeError("a bug of ours"), log)
     assert str(raised.value) == (

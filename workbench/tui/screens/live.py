@@ -320,8 +320,9 @@ class LiveScreen(SessionScreen):
     async def open_replay(self, path: Path) -> None:
         from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
 
-        if not path.is_file():  # said here: the live session stays on screen
-            what = "is a directory" if path.is_dir() else "does not exist"
+        is_file, is_dir = await asyncio.to_thread(lambda: (path.is_file(), path.is_dir()))
+        if not is_file:  # said here: the live session stays on screen
+            what = "is a directory" if is_dir else "does not exist"
             self.notify(f"{path} {what}.", title="Cannot replay", severity="error", timeout=10)
             return
 
