@@ -130,3 +130,25 @@ def test_the_app_draws_a_call_as_the_terminal_does() -> None:
     assert drawn == printed
     assert "↻" in drawn[0] and "·" in drawn[0] and drawn[0].endswith("✗")
     assert drawn[1].endswith("◷")
+
+
+def test_a_running_batch_counts_its_running_calls_up_to_now() -> None:
+    from workbench.core.events import CallFinished, CallStarted
+
+    model = TimelineModel()
+    calls = (CallSpec("a", {}, 0.0, 2.0), CallSpec("b", {}, 0.0, 3.0))
+    started: list[float] = []
+    for event in Script().add_turn("go", [Round(calls=calls)]):
+        if isinstance(event, CallFinished):
+            break
+        if isinstance(event, CallStarted):
+            started.append(event.t)
+        model.apply(event)
+    [batch] = model.batches
+    now = max(started) + 1.0  # both calls have run for at least a second by now
+    header = "".join(s.text for s in rows.batch_header(batch, now, plain))
+    wall = now - batch.axis()[0]
+    busy = sum(now - t for t in started)
+    assert f"wall {rows.fmt.duration(wall)}" in header
+    assert f"Σ {rows.fmt.duration(busy)}" in header  # not frozen at the last event
+    assert f"×{busy / wall:.2f}" in header
