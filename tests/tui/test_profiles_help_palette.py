@@ -86,6 +86,16 @@ async def test_help_lists_every_binding_and_command(app: WorkbenchApp) -> None:
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_the_palette_finds_every_slash_command_by_its_name(app: WorkbenchApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        titles = " ".join(entry[0] for entry in screen.palette_entries()).casefold()
+        for kind in screen.known_commands():
+            assert kind.name in titles or kind.name == "profile", f"/{kind.name} is not offered"
+
+
 async def test_palette_offers_the_knobs(app: WorkbenchApp, factory: FakeFactory) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

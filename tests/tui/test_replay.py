@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label
 
 from tests.fabricate import Script, concurrent_turn, failing_turn
 from tests.tui.conftest import SIZE, ready, recording_app, region_text, shown, submit, wait_for
@@ -91,6 +91,8 @@ async def test_pause_speeds_and_step(session_file: Path) -> None:
         await pilot.pause()
         assert len(screen.model.batches) == 2
         assert "end" in str(screen.query_one("#replay-position", Label).content)
+        pause = screen.query_one("#replay-pause", Button)
+        assert str(pause.label) == "■ ended" and pause.disabled  # not "‖ pause" at the end
 
 
 async def test_one_x_replay_keeps_recorded_order(tmp_path: Path) -> None:
@@ -220,3 +222,7 @@ async def test_a_replay_exports_its_file_from_the_palette(session_file: Path) ->
         target = session_file.with_name("session.trace.json")
         assert target.exists()
         assert any(str(target) in n.message for n in shown(app))
+        # The transcript keeps where it went after the toast has gone.
+        chat = screen.pane.chat
+        notes = [str(w.render()) for w in chat.query("Static")]
+        assert any(target.name in note for note in notes), notes

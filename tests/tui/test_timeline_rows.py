@@ -152,3 +152,12 @@ def test_a_running_batch_counts_its_running_calls_up_to_now() -> None:
     assert f"wall {rows.fmt.duration(wall)}" in header
     assert f"Σ {rows.fmt.duration(busy)}" in header  # not frozen at the last event
     assert f"×{busy / wall:.2f}" in header
+
+
+def test_a_round_trip_cut_short_says_so_instead_of_an_empty_answer() -> None:
+    from workbench.core.timeline import ModelSpan
+
+    span = ModelSpan(turn=1, round_trip=2, start_t=0.0, end_t=0.4, duration_s=0.4)
+    line = "".join(s.text for s in rows.span_line(span, 1.0, 0, plain))
+    assert line == "◆ rt 2 · model 400 ms · cut short, no response"
+    assert "answer" not in line and "0→0" not in line

@@ -180,6 +180,11 @@ class SessionScreen(Screen[None]):
             ExportCommand("chrome"),
         )
         yield "Sessions: browse recordings", "Filter, replay, compare, delete", SessionsCommand()
+        yield (
+            "Replay a recorded session…",
+            "Pick it in the session browser (or type /replay FILE)",
+            SessionsCommand(),
+        )
 
     async def submit_command(self, prompt: Input) -> bool:
         """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
@@ -231,6 +236,8 @@ class SessionScreen(Screen[None]):
         for problem in problems:
             self.notify(problem, title="Export", severity="warning", timeout=10)
         self.notify(str(written), title="Exported", timeout=10)
+        # In the transcript as well: a toast is gone in ten seconds, the path is still wanted.
+        await self.pane.add_note(f"Exported the session ({fmt}) to {written}")
 
     @handles(SessionsCommand)
     async def _sessions(self, command: SessionsCommand) -> None:

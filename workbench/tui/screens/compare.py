@@ -249,9 +249,26 @@ class CompareScreen(Screen[None]):
             )
             for i, item in enumerate(replayed)
         ]
-        for worker in workers:
-            await worker.wait()
+        # Each row says it is replaying until its pane has drawn the whole recording, then shows
+        # the recording's figures (not "pending" until the last one ends).
+        drawn: set[int] = set()
+        self._show_replayed(drawn)
+
+        async def drawn_when_done(index: int) -> None:
+            await workers[index].wait()
+            drawn.add(index)
+            self._show_replayed(drawn)
+
+        await asyncio.gather(*(drawn_when_done(i) for i in range(len(workers))))
         self._show_summary(final=True)
+
+    def _show_replayed(self, drawn: set[int]) -> None:
+        rows = table_rows(self.runs)
+        cells = [
+            [row[0], run.status, *row[1:]] if index in drawn else [row[0], "replaying"]
+            for index, (run, row) in enumerate(zip(self.runs, rows, strict=True))
+        ]
+        self.query_one("#summary", SummaryStrip).show(cells)
 
     # -- what the runner reports ------------------------------------------------------------------
 

@@ -279,8 +279,10 @@ class LiveScreen(SessionScreen):
         try:
             changed = self.runtime.apply(change)
         except ValueError as exc:
-            self.notify(str(exc), title="Setting refused", severity="error")
+            self.notify(str(exc), title="Setting not applied", severity="error")
             self.knobs.show(self.runtime.settings)
+            # In the transcript too, where every other knob change is noted.
+            await self.pane.add_note(f"⚙ {exc}", kind="warning")
             return
         if not self.turns.tap.active:
             await self.feed(changed)

@@ -203,7 +203,7 @@ class ReplayScreen(SessionScreen):
             position += f" · t={fmt.duration(controller.position_t)}"
         if done:
             position += " · end"
-        self.bar.show(speed=speed, paused=controller.paused, position=position)
+        self.bar.show(speed=speed, paused=controller.paused, position=position, done=done)
 
     # -- the user's controls ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from workbench.compare.report import aligned
 STATUS_STYLE = {
     "pending": "dim",
     "running": "bold",
+    "replaying": "bold",
     "completed": "green",
     "failed": "red",
     "cancelled": "yellow",
