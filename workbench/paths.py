@@ -37,3 +37,13 @@ def log_file() -> Path:
 def config_dir() -> Path:
     """User configuration (profiles), e.g. ``$XDG_CONFIG_HOME/workbench``."""
     return user_config_path(APP_NAME)
+
+
+EXPORT_SUFFIXES = (".otlp.jsonl", ".trace.json")
+"""What ``workbench export`` and ``/export`` write beside a session (``workbench/export/files.py``
+names them per format; a test holds the two equal): the app's own files, never a bad session."""
+
+
+def is_export_file(path: Path) -> bool:
+    """Whether ``path`` is one of the export files written beside a session."""
+    return path.name.endswith(EXPORT_SUFFIXES)

@@ -34,9 +34,7 @@ class ReplayBar(Horizontal):
         yield Button("step ▸|", id="replay-step", compact=True, action="screen.replay_step")
         yield Label("", id="replay-position")
 
-    def show(
-        self, *, speed: float | None, paused: bool, position: str, done: bool = False
-    ) -> None:
+    def show(self, *, speed: float | None, paused: bool, position: str, done: bool = False) -> None:
         """``done``: the whole recording is drawn; nothing is left to pause, play or step."""
         active = "speed-instant" if speed is None else f"speed-{speed:g}"
         for _, button_id, _ in self.SPEEDS:

@@ -167,7 +167,9 @@ def span_line(span: ModelSpan, now: float, frame: int, style: StyleFor) -> list[
         return parts
     parts.append(Segment(f" · model {fmt.duration(span.duration_s)}", style("model")))
     if span.stop_reason is None:  # closed without a response: a cancel or an error cut it short
-        calls = f" · {span.calls} call{'s' if span.calls != 1 else ''} emitted" if span.calls else ""
+        calls = (
+            f" · {span.calls} call{'s' if span.calls != 1 else ''} emitted" if span.calls else ""
+        )
         parts.append(Segment(f" · cut short, no response{calls}", style("cancelled")))
         return parts
     what = f"{span.calls} call{'s' if span.calls != 1 else ''}" if span.calls else "answer"
