@@ -31,6 +31,7 @@ async def press_every_listed_key(pilot: Pilot[None]) -> list[str]:
     screen = app.screen
     assert isinstance(screen, SessionScreen)
     pressed = []
+    pane = screen.pane
     for where, bindings in screen.help_bindings():
         for binding in bindings:
             assert isinstance(binding, Binding)
@@ -38,7 +39,11 @@ async def press_every_listed_key(pilot: Pilot[None]) -> list[str]:
                 continue
             for key in binding.key.split(","):
                 if where == "timeline":
-                    screen.pane.timeline.focus()
+                    pane.show_turn_axis(False)
+                    pane.timeline.focus()
+                elif where == "turn axis":
+                    pane.show_turn_axis(True)
+                    pane.turn_axis.focus()
                 elif where == "tool chip":
                     chips = screen.query("ToolChip")
                     if chips:
@@ -95,7 +100,7 @@ async def test_what_if_and_turn_axis_from_the_prompt(app: WorkbenchApp) -> None:
         footer = region_text(app, app.screen.query_one(KeyFooter))
         assert "^w What if" in footer and "^t Turn axis" in footer
         await pilot.press("ctrl+t")
-        assert app.screen.query_one(Timeline).turn_axis
+        assert app.screen.pane.showing_turn_axis  # type: ignore[attr-defined]
         assert app.focused is prompt  # typing goes on where it was
         await pilot.press("ctrl+w")
         assert isinstance(app.screen, WhatIfScreen)

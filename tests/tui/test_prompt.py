@@ -35,7 +35,9 @@ async def test_a_multi_line_paste_keeps_every_line(app: WorkbenchApp) -> None:
         prompt.post_message(events.Paste("weather in Tokyo\n\nand in Paris\r\nplease"))
         await pilot.pause()
         assert prompt.value == "weather in Tokyo and in Paris please"
-        assert app.screen.model.turns == []  # a newline in a paste is not Enter
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        assert screen.model.turns == []  # a newline in a paste is not Enter
 
 
 async def test_replay_of_a_missing_file_stays_on_the_live_screen(

@@ -9,6 +9,7 @@ from tests.fabricate import CallSpec, Round, Script
 from workbench.core.settings import ExecutionSettings
 from workbench.core.timeline import BatchGroup, TimelineModel
 from workbench.render.bars import Axis
+from workbench.tui import format as fmt
 from workbench.tui.widgets import timeline_rows as rows
 from workbench.tui.widgets.timeline import Timeline
 
@@ -149,8 +150,8 @@ def test_a_running_batch_counts_its_running_calls_up_to_now() -> None:
     header = "".join(s.text for s in rows.batch_header(batch, now, plain))
     wall = now - batch.axis()[0]
     busy = sum(now - t for t in started)
-    assert f"wall {rows.fmt.duration(wall)}" in header
-    assert f"Σ {rows.fmt.duration(busy)}" in header  # not frozen at the last event
+    assert f"wall {fmt.duration(wall)}" in header
+    assert f"Σ {fmt.duration(busy)}" in header  # not frozen at the last event
     assert f"×{busy / wall:.2f}" in header
 
 

@@ -41,6 +41,7 @@ from workbench.tui.widgets.chat import ToolChip
 from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.timeline import Timeline
+from workbench.tui.widgets.turn_axis import TurnAxisView
 
 COMMON_BINDINGS: list[BindingType] = [
     Binding("f1", "help", "Help"),
@@ -78,6 +79,8 @@ class SessionScreen(Screen[None]):
     CSS_PATH = Path(__file__).with_name("session.tcss")
     """Absolute: a relative path would be read beside each subclass's module."""
     COMMANDS: ClassVar = {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 (typed by Screen)
+    """Under 80 columns the pane stacks the chat above the timeline (session.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = []
     """Each screen lists all its keys, :data:`COMMON_BINDINGS` among them, in footer order."""
     PLACE: ClassVar[str] = "session screen"
@@ -277,7 +280,7 @@ class SessionScreen(Screen[None]):
 
     def action_turn_axis(self) -> None:
         """Each turn on one time axis, or one axis per batch again (``t`` on the timeline)."""
-        self.pane.timeline.action_toggle_turn_axis()
+        self.pane.show_turn_axis()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # ctrl+w deletes a word of what is being typed.
@@ -301,6 +304,7 @@ class SessionScreen(Screen[None]):
             ("anywhere", list(self.app.BINDINGS)),
             (self.PLACE, own),
             ("timeline", list(Timeline.BINDINGS)),
+            ("turn axis", list(TurnAxisView.BINDINGS)),
             ("tool chip", list(ToolChip.BINDINGS)),
         ]
 

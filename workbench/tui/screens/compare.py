@@ -289,7 +289,12 @@ class CompareScreen(Screen[None]):
             title += f" · {run.status}"
         if run.status == "failed" and run.error:
             title += f": {run.error}"
-        label.update(title, layout=False)  # one line of a fixed height: no layout of the screen
+        # A layout of the screen only when the title needs another line (it wraps, never cut):
+        # a status change keeps the height nearly always, and then the update asks for none.
+        room = max(1, label.content_region.width)
+        lines = max(1, -(-len(title) // room))
+        grows = lines != label.size.height
+        label.update(title, layout=grows)
         if run.done:
             self._queues[run.index].put_nowait(None)
         self._show_summary(final=False)
