@@ -329,8 +329,8 @@ class Timeline(ScrollView, can_focus=True):
     def _columns(self, width: int, section: Section) -> tuple[int, int, int]:
         """Label, bar and status widths: the label as long as the batch's longest (the room that is
         there is used, rather than cut at a third), the bar what is left, never under a quarter."""
-        status_w = min(rows.STATUS_WIDTH, max(9, width // 4))
-        bar_min = max(6, width // 4)
+        status_w = min(rows.STATUS_WIDTH, max(10, width // 5))
+        bar_min = max(6, width // 5)
         need = self.index.label_cells(section, _full_label)
         label_w = max(MIN_LABEL, min(need, MAX_LABEL, width - 3 - status_w - bar_min))
         bar_w = max(bar_min, width - label_w - 3 - status_w)
