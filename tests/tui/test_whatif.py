@@ -179,3 +179,14 @@ async def test_the_advisors_note_shows_at_its_turn_in_the_timeline(
         timeline.scroll_home(animate=False)
         await pilot.pause()
         assert "advice: round trips 1–3 could have been one: −" in region_text(app, timeline)
+
+
+def test_the_what_if_bars_are_the_shared_drawing_in_the_themes_colours() -> None:
+    import inspect
+
+    from workbench.tui.screens import whatif
+
+    source = inspect.getsource(whatif)
+    for colour in ('"green"', '"red"', '"yellow"', '"dim"'):
+        assert colour not in source  # the theme's variables instead (WhatIfScreen.DEFAULT_CSS)
+    assert "bars.span_cells" in source  # the glyphs of workbench/render/bars.py
