@@ -1,7 +1,9 @@
 """The Textual app and the one factory the CLI and the tests use to build it.
 
-The app only picks the first screen (live, or a replay) and hands it the ports it needs; the layers
-below it are screens, then panes, then widgets (an import contract keeps them so).
+The app picks the first screen (live, a replay, a comparison or the session browser), hands it the
+ports it needs, and opens what screens ask for (:mod:`workbench.tui.navigation`'s messages): no
+screen imports another to navigate. The layers below it are screens, then panes, then widgets (an
+import contract keeps them so).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from textual.binding import Binding, BindingType
 
 from workbench import gcpolicy
 from workbench.tui.crash import CrashReport
+from workbench.tui.navigation import OpenCompare, OpenReplay, OpenSessions
 from workbench.tui.ports import (
     ProfileLister,
     RuntimeFactory,
@@ -25,6 +28,7 @@ from workbench.tui.screens.live import LiveScreen
 if TYPE_CHECKING:
     from workbench.compare.requests import LiveCompare, ReplayCompare
     from workbench.tui.screens.listen import ListenerLike
+    from workbench.tui.screens.sessions import SessionsScreen
 
 
 class WorkbenchApp(CrashReport):
@@ -111,16 +115,8 @@ class WorkbenchApp(CrashReport):
 
             await self.push_screen(CompareScreen(self.compare, closable=False))
         elif self.browse_sessions:
-            from workbench.tui.screens.browse import session_browser
-
             await self.push_screen(
-                session_browser(
-                    self,
-                    self.signals,
-                    directory=self.sessions_dir,
-                    speed=self.replay_speed,
-                    closable=False,
-                )
+                self.session_browser(self.replay_speed, self.sessions_dir, closable=False)
             )
         elif self.replay is not None:
             from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
@@ -138,6 +134,50 @@ class WorkbenchApp(CrashReport):
                     replay_speed=self.replay_speed,
                 )
             )
+
+    # -- navigation: what the screens ask for -----------------------------------------------------
+
+    async def on_open_replay(self, message: OpenReplay) -> None:
+        from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+
+        await self.push_screen(
+            ReplayScreen(message.path, signals=self.signals, speed=message.speed, closable=True)
+        )
+
+    async def on_open_compare(self, message: OpenCompare) -> None:
+        from workbench.tui.screens.compare import CompareScreen  # a live start skips it
+
+        await self.push_screen(CompareScreen(message.source, closable=True))
+
+    async def on_open_sessions(self, message: OpenSessions) -> None:
+        await self.push_screen(self.session_browser(message.speed))
+
+    def session_browser(
+        self, speed: float | None, directory: Path | None = None, *, closable: bool = True
+    ) -> SessionsScreen:
+        """The browser (of ``directory``, default the user's sessions): Enter replays over it, ``c``
+        reopens a compare run side by side (Esc comes back from either); the files live screens
+        are recording are marked and never deleted."""
+        from workbench.compare.requests import ReplayCompare
+        from workbench.tui.screens.sessions import SessionActions, SessionsScreen
+
+        def replay(path: Path) -> None:
+            self.post_message(OpenReplay(path, speed=speed))
+
+        def compare(manifest: Path) -> None:
+            self.post_message(OpenCompare(ReplayCompare(manifest, speed=speed)))
+
+        def in_use() -> list[Path]:
+            return [
+                screen.runtime.session_path
+                for screen in self.screen_stack
+                if isinstance(screen, LiveScreen)
+                and screen.runtime is not None
+                and screen.runtime.session_path is not None
+            ]
+
+        actions = SessionActions(replay=replay, compare=compare, in_use=in_use)
+        return SessionsScreen(directory, actions, closable=closable)
 
 
 def create_app(

@@ -34,6 +34,7 @@ from workbench.tui.commands import (
     is_command,
     parse_command,
 )
+from workbench.tui.navigation import OpenSessions
 from workbench.tui.panes.session import SessionPane
 from workbench.tui.ports import Signals
 from workbench.tui.screens.palette import PaletteEntry, WorkbenchCommands
@@ -248,11 +249,7 @@ class SessionScreen(Screen[None]):
 
     async def open_sessions(self) -> None:
         """The session browser over this screen; a replay opened from it comes back to it."""
-        from workbench.tui.screens.browse import session_browser
-
-        await self.app.push_screen(
-            session_browser(self.app, self.signals, speed=self.browser_replay_speed())
-        )
+        self.post_message(OpenSessions(speed=self.browser_replay_speed()))
 
     def browser_replay_speed(self) -> float | None:
         """The speed a replay opened from the browser starts at."""

@@ -31,6 +31,7 @@ from workbench.tui.commands import (
     ReplayCommand,
     knob_palette,
 )
+from workbench.tui.navigation import OpenCompare, OpenReplay
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
 from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
 from workbench.tui.screens.palette import PaletteEntry
@@ -320,17 +321,13 @@ class LiveScreen(SessionScreen):
         return self.replay_speed
 
     async def open_replay(self, path: Path) -> None:
-        from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
-
         is_file, is_dir = await asyncio.to_thread(lambda: (path.is_file(), path.is_dir()))
         if not is_file:  # said here: the live session stays on screen
             what = "is a directory" if is_dir else "does not exist"
             self.notify(f"{path} {what}.", title="Cannot replay", severity="error", timeout=10)
             return
 
-        await self.app.push_screen(
-            ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
-        )
+        self.post_message(OpenReplay(path, speed=self.replay_speed))
 
     @handles(CompareCommand)
     async def _compare(self, command: CompareCommand) -> None:
@@ -341,7 +338,6 @@ class LiveScreen(SessionScreen):
         from workbench.compare.requests import LiveCompare
         from workbench.compare.variants import DEFAULT_VARIANTS, parse_variants
         from workbench.config.profile import Profile
-        from workbench.tui.screens.compare import CompareScreen  # a live start skips it
 
         turns = self.pane.model.turns
         text = prompt or (turns[-1].prompt if turns else "")
@@ -356,7 +352,7 @@ class LiveScreen(SessionScreen):
             self.notify("Compare needs a running profile.", severity="warning")
             return
         variants = parse_variants(specs or DEFAULT_VARIANTS)
-        await self.app.push_screen(CompareScreen(LiveCompare(profile, text, variants)))
+        self.post_message(OpenCompare(LiveCompare(profile, text, variants)))
 
     def action_cancel_turn(self) -> None:
         """Esc: cancel the running turn."""
