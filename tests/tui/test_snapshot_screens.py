@@ -125,6 +125,8 @@ async def settle(pilot: Pilot[None]) -> None:
             view.scroll_end(animate=False, immediate=True, x_axis=False)
     screen.refresh(layout=True)  # the scrollbars as a layout leaves them, whatever came before
     await pilot.pause()
+    for timeline in screen.query(Timeline):
+        timeline.flush()
     await pilot.pause()
 
 
@@ -247,6 +249,10 @@ def test_sessions(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SessionsScreen)
+        await asyncio.wait_for(screen.loaded.wait(), WAIT_S)
+        await pilot.pause()
+        # Listed again now that the table has its width (the first listing may come before it).
+        screen.action_reload()
         await asyncio.wait_for(screen.loaded.wait(), WAIT_S)
         await settle(pilot)
         await pilot.pause()

@@ -170,6 +170,10 @@ class Timeline(ScrollView, can_focus=True):
                 self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self._refresh_changed(moved)
         self.index.settle()
+        # A scroll made before the layout that brought the scrollbar left its thumb at the top
+        # (Textual moves the thumb only while the bar is shown): put it where the view is.
+        if self.show_vertical_scrollbar and self.vertical_scrollbar.position != self.scroll_y:
+            self.vertical_scrollbar.position = self.scroll_y
 
     def _refresh_changed(self, moved: int | None) -> None:
         """Repaint only the lines that can differ from the last paint: every line from the first
