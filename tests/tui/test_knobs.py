@@ -215,4 +215,4 @@ async def test_strict_switch_and_retries_input_are_on_the_bar(
         await pilot.pause()
         assert factory.runtime.settings.execution.retries == 2
         assert retries.value == "2"  # put back, with the reason
-        assert any("must be at most 10" in n.message for n in app._notifications)
+        assert any("must be at most 10" in n.message for n in shown(app))

@@ -76,6 +76,10 @@ async def test_help_lists_every_binding_and_command(app: WorkbenchApp) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = region_text(app, app.screen.query_one("VerticalScroll"))
+        help_box = app.screen.query_one("VerticalScroll")
+        help_box.scroll_end(animate=False, immediate=True)  # the commands are under the keys
+        await pilot.pause()
+        text += region_text(app, help_box)
         for expected in ("Cancel turn", "escape", "/fault TOOL", "/replay FILE", "Next call"):
             assert expected in text
         for replay_only in ("Pause/play", "Step batch"):  # the live screen's keys only
