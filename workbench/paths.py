@@ -42,3 +42,13 @@ def config_dir() -> Path:
 def cache_dir() -> Path:
     """What can be rebuilt at any time (the sessions index), e.g. ``$XDG_CACHE_HOME/workbench``."""
     return user_cache_path(APP_NAME)
+
+
+EXPORT_SUFFIXES = (".otlp.jsonl", ".trace.json")
+"""What ``workbench export`` and ``/export`` write beside a session (``workbench/export/files.py``
+names them per format; a test holds the two equal): the app's own files, never a bad session."""
+
+
+def is_export_file(path: Path) -> bool:
+    """Whether ``path`` is one of the export files written beside a session."""
+    return path.name.endswith(EXPORT_SUFFIXES)

@@ -203,3 +203,28 @@ def test_stats_defaults_to_the_recorded_sessions(
     assert out.startswith("1 session\n")
     assert "scripted · scripted" in out
     assert "calls per tool response" in out
+
+
+def test_stats_counts_compare_folders_and_knows_the_apps_own_exports(
+    session_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = sessions_dir()
+    run_dir = home / "compare-20260101-000000-1"
+    run_dir.mkdir(parents=True)
+    shutil.copy(session_file, home / "one.jsonl")
+    shutil.copy(session_file, run_dir / "1-sequential.jsonl")
+    shutil.copy(session_file, run_dir / "2-parallel.jsonl")
+    (run_dir / "compare.json").write_text("{}\n")
+    (home / "one.otlp.jsonl").write_text('{"resourceSpans": []}\n')
+    (home / "one.trace.json").write_text('{"traceEvents": []}\n')
+    code, out, err = run(["stats", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["sessions"] == 3  # the compare run's two as well
+    assert "otlp" not in err and "trace.json" not in err and "compare.json" not in err
+
+
+def test_the_export_suffixes_are_the_ones_listing_and_stats_know() -> None:
+    from workbench.export.files import SUFFIXES
+    from workbench.paths import EXPORT_SUFFIXES
+
+    assert set(SUFFIXES.values()) == set(EXPORT_SUFFIXES)

@@ -41,3 +41,21 @@ def test_the_speed_ratio_reads_as_a_person_would_say_it(wall: float, expected: s
     assert sentence.startswith(expected), sentence
     assert "3 fewer round trips" in sentence
     assert "60% fewer input tokens" in sentence
+
+
+def test_the_verdict_names_failures_and_waiting_where_they_differ() -> None:
+    def run(index: int, name: str, failures: int, wait: float) -> VariantRun:
+        figures = Figures(wall_s=1.0, round_trips=2, failures=failures, slot_wait_s=wait)
+        return VariantRun(
+            index, Variant(name, KnobChange()), status="completed", fold=_Fixed(figures)
+        )
+
+    faults = verdict([run(0, "no-retries", 5, 0.0), run(1, "retries", 3, 0.0)])
+    assert faults.startswith("retries: about as fast as no-retries")
+    assert "2 fewer failed calls (3 against 5)" in faults  # what the faults demo is about
+    assert "waiting" not in faults
+    capped = verdict([run(0, "all", 0, 0.010), run(1, "cap2", 0, 1.5)])
+    assert "1.49 s more waiting for a slot" in capped
+    assert "failed" not in capped
+    same = verdict([run(0, "a", 1, 0.100), run(1, "b", 1, 0.103)])  # noise: not a difference
+    assert "waiting" not in same and "failed" not in same

@@ -102,6 +102,7 @@ def test_a_torn_or_corrupt_tail_is_counted_up_to_the_bad_line(sessions: Path) ->
 def test_rows_newest_first_with_junk_skipped_and_old_files_listed(sessions: Path) -> None:
     (sessions / "junk.jsonl").write_text("not a session\n")
     (sessions / "notes.txt").write_text("ignored: not .jsonl\n")
+    (sessions / "eager.otlp.jsonl").write_text('{"resourceSpans": []}\n')  # the app's own export
     old = sessions / "old.jsonl"
     shutil.copy(V1 / "flaky-retries-cap2.jsonl", old)
     listing = list_rows(sessions)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from rich.console import Console
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input
@@ -28,7 +31,7 @@ def factory() -> FakeFactory:
 
 @pytest.fixture
 def app(factory: FakeFactory) -> WorkbenchApp:
-    return create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    return create_app(runtime_factory=factory, profile_lister=fake_profiles, app_class=RecordingApp)
 
 
 async def wait_for(event: asyncio.Event) -> None:
@@ -77,3 +80,45 @@ def region_text(app: App[None], widget: Widget) -> str:
     region = widget.region
     lines = screen_text(app).splitlines()[region.y : region.bottom]
     return "\n".join(line[region.x : region.right] for line in lines)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One notification as the user saw it (a toast)."""
+
+    message: str
+    title: str
+    severity: str
+
+
+class RecordingApp(WorkbenchApp):
+    """The app, keeping every notification it shows (Textual's own list is private)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shown: list[Shown] = []
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        self.shown.append(Shown(message, title, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+
+def recording_app(**kwargs: Any) -> RecordingApp:
+    """``create_app(**kwargs)`` as a :class:`RecordingApp`."""
+    app = create_app(app_class=RecordingApp, **kwargs)
+    assert isinstance(app, RecordingApp)
+    return app
+
+
+def shown(app: App[None]) -> list[Shown]:
+    """Every notification ``app`` (a :class:`RecordingApp`) has shown."""
+    assert isinstance(app, RecordingApp)
+    return app.shown

@@ -134,6 +134,16 @@ async def test_a_finished_comparison_replays_side_by_side(fast: Profile, tmp_pat
         assert [r.fold.figures for r in screen.runs] == live_figures
         assert status_cells(screen) == ["completed", "completed"]
         assert screen.verdict_text.startswith("all: ")
+    slow = create_app(compare=ReplayCompare(tmp_path / "compare.json", speed=0.01))
+    async with slow.run_test(size=SIZE) as pilot:
+        screen = slow.screen
+        assert isinstance(screen, CompareScreen)
+        for _ in range(200):  # until the recordings are read (a thread), a pause at a time
+            if screen.runs:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert status_cells(screen) == ["replaying", "replaying"]  # not "pending"
 
 
 async def test_slash_compare_runs_the_last_prompt_over_the_live_session(tmp_path: Path) -> None:

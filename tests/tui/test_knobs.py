@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, Label, Select, Switch
 
-from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit
+from tests.tui.conftest import SIZE, ready, recording_app, region_text, run_turn, shown, submit
 from tests.tui.fakes import FakeFactory, fake_profiles
 from workbench.core.provider import ProviderCapabilities
-from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.app import WorkbenchApp
 from workbench.tui.widgets.knobs import FaultChip, Knobs
 from workbench.tui.widgets.timeline import Timeline
 
@@ -63,9 +63,7 @@ async def test_max_concurrent_buttons_and_typing(app: WorkbenchApp, factory: Fak
         await pilot.pause()
         assert factory.runtime.settings.execution.max_concurrent == 3
         assert cap.value == "3"  # a refused value is put back, with a notification
-        assert any(
-            "max takes a whole number from 1 to 10000" in n.message for n in app._notifications
-        )
+        assert any("max takes a whole number from 1 to 10000" in n.message for n in shown(app))
         await run_turn(pilot)
         assert "concurrent ≤3" in region_text(app, app.screen.query_one(Timeline))
 
@@ -105,7 +103,7 @@ async def test_fault_chip_cycles_presets(app: WorkbenchApp, factory: FakeFactory
 )
 async def test_inverted_provider_knob_is_shown_the_providers_way(knob: str) -> None:
     factory = FakeFactory(capabilities=ProviderCapabilities(parallel_knob=knob))
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         switch = app.screen.query_one("#parallel", Switch)
@@ -125,7 +123,7 @@ async def test_missing_provider_knob_is_disabled_with_its_note() -> None:
             parallel_knob=None, parallel_note="This API has no parallel switch."
         )
     )
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.screen.query_one("#parallel", Switch).disabled
@@ -164,11 +162,11 @@ async def test_bad_command_keeps_the_text_and_says_why(app: WorkbenchApp) -> Non
         await ready(pilot)
         await submit(pilot, "/max lots")
         assert app.screen.query_one("#prompt", Input).value == "/max lots"
-        assert any("whole number" in n.message for n in app._notifications)
+        assert any("whole number" in n.message for n in shown(app))
         await submit(pilot, "/fault nosuchtool slow")
-        assert any("No tool named" in n.message for n in app._notifications)
+        assert any("No tool named" in n.message for n in shown(app))
         await submit(pilot, "/bogus")
-        assert any("Unknown command /bogus" in n.message for n in app._notifications)
+        assert any("Unknown command /bogus" in n.message for n in shown(app))
 
 
 async def test_profile_button_opens_the_picker(app: WorkbenchApp, factory: FakeFactory) -> None:
@@ -179,7 +177,7 @@ async def test_profile_button_opens_the_picker(app: WorkbenchApp, factory: FakeF
 
 async def test_a_slash_typed_from_the_timeline_starts_a_command_in_the_prompt() -> None:
     factory = FakeFactory()
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.screen.query_one(Timeline).focus()
@@ -217,4 +215,4 @@ async def test_strict_switch_and_retries_input_are_on_the_bar(
         await pilot.pause()
         assert factory.runtime.settings.execution.retries == 2
         assert retries.value == "2"  # put back, with the reason
-        assert any("must be at most 10" in n.message for n in app._notifications)
+        assert any("must be at most 10" in n.message for n in shown(app))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from textual.widgets import Input, Markdown
 
-from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit, wait_for
+from tests.tui.conftest import (
+    SIZE,
+    ready,
+    recording_app,
+    region_text,
+    run_turn,
+    shown,
+    submit,
+    wait_for,
+)
 from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.live import LiveScreen
@@ -141,10 +150,9 @@ async def test_esc_cancels_even_when_the_runtime_cannot(
     factory: FakeFactory,
 ) -> None:
     from tests.tui.fakes import fake_profiles
-    from workbench.tui.app import create_app
 
     factory.runtime_kwargs["supports_cancel"] = False
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, "/fault search hang")
@@ -191,7 +199,7 @@ async def test_errors_and_notices_reach_the_user(app: WorkbenchApp) -> None:
         chat = region_text(app, screen.query_one(ChatView))
         assert "parallel_tool_calls is ignored" in chat
         assert "rate_limit: Slow down" in chat
-        assert any(n.severity == "error" and "429" in n.message for n in app._notifications)
+        assert any(n.severity == "error" and "429" in n.message for n in shown(app))
 
 
 async def test_enter_on_a_chip_selects_its_call(app: WorkbenchApp) -> None:
@@ -210,11 +218,10 @@ async def test_enter_on_a_chip_selects_its_call(app: WorkbenchApp) -> None:
 async def test_what_went_wrong_at_start_is_in_the_transcript() -> None:
     from tests.tui.fakes import fake_profiles
     from workbench.core.events import Notice
-    from workbench.tui.app import create_app
 
     problem = "tool source 'weather-mcp' did not start: connection refused"
     factory = FakeFactory(start_notices=[Notice(t=0.0, turn=None, message=problem)])
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert "'weather-mcp' did not start" in region_text(

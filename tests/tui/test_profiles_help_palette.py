@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import SIZE, ready, region_text, run_turn, submit, wait_for
+from tests.tui.conftest import (
+    SIZE,
+    ready,
+    region_text,
+    run_turn,
+    shown,
+    submit,
+    wait_for,
+)
 from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.help import HelpScreen
@@ -51,7 +59,7 @@ async def test_profile_command_and_a_broken_profile(
         await submit(pilot, "/profile nope")
         await pilot.pause()
         await app.workers.wait_for_complete()
-        assert any("no such profile" in n.message for n in app._notifications)
+        assert any("no such profile" in n.message for n in shown(app))
         assert not first.closed  # the working session goes on
         app.runtime_ready.clear()
         await submit(pilot, "/profile other")
@@ -68,6 +76,10 @@ async def test_help_lists_every_binding_and_command(app: WorkbenchApp) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = region_text(app, app.screen.query_one("VerticalScroll"))
+        help_box = app.screen.query_one("VerticalScroll")
+        help_box.scroll_end(animate=False, immediate=True)  # the commands are under the keys
+        await pilot.pause()
+        text += region_text(app, help_box)
         for expected in ("Cancel turn", "escape", "/fault TOOL", "/replay FILE", "Next call"):
             assert expected in text
         for replay_only in ("Pause/play", "Step batch"):  # the live screen's keys only
@@ -76,6 +88,16 @@ async def test_help_lists_every_binding_and_command(app: WorkbenchApp) -> None:
         assert isinstance(app.screen, LiveScreen)
         await submit(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_palette_finds_every_slash_command_by_its_name(app: WorkbenchApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        titles = " ".join(entry[0] for entry in screen.palette_entries()).casefold()
+        for kind in screen.known_commands():
+            assert kind.name in titles or kind.name == "profile", f"/{kind.name} is not offered"
 
 
 async def test_palette_offers_the_knobs(app: WorkbenchApp, factory: FakeFactory) -> None:

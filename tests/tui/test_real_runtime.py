@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from tests.tui.conftest import SIZE, ready, run_turn, submit, wait_for
+from tests.tui.conftest import SIZE, ready, recording_app, run_turn, shown, submit, wait_for
 from workbench.config import ScriptedOptions, resolve_profile
 from workbench.core.events import CallStarted, Event, TurnFinished
 from workbench.runtime import Runtime
 from workbench.session import load_session
 from workbench.tools.latency import set_latency_scale
-from workbench.tui.app import create_app
 from workbench.tui.ports import RuntimeFactory, RuntimeLike
 from workbench.tui.screens.live import LiveScreen
 from workbench.tui.widgets.chat import ChatView, ToolChip
@@ -63,7 +62,7 @@ def factory_for(tmp_path: Path, started: list[Started]) -> RuntimeFactory:
 
 @pytest.mark.usefixtures("no_latency")
 async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Started]) -> None:
-    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    app = recording_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await run_turn(pilot, "What's the weather in Paris and Rome?")
@@ -84,7 +83,7 @@ async def test_a_real_turn_and_a_knob(tmp_path: Path, started: list[Started]) ->
 async def test_esc_cancels_a_hanging_call_and_the_session_records_it(
     tmp_path: Path, started: list[Started]
 ) -> None:
-    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    app = recording_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, "/fault get_weather hang")
@@ -130,7 +129,7 @@ async def test_a_forced_cancel_draws_the_loops_own_cleanup(
         started.append(Started(runtime, call_started))
         return runtime
 
-    app = create_app(runtime_factory=start)
+    app = recording_app(runtime_factory=start)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -162,7 +161,7 @@ async def test_a_forced_cancel_draws_the_loops_own_cleanup(
 async def test_a_setting_changed_during_a_turn_is_noted_once(
     tmp_path: Path, started: list[Started]
 ) -> None:
-    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    app = recording_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, "/fault get_weather hang")
@@ -183,7 +182,7 @@ async def test_a_setting_changed_during_a_turn_is_noted_once(
 async def test_export_writes_beside_the_session_and_says_where(
     tmp_path: Path, started: list[Started]
 ) -> None:
-    app = create_app(runtime_factory=factory_for(tmp_path, started))
+    app = recording_app(runtime_factory=factory_for(tmp_path, started))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await run_turn(pilot, "get_date(), get_date()")
@@ -193,4 +192,4 @@ async def test_export_writes_beside_the_session_and_says_where(
             await pilot.pause()
             target = tmp_path / name
             assert target.exists()
-            assert any(str(target) in n.message for n in app._notifications)
+            assert any(str(target) in n.message for n in shown(app))

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label
 
 from tests.fabricate import Script, concurrent_turn, failing_turn
-from tests.tui.conftest import SIZE, ready, region_text, submit, wait_for
+from tests.tui.conftest import SIZE, ready, recording_app, region_text, shown, submit, wait_for
 from tests.tui.fakes import FakeFactory, fake_profiles
 from workbench.core.events import Event
 from workbench.session import SessionRecorder
-from workbench.tui.app import WorkbenchApp, create_app
+from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.live import LiveScreen
 from workbench.tui.screens.replay import ReplayScreen
@@ -48,7 +48,7 @@ def replay_screen(app: WorkbenchApp) -> ReplayScreen:
 
 
 async def test_instant_replay_draws_the_recorded_timeline(session_file: Path) -> None:
-    app = create_app(replay=session_file, replay_speed=None)
+    app = recording_app(replay=session_file, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         screen = replay_screen(app)
@@ -66,7 +66,7 @@ async def test_instant_replay_draws_the_recorded_timeline(session_file: Path) ->
 
 
 async def test_pause_speeds_and_step(session_file: Path) -> None:
-    app = create_app(replay=session_file, replay_speed=1.0)
+    app = recording_app(replay=session_file, replay_speed=1.0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = replay_screen(app)
@@ -91,13 +91,15 @@ async def test_pause_speeds_and_step(session_file: Path) -> None:
         await pilot.pause()
         assert len(screen.model.batches) == 2
         assert "end" in str(screen.query_one("#replay-position", Label).content)
+        pause = screen.query_one("#replay-pause", Button)
+        assert str(pause.label) == "■ ended" and pause.disabled  # not "‖ pause" at the end
 
 
 async def test_one_x_replay_keeps_recorded_order(tmp_path: Path) -> None:
     script = Script()
     events = concurrent_turn(script)
     path = write_session(tmp_path / "short.jsonl", events)
-    app = create_app(replay=path, replay_speed=10.0)
+    app = recording_app(replay=path, replay_speed=10.0)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         await pilot.pause()
@@ -111,22 +113,22 @@ async def test_truncated_file_replays_what_it_can_and_says_so(tmp_path: Path) ->
     path = write_session(tmp_path / "torn.jsonl", session_events())
     with path.open("ab") as file:
         file.write(b'{"type": "call_started", "t": 9')
-    app = create_app(replay=path, replay_speed=None)
+    app = recording_app(replay=path, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         await pilot.pause()
         assert len(replay_screen(app).model.batches) == 2
-        assert any(n.title == "Session file problems" for n in app._notifications)
+        assert any(n.title == "Session file problems" for n in shown(app))
 
 
 async def test_not_a_session_file_is_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "notes.jsonl"
     path.write_text('{"hello": "world"}\n')
-    app = create_app(replay=path, replay_speed=None)
+    app = recording_app(replay=path, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         await pilot.pause()
-        assert any(n.title == "Cannot replay" for n in app._notifications)
+        assert any(n.title == "Cannot replay" for n in shown(app))
         chat = replay_screen(app).query_one(ChatView)
         assert "Cannot replay" in region_text(app, chat)
 
@@ -134,7 +136,7 @@ async def test_not_a_session_file_is_a_clear_message(tmp_path: Path) -> None:
 async def test_replay_command_opens_over_the_live_session(
     session_file: Path, factory: FakeFactory
 ) -> None:
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, f"/replay {session_file}")
@@ -158,7 +160,7 @@ async def test_replay_command_opens_over_the_live_session(
 async def test_esc_closes_a_replay_opened_over_the_live_session(
     session_file: Path, factory: FakeFactory
 ) -> None:
-    app = create_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
+    app = recording_app(runtime_factory=factory, profile_lister=fake_profiles, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, f"/replay {session_file}")
@@ -185,7 +187,7 @@ async def test_replay_labels_the_parallel_knob_as_the_recorded_provider_did(tmp_
     for event in session_events():
         recorder.record(event)
     recorder.close()
-    app = create_app(replay=path, replay_speed=None)
+    app = recording_app(replay=path, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         await pilot.pause()
@@ -194,7 +196,7 @@ async def test_replay_labels_the_parallel_knob_as_the_recorded_provider_did(tmp_
 
 
 async def test_a_replay_of_its_own_lists_only_the_keys_that_work(session_file: Path) -> None:
-    app = create_app(replay=session_file, replay_speed=None)
+    app = recording_app(replay=session_file, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         await pilot.press("f1")
@@ -209,7 +211,7 @@ async def test_a_replay_of_its_own_lists_only_the_keys_that_work(session_file: P
 async def test_a_replay_exports_its_file_from_the_palette(session_file: Path) -> None:
     from workbench.tui.commands import ExportCommand
 
-    app = create_app(replay=session_file, replay_speed=None)
+    app = recording_app(replay=session_file, replay_speed=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(app.replay_finished)
         screen = replay_screen(app)
@@ -219,4 +221,8 @@ async def test_a_replay_exports_its_file_from_the_palette(session_file: Path) ->
         await pilot.pause()
         target = session_file.with_name("session.trace.json")
         assert target.exists()
-        assert any(str(target) in n.message for n in app._notifications)
+        assert any(str(target) in n.message for n in shown(app))
+        # The transcript keeps where it went after the toast has gone.
+        chat = screen.pane.chat
+        notes = [str(w.render()) for w in chat.query("Static")]
+        assert any(target.name in note for note in notes), notes

@@ -77,8 +77,8 @@ def test_the_cli_opens_the_browser_when_replay_has_no_file(
     built: list[dict[str, Any]] = []
 
     class Stub:
-        def run(self) -> None:
-            pass
+        def run_to_exit_code(self) -> int:
+            return 0
 
     def fake_create_app(**kwargs: Any) -> Stub:
         built.append(kwargs)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from tests.fabricate import session_events
-from tests.tui.conftest import screen_text, wait_for
+from tests.tui.conftest import Shown, screen_text, wait_for
 from workbench.core.events import TurnStarted
 from workbench.session import SessionRecorder
 from workbench.tui.screens.sessions import ConfirmDelete, SessionActions, SessionsScreen
@@ -49,11 +50,24 @@ class Host(App[None]):
         self.directory = directory
         self.replayed: list[Path] = []
         self.compared: list[Path] = []
+        self.shown: list[Shown] = []
         self.actions = SessionActions(
             replay=self.replayed.append,
             compare=self.compared.append if with_compare else None,
             in_use=lambda: [recording] if recording is not None else [],
         )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        self.shown.append(Shown(message, title, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_mount(self) -> None:
         await self.push_screen(SessionsScreen(self.directory, self.actions, closable=False))
@@ -116,6 +130,22 @@ async def test_typing_filters_and_enter_replays_the_highlighted_session(director
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
         await pilot.press("down", "enter")
         assert app.replayed[-1] == directory / "b.jsonl"
+
+
+async def test_arrows_in_the_filter_move_the_selection_and_enter_opens_it(
+    directory: Path,
+) -> None:
+    app = Host(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        screen.query_one("#filter", Input).focus()
+        await pilot.pause()
+        await pilot.press("down", "down")
+        assert screen.selected is not None and screen.selected.path.name == "a.jsonl"
+        await pilot.press("up")
+        assert isinstance(app.focused, Input)  # still typing: the filter keeps focus
+        await pilot.press("enter")
+        assert app.replayed == [directory / "b.jsonl"]
 
 
 async def test_a_filter_that_matches_nothing_leaves_an_empty_table(directory: Path) -> None:
@@ -193,7 +223,7 @@ async def test_without_a_compare_screen_c_says_so_and_enter_replays_a_variant(
         await loaded(pilot)
         await pilot.press("c")
         await pilot.pause()
-        assert any("not in this workbench yet" in n.message for n in app._notifications)
+        assert any("not in this workbench yet" in n.message for n in app.shown)
         await pilot.press("enter")
         assert app.replayed == [manifest.parent / "1-parallel.jsonl"]
 
@@ -245,6 +275,6 @@ async def test_the_session_being_recorded_is_marked_and_cannot_be_deleted(direct
         await pilot.press("d")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmDelete)
-        assert any("being recorded" in n.message for n in app._notifications)
+        assert any("being recorded" in n.message for n in app.shown)
         assert (directory / "c.jsonl").exists()
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]

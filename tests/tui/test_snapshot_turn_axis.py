@@ -22,7 +22,6 @@ def test_turn_axis(snap_compare: SnapCompare) -> None:
         timeline = pilot.app.screen.query_one(Timeline)
         timeline.focus()
         await pilot.press("t")
-        timeline.flush()
         await pilot.pause()
 
     assert snap_compare(live_app(), terminal_size=SIZE, run_before=run_before)

@@ -51,6 +51,11 @@ def feeding(
         await pilot.pause()
         screen.pane.redraw(busy=False)
         await pilot.pause()
+        # The scrollbars and the footer as a settled layout leaves them, whatever came first.
+        screen.refresh(layout=True)
+        await pilot.pause()
+        screen.pane.redraw(busy=False)
+        await pilot.pause()
 
     return run_before
 

@@ -13,13 +13,12 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
-from tests.tui.conftest import SIZE, ready, run_turn, screen_text, submit
+from tests.tui.conftest import SIZE, ready, recording_app, run_turn, screen_text, shown, submit
 from workbench.config import Profile, ScriptedOptions, resolve_profile
 from workbench.core.capabilities import ROWS
 from workbench.emulator.server import EmulatorServer
 from workbench.runtime import Runtime
 from workbench.tools.latency import set_latency_scale
-from workbench.tui.app import create_app
 from workbench.tui.ports import RuntimeFactory, RuntimeLike
 from workbench.tui.screens.help import HelpScreen
 
@@ -55,13 +54,13 @@ async def test_strict_where_the_provider_takes_none_is_a_chat_line_saying_ignore
     local = resolve_profile("local").model_copy(
         update={"scripted": ScriptedOptions(ttft_ms=0.0, tokens_per_s=1_000_000.0)}
     )
-    app = create_app(runtime_factory=factory(local, tmp_path))
+    app = recording_app(runtime_factory=factory(local, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await submit(pilot, "/strict on")
         await pilot.pause()
         # The word `workbench providers` uses, as a ⚙ line like any knob change, not an error toast.
-        assert not any("refused" in n.message for n in app._notifications)
+        assert not any("refused" in n.message for n in shown(app))
         notes = [str(note.render()) for note in app.screen.query(".note").results(Static)]
         assert any("⚙ strict schemas are ignored on scripted (local)" in n for n in notes)
         runtime = app.screen.runtime  # type: ignore[attr-defined]
@@ -77,7 +76,7 @@ async def test_strict_on_chat_completions_shows_the_caveat_and_what_applied(
         base_url=emulator.base_urls["openai-chat"],
         api_key_env=None,
     )
-    app = create_app(runtime_factory=factory(chat, tmp_path))
+    app = recording_app(runtime_factory=factory(chat, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         before = _note(app)
@@ -93,7 +92,7 @@ async def test_strict_on_chat_completions_shows_the_caveat_and_what_applied(
 
 async def test_f1_help_carries_the_provider_table(tmp_path: Path) -> None:
     local = resolve_profile("local")
-    app = create_app(runtime_factory=factory(local, tmp_path))
+    app = recording_app(runtime_factory=factory(local, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("f1")

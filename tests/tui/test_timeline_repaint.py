@@ -75,21 +75,3 @@ async def test_the_screen_always_matches_a_fresh_drawing(
                 timeline.flush()
                 await pilot.pause()
                 assert shown(app, timeline) == drawn(timeline), f"after event {index}: {event}"
-
-
-async def test_switching_the_turn_axis_back_repaints_every_line() -> None:
-    app = Clocked()
-    async with app.run_test(size=(110, 40)) as pilot:
-        timeline = app.query_one(Timeline)
-        for event in session():
-            app.now = max(app.now, event.t)
-            timeline.note(app.model.apply(event))
-        timeline.flush()
-        await pilot.pause()
-        batches = shown(app, timeline)
-        timeline.turn_axis = True
-        await pilot.pause()
-        assert shown(app, timeline) != batches
-        timeline.turn_axis = False
-        await pilot.pause()
-        assert shown(app, timeline) == batches == drawn(timeline)

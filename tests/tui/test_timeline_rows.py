@@ -9,6 +9,7 @@ from tests.fabricate import CallSpec, Round, Script
 from workbench.core.settings import ExecutionSettings
 from workbench.core.timeline import BatchGroup, TimelineModel
 from workbench.render.bars import Axis
+from workbench.tui import format as fmt
 from workbench.tui.widgets import timeline_rows as rows
 from workbench.tui.widgets.timeline import Timeline
 
@@ -130,3 +131,34 @@ def test_the_app_draws_a_call_as_the_terminal_does() -> None:
     assert drawn == printed
     assert "↻" in drawn[0] and "·" in drawn[0] and drawn[0].endswith("✗")
     assert drawn[1].endswith("◷")
+
+
+def test_a_running_batch_counts_its_running_calls_up_to_now() -> None:
+    from workbench.core.events import CallFinished, CallStarted
+
+    model = TimelineModel()
+    calls = (CallSpec("a", {}, 0.0, 2.0), CallSpec("b", {}, 0.0, 3.0))
+    started: list[float] = []
+    for event in Script().add_turn("go", [Round(calls=calls)]):
+        if isinstance(event, CallFinished):
+            break
+        if isinstance(event, CallStarted):
+            started.append(event.t)
+        model.apply(event)
+    [batch] = model.batches
+    now = max(started) + 1.0  # both calls have run for at least a second by now
+    header = "".join(s.text for s in rows.batch_header(batch, now, plain))
+    wall = now - batch.axis()[0]
+    busy = sum(now - t for t in started)
+    assert f"wall {fmt.duration(wall)}" in header
+    assert f"Σ {fmt.duration(busy)}" in header  # not frozen at the last event
+    assert f"×{busy / wall:.2f}" in header
+
+
+def test_a_round_trip_cut_short_says_so_instead_of_an_empty_answer() -> None:
+    from workbench.core.timeline import ModelSpan
+
+    span = ModelSpan(turn=1, round_trip=2, start_t=0.0, end_t=0.4, duration_s=0.4)
+    line = "".join(s.text for s in rows.span_line(span, 1.0, 0, plain))
+    assert line == "◆ rt 2 · model 400 ms · cut short, no response"
+    assert "answer" not in line and "0→0" not in line

@@ -107,3 +107,19 @@ def test_the_app_starts_without_vendor_sdks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+async def test_the_scrollbar_thumb_is_where_the_view_is_after_it_first_overflows() -> None:
+    from tests.fabricate import Script, concurrent_turn, failing_turn
+    from tests.tui.test_snapshots import feeding, live_app
+
+    app = live_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        script = Script()
+        await feeding(concurrent_turn(script) + failing_turn(script))(pilot)
+        timeline = app.screen.query_one(Timeline)
+        await pilot.pause()
+        timeline.flush()
+        await pilot.pause()
+        assert timeline.max_scroll_y > 0 and timeline.scroll_y == timeline.max_scroll_y
+        assert timeline.vertical_scrollbar.position == timeline.scroll_y  # not left at the top

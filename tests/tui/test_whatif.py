@@ -179,3 +179,43 @@ async def test_the_advisors_note_shows_at_its_turn_in_the_timeline(
         timeline.scroll_home(animate=False)
         await pilot.pause()
         assert "advice: round trips 1–3 could have been one: −" in region_text(app, timeline)
+
+
+def test_the_what_if_bars_are_the_shared_drawing_in_the_themes_colours(
+    events: list[Event],
+) -> None:
+    from rich.style import Style
+
+    from workbench.analysis import from_events
+    from workbench.render.bars import Kind
+
+    asked: set[Kind] = set()
+
+    def style(kind: Kind) -> Style:
+        asked.add(kind)
+        return Style(color="#123456") if kind == "timeout" else Style()
+
+    batch = from_events(events).batches["b1"]
+    text = render(batch, 1, style=style)
+    # The kinds of workbench/render/bars.py: waiting for a slot, ran, and the call that timed out.
+    assert {"wait", "ok", "timeout"} <= asked
+    painted = {
+        text.plain[span.start : span.end] for span in text.spans if "#123456" in str(span.style)
+    }
+    assert any(set(run) <= {"█", "░"} for run in painted if run.strip())
+
+
+async def test_the_what_if_colours_come_from_the_theme(events: list[Event]) -> None:
+    app = Host(events)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        assert (
+            screen._style("error").color == screen.get_component_rich_style("whatif--error").color
+        )
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert (
+            screen._style("error").color == screen.get_component_rich_style("whatif--error").color
+        )

@@ -54,10 +54,10 @@ def run_app(args: argparse.Namespace) -> int:
 
     app = create_app(profile=args.profile, runtime_factory=start)
     with terminates(app):
-        app.run()
+        code = app.run_to_exit_code()
     if failed:
         raise UsageError(str(failed[0]))
-    return app.return_code or EXIT_OK
+    return code or EXIT_OK
 
 
 @contextlib.contextmanager

@@ -94,8 +94,7 @@ def _app(args: argparse.Namespace, scenario: Any) -> int:
         speed=args.speed,
         session_dir=args.record_dir,
     )
-    create_app(compare=request).run()
-    return EXIT_OK
+    return create_app(compare=request).run_to_exit_code()
 
 
 def _headless(args: argparse.Namespace, scenario: Any) -> int:

@@ -68,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
             )
         from workbench.tui.app import create_app
 
-        create_app(browse_sessions=True, sessions_dir=args.dir, replay_speed=pace).run()
-        return EXIT_OK
+        return create_app(
+            browse_sessions=True, sessions_dir=args.dir, replay_speed=pace
+        ).run_to_exit_code()
     if looks_like_manifest(path):
         if args.turn_axis:
             raise UsageError("--turn-axis takes a session file, not a compare manifest")
@@ -83,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         from workbench.tui.app import create_app
 
-        create_app(replay=path, replay_speed=pace).run()
-        return EXIT_OK
+        return create_app(replay=path, replay_speed=pace).run_to_exit_code()
     if args.turn_axis:
         print_turn_axes(session.events)
         return EXIT_OK
@@ -152,8 +152,7 @@ def _replay_comparison(args: argparse.Namespace, path: Path) -> int:
         from workbench.compare.requests import ReplayCompare
         from workbench.tui.app import create_app
 
-        create_app(compare=ReplayCompare(path, speed=pace)).run()
-        return EXIT_OK
+        return create_app(compare=ReplayCompare(path, speed=pace)).run_to_exit_code()
     replayed = replay_variants(manifest)
     out = sys.stdout
     print(f"› {manifest.prompt}", file=out)

@@ -39,11 +39,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _files(paths: list[Path], skipped: list[tuple[str, str]]) -> Iterator[Path]:
+    from workbench.paths import is_export_file
+    from workbench.session.listing import MANIFEST_NAME
+
     for path in paths:
         if path.is_dir():
             for child in sorted(path.iterdir()):
-                if child.is_file() and not child.name.startswith("."):
+                if child.name.startswith(".") or is_export_file(child):
+                    continue  # the index, and the app's own exports: not sessions, not bad ones
+                if child.is_file() and child.name != MANIFEST_NAME:
                     yield child
+                elif child.is_dir() and (child / MANIFEST_NAME).is_file():
+                    # A compare or demo folder: its variants' sessions are recorded sessions too.
+                    yield from _files([child], skipped)
         elif path.is_file():
             yield path
         elif path.exists():

@@ -96,6 +96,17 @@ def verdict(runs: Sequence[VariantRun]) -> str:
         parts.append(f"{-saved} more round trip{'s' if saved != -1 else ''}")
     else:
         parts.append("the same round trips")
+    if f.failures != b.failures:  # the faults demo is about these: never left unsaid
+        fewer = b.failures - f.failures
+        word = "fewer" if fewer > 0 else "more"
+        parts.append(
+            f"{abs(fewer)} {word} failed call{'s' if abs(fewer) != 1 else ''}"
+            f" ({f.failures} against {b.failures})"
+        )
+    if _differs(b.slot_wait_s, f.slot_wait_s):
+        less = b.slot_wait_s - f.slot_wait_s
+        word = "less" if less > 0 else "more"
+        parts.append(f"{duration(abs(less))} {word} waiting for a slot")
     both_reported = b.tokens_reported and f.tokens_reported
     if both_reported and b.input_tokens > 0 and f.input_tokens != b.input_tokens:
         change = (b.input_tokens - f.input_tokens) / b.input_tokens * 100
@@ -106,6 +117,15 @@ def verdict(runs: Sequence[VariantRun]) -> str:
     if failed:
         sentence += f" ({', '.join(failed)} did not complete)"
     return sentence + "."
+
+
+WAIT_FLOOR_S = 0.005
+"""A difference in waiting below this is noise (the executor's own scheduling)."""
+
+
+def _differs(a: float, b: float) -> bool:
+    """Materially: by 5 ms and by a tenth of the larger."""
+    return abs(a - b) >= max(WAIT_FLOOR_S, 0.1 * max(a, b))
 
 
 def _ended(run: VariantRun) -> str:

@@ -135,3 +135,18 @@ def _fill_fine(cells: list[Cell], axis: Axis, start: float, stop: float, kind: K
     if 0 < eighths < 8 and c1 - c0 > 1:
         cells[c1 - 1] = (EIGHTHS[eighths], kind)
     return c1
+
+
+def span_cells(ready: float, start: float, end: float, axis: Axis, kind: Kind = "ok") -> list[Cell]:
+    """A call known only by its times (a simulated one, say): waiting for a slot from ``ready``
+    to ``start``, then running to ``end`` (at least one cell) in ``kind``; ``axis.width`` cells."""
+    width = axis.width
+    cells: list[Cell] = [(" ", "blank")] * width
+    a = min(width - 1, axis.col(ready))
+    s = min(width - 1, max(a, axis.col(start)))
+    e = min(width, max(s + 1, axis.col(end)))
+    for i in range(a, s):
+        cells[i] = (WAIT, "wait")
+    for i in range(s, e):
+        cells[i] = (RUN, kind)
+    return cells

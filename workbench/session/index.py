@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from workbench.paths import cache_dir, sessions_dir
+from workbench.paths import cache_dir, is_export_file, sessions_dir
 from workbench.session.format import SessionError, SessionFormatError
 from workbench.session.reader import SessionSummary, summarise_session
 
@@ -79,9 +79,10 @@ def list_sessions(
 
 
 def session_files(directory: Path) -> list[Path]:
-    """The candidate session files of a directory (``*.jsonl``, not in subdirectories)."""
+    """The candidate session files of a directory (``*.jsonl``, not in subdirectories; not the
+    OTLP exports written beside them)."""
     try:
-        return sorted(p for p in directory.glob("*.jsonl") if p.is_file())
+        return sorted(p for p in directory.glob("*.jsonl") if p.is_file() and not is_export_file(p))
     except OSError:
         return []
 

@@ -1,7 +1,9 @@
 """The Textual app and the one factory the CLI and the tests use to build it.
 
-The app only picks the first screen (live, or a replay) and hands it the ports it needs; the layers
-below it are screens, then panes, then widgets (an import contract keeps them so).
+The app picks the first screen (live, a replay, a comparison or the session browser), hands it the
+ports it needs, and opens what screens ask for (:mod:`workbench.tui.navigation`'s messages): no
+screen imports another to navigate. The layers below it are screens, then panes, then widgets (an
+import contract keeps them so).
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 
 from workbench import gcpolicy
+from workbench.tui.crash import CrashReport
+from workbench.tui.navigation import OpenCompare, OpenReplay, OpenSessions
 from workbench.tui.ports import (
     ProfileLister,
     RuntimeFactory,
@@ -25,9 +28,10 @@ from workbench.tui.screens.live import LiveScreen
 if TYPE_CHECKING:
     from workbench.compare.requests import LiveCompare, ReplayCompare
     from workbench.tui.screens.listen import ListenerLike
+    from workbench.tui.screens.sessions import SessionsScreen
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(CrashReport):
     """Chat, knobs, timeline and details on one screen; live, or replaying a recorded session."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -70,6 +74,12 @@ class WorkbenchApp(App[None]):
         self.replay_finished = self.signals.replay_finished
         self.replay_held = self.signals.replay_held
 
+    def run_to_exit_code(self) -> int:
+        """Run the app in the terminal; the process's exit code (1: it crashed, and said so in one
+        line naming the log file with the traceback)."""
+        self.run()
+        return self.return_code or 0
+
     def on_ready(self) -> None:
         # The first frame is on screen: what start-up built stays; collect from here on (a start
         # through the CLI paused the collector until now).
@@ -105,16 +115,8 @@ class WorkbenchApp(App[None]):
 
             await self.push_screen(CompareScreen(self.compare, closable=False))
         elif self.browse_sessions:
-            from workbench.tui.screens.browse import session_browser
-
             await self.push_screen(
-                session_browser(
-                    self,
-                    self.signals,
-                    directory=self.sessions_dir,
-                    speed=self.replay_speed,
-                    closable=False,
-                )
+                self.session_browser(self.replay_speed, self.sessions_dir, closable=False)
             )
         elif self.replay is not None:
             from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
@@ -133,6 +135,50 @@ class WorkbenchApp(App[None]):
                 )
             )
 
+    # -- navigation: what the screens ask for -----------------------------------------------------
+
+    async def on_open_replay(self, message: OpenReplay) -> None:
+        from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+
+        await self.push_screen(
+            ReplayScreen(message.path, signals=self.signals, speed=message.speed, closable=True)
+        )
+
+    async def on_open_compare(self, message: OpenCompare) -> None:
+        from workbench.tui.screens.compare import CompareScreen  # a live start skips it
+
+        await self.push_screen(CompareScreen(message.source, closable=True))
+
+    async def on_open_sessions(self, message: OpenSessions) -> None:
+        await self.push_screen(self.session_browser(message.speed))
+
+    def session_browser(
+        self, speed: float | None, directory: Path | None = None, *, closable: bool = True
+    ) -> SessionsScreen:
+        """The browser (of ``directory``, default the user's sessions): Enter replays over it, ``c``
+        reopens a compare run side by side (Esc comes back from either); the files live screens
+        are recording are marked and never deleted."""
+        from workbench.compare.requests import ReplayCompare
+        from workbench.tui.screens.sessions import SessionActions, SessionsScreen
+
+        def replay(path: Path) -> None:
+            self.post_message(OpenReplay(path, speed=speed))
+
+        def compare(manifest: Path) -> None:
+            self.post_message(OpenCompare(ReplayCompare(manifest, speed=speed)))
+
+        def in_use() -> list[Path]:
+            return [
+                screen.runtime.session_path
+                for screen in self.screen_stack
+                if isinstance(screen, LiveScreen)
+                and screen.runtime is not None
+                and screen.runtime.session_path is not None
+            ]
+
+        actions = SessionActions(replay=replay, compare=compare, in_use=in_use)
+        return SessionsScreen(directory, actions, closable=closable)
+
 
 def create_app(
     *,
@@ -146,8 +192,10 @@ def create_app(
     browse_sessions: bool = False,
     sessions_dir: Path | None = None,
     listen: tuple[ListenerLike, str] | None = None,
+    app_class: type[WorkbenchApp] = WorkbenchApp,
 ) -> WorkbenchApp:
-    """Build the app. ``runtime_factory`` and ``profile_lister`` replace the real ones in tests.
+    """Build the app. ``runtime_factory``, ``profile_lister`` (and ``app_class``, a subclass that
+    records what it shows, say) replace the real ones in tests.
 
     ``browse_sessions`` opens on the session browser (of ``sessions_dir``, default the user's)."""
     # What importing the app built (modules, classes, CSS parsers) lives as long as the process:
@@ -157,7 +205,7 @@ def create_app(
     def trace_problem(message: str) -> None:  # a live trace export that stopped
         app.notify(message, title="Trace export", severity="warning", timeout=10)
 
-    app = WorkbenchApp(
+    app = app_class(
         profile=profile,
         replay=replay,
         runtime_factory=runtime_factory

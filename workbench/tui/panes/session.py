@@ -50,10 +50,12 @@ from workbench.core.timeline import Change, TimelineModel
 from workbench.render.format import plural, settings_line
 from workbench.render.safe import safe_event
 from workbench.tui import format as fmt
+from workbench.tui.advice import turn_advice
 from workbench.tui.clock import SessionClock
 from workbench.tui.widgets.chat import ChatView, ToolChip
 from workbench.tui.widgets.details import CallDetails
 from workbench.tui.widgets.timeline import Timeline
+from workbench.tui.widgets.turn_axis import TurnAxisView
 
 REFRESH_HZ = 20
 """How often the timeline, details and totals redraw at most; events only mark them dirty."""
@@ -98,14 +100,17 @@ class SessionPane(Horizontal):
         height: 1fr;
         & > #left { width: 36%; min-width: 40; }
         & > #right { width: 1fr; }
-        & #chat, & #timeline, & #details {
+        & #chat, & #timeline, & #turn-axis, & #details {
             border: round $border-blurred;
             border-title-color: $text-muted;
             border-subtitle-color: $text-muted;  /* the timeline's legend, readable unfocused too */
             &:focus-within { border: round $border; }
         }
         & #chat { height: 1fr; }
-        & #timeline { height: 2fr; }
+        & #timeline, & #turn-axis { height: 2fr; }
+        & #turn-axis { display: none; }
+        &.-turn-axis #turn-axis { display: block; }
+        &.-turn-axis #timeline { display: none; }
         & #details { height: 1fr; min-height: 8; }
         & #totals { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
         &.-timeline-only > #left { display: none; }
@@ -136,6 +141,8 @@ class SessionPane(Horizontal):
         # Built here rather than looked up: feed() touches them for every event.
         self.chat = ChatView(id="chat")
         self.timeline = Timeline(self.model, self.clock.now, id="timeline")
+        self.turn_axis = TurnAxisView(self.model, self.clock.now, id="turn-axis")
+        """Each turn on one axis; shown instead of the timeline after ``t``."""
         self.details = CallDetails(id="details")
         self.totals = Static("", id="totals")
         self._details_dirty = False
@@ -153,12 +160,14 @@ class SessionPane(Horizontal):
             yield from self._under_chat
         with Vertical(id="right"):
             yield self.timeline
+            yield self.turn_axis
             yield self.details
             yield self.totals
 
     def on_mount(self) -> None:
         self.chat.border_title = "Chat"
         self.timeline.border_title = "Timeline"
+        self.turn_axis.border_title = "Timeline · turn axis"
         self.details.border_title = "Call"
         if self.own_timer:
             self.set_interval(1 / REFRESH_HZ, self.tick)
@@ -172,6 +181,10 @@ class SessionPane(Horizontal):
         self._last_event = event
         change = self.model.apply(event)
         self.timeline.note(change)
+        self.turn_axis.note(event)
+        if isinstance(event, TurnFinished):
+            for text in turn_advice(self.model, event.turn):
+                self.timeline.add_note(event.turn, text)
         selected = self.details.call_id
         if selected is not None and (change.call_id == selected or selected in change.closed):
             self._details_dirty = True
@@ -260,6 +273,7 @@ class SessionPane(Horizontal):
         self._last_event = None
         self.clock.reset()
         self.timeline.reset(self.model)
+        self.turn_axis.reset(self.model)
         await self.chat.clear()
         if self._chat_backlog is not None:
             self._chat_backlog.clear()
@@ -292,6 +306,32 @@ class SessionPane(Horizontal):
     def mark_totals(self) -> None:
         self._totals_dirty = True
 
+    # -- the turn axis ----------------------------------------------------------------------------
+
+    @property
+    def showing_turn_axis(self) -> bool:
+        return self.has_class("-turn-axis")
+
+    def show_turn_axis(self, on: bool | None = None) -> None:
+        """Each turn on one axis instead of the batch timeline (None: switch); focus follows."""
+        on = not self.showing_turn_axis if on is None else on
+        had_focus = self.timeline.has_focus or self.turn_axis.has_focus
+        self.set_class(on, "-turn-axis")
+        if on:
+            self.turn_axis.flush(self.model.last_t)
+        else:
+            self.timeline.flush()
+        if had_focus:
+            (self.turn_axis if on else self.timeline).focus()
+
+    def on_timeline_turn_axis_requested(self, event: Timeline.TurnAxisRequested) -> None:
+        event.stop()
+        self.show_turn_axis(True)
+
+    def on_turn_axis_view_toggled(self, event: TurnAxisView.Toggled) -> None:
+        event.stop()
+        self.show_turn_axis(False)
+
     # -- the user's selection ---------------------------------------------------------------------
 
     def on_timeline_call_selected(self) -> None:
@@ -317,6 +357,8 @@ class SessionPane(Horizontal):
     def redraw(self, *, busy: bool) -> None:
         """Draw what changed since the last call; while ``busy`` the totals follow the clock."""
         self.timeline.flush()
+        if self.showing_turn_axis:
+            self.turn_axis.flush(self.model.last_t)
         if self._details_dirty:
             self._details_dirty = False
             self.show_selected()

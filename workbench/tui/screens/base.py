@@ -34,6 +34,7 @@ from workbench.tui.commands import (
     is_command,
     parse_command,
 )
+from workbench.tui.navigation import OpenSessions
 from workbench.tui.panes.session import SessionPane
 from workbench.tui.ports import Signals
 from workbench.tui.screens.palette import PaletteEntry, WorkbenchCommands
@@ -41,13 +42,18 @@ from workbench.tui.widgets.chat import ToolChip
 from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.timeline import Timeline
+from workbench.tui.widgets.turn_axis import TurnAxisView
 
 COMMON_BINDINGS: list[BindingType] = [
     Binding("f1", "help", "Help"),
     Binding("question_mark", "help", "Help", show=False),
-    Binding("f2", "focus('prompt')", "Prompt", show=False),
-    Binding("f3", "focus('timeline')", "Timeline", show=False),
+    Binding("f2", "focus('#prompt')", "Prompt", show=False),
+    Binding("f3", "focus('#timeline')", "Timeline", show=False),
     Binding("w", "whatif", "What if", show=False),
+    # Whatever has focus (the prompt has it at start): priority, but a prompt with text keeps
+    # ctrl+w as delete-a-word (see check_action).
+    Binding("ctrl+w", "whatif", "What if", priority=True),
+    Binding("ctrl+t", "turn_axis", "Turn axis"),
 ]
 """The keys of every session screen."""
 
@@ -74,6 +80,8 @@ class SessionScreen(Screen[None]):
     CSS_PATH = Path(__file__).with_name("session.tcss")
     """Absolute: a relative path would be read beside each subclass's module."""
     COMMANDS: ClassVar = {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 (typed by Screen)
+    """Under 80 columns the pane stacks the chat above the timeline (session.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = []
     """Each screen lists all its keys, :data:`COMMON_BINDINGS` among them, in footer order."""
     PLACE: ClassVar[str] = "session screen"
@@ -96,6 +104,7 @@ class SessionScreen(Screen[None]):
         self.signals = signals
         self.pane = SessionPane(replay=replay, under_chat=[self.compose_prompt()], id="body")
         """The session's chat, timeline, call details and totals."""
+        self._typing = False
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -175,6 +184,11 @@ class SessionScreen(Screen[None]):
             ExportCommand("chrome"),
         )
         yield "Sessions: browse recordings", "Filter, replay, compare, delete", SessionsCommand()
+        yield (
+            "Replay a recorded session…",
+            "Pick it in the session browser (or type /replay FILE)",
+            SessionsCommand(),
+        )
 
     async def submit_command(self, prompt: Input) -> bool:
         """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
@@ -185,7 +199,9 @@ class SessionScreen(Screen[None]):
             command = self.parse(text)
         except CommandError as exc:
             self.notify(str(exc), title="Command", severity="error")
-            return True  # the text stays in the prompt, to be fixed
+            # The text stays, to be fixed, and selected: what is typed next replaces it.
+            prompt.select_all()
+            return True
         prompt.clear()
         await self.run_command(command)
         return True
@@ -224,6 +240,8 @@ class SessionScreen(Screen[None]):
         for problem in problems:
             self.notify(problem, title="Export", severity="warning", timeout=10)
         self.notify(str(written), title="Exported", timeout=10)
+        # In the transcript as well: a toast is gone in ten seconds, the path is still wanted.
+        await self.pane.add_note(f"Exported the session ({fmt}) to {written}")
 
     @handles(SessionsCommand)
     async def _sessions(self, command: SessionsCommand) -> None:
@@ -231,11 +249,7 @@ class SessionScreen(Screen[None]):
 
     async def open_sessions(self) -> None:
         """The session browser over this screen; a replay opened from it comes back to it."""
-        from workbench.tui.screens.browse import session_browser
-
-        await self.app.push_screen(
-            session_browser(self.app, self.signals, speed=self.browser_replay_speed())
-        )
+        self.post_message(OpenSessions(speed=self.browser_replay_speed()))
 
     def browser_replay_speed(self) -> float | None:
         """The speed a replay opened from the browser starts at."""
@@ -261,6 +275,15 @@ class SessionScreen(Screen[None]):
             return
         self.app.push_screen(WhatIfScreen(batch))
 
+    def action_turn_axis(self) -> None:
+        """Each turn on one time axis, or one axis per batch again (``t`` on the timeline)."""
+        self.pane.show_turn_axis()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # ctrl+w deletes a word of what is being typed.
+        typing = isinstance(self.focused, Input) and bool(self.focused.value)
+        return not (action == "whatif" and typing)
+
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
 
@@ -278,8 +301,16 @@ class SessionScreen(Screen[None]):
             ("anywhere", list(self.app.BINDINGS)),
             (self.PLACE, own),
             ("timeline", list(Timeline.BINDINGS)),
+            ("turn axis", list(TurnAxisView.BINDINGS)),
             ("tool chip", list(ToolChip.BINDINGS)),
         ]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # ctrl+w is the what-if key while the prompt is empty, delete-a-word once it is not: the
+        # footer follows when that flips.
+        if bool(event.value) != self._typing:
+            self._typing = bool(event.value)
+            self.refresh_bindings()
 
     def on_knobs_invalid(self, event: Knobs.Invalid) -> None:
         self.notify(event.message, severity="error")

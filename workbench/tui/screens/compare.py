@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 from collections.abc import AsyncIterator
 from functools import cached_property
 from pathlib import Path
@@ -132,6 +133,25 @@ class CompareScreen(Screen[None]):
         self.set_interval(rota.period, rota.tick)
         self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
 
+    def on_resize(self) -> None:
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """Every variant's title as tall as the longest needs (they wrap, never cut, and the panes
+        under them stay level). A layout of the screen only when that height changes: a status
+        change nearly always keeps it."""
+        labels = list(self.query(".variant-title").results(Static))
+        if not labels:
+            return
+        lines = 1
+        for label in labels:
+            room = label.content_region.width
+            if room > 0:
+                lines = max(lines, len(textwrap.wrap(str(label.content), room)))
+        for label in labels:
+            if label.styles.height is None or label.styles.height.value != lines:
+                label.styles.height = lines
+
     def pane(self, index: int) -> SessionPane:
         return self.query_one(f"#pane-{index}", SessionPane)
 
@@ -208,7 +228,8 @@ class CompareScreen(Screen[None]):
         path = await asyncio.to_thread(write_manifest, runner.session_dir, summary)
         # Where it was saved first: the prompt after it may be cut at the screen's edge.
         saved = Text.assemble(("saved ", "dim"), str(path), (" (workbench replay it) · ", "dim"))
-        self.query_one("#compare-status", Static).update(saved + Text(self._head), layout=False)
+        # It wraps rather than being cut: the variants have stopped, so a layout costs nothing now.
+        self.query_one("#compare-status", Static).update(saved + Text(self._head), layout=True)
 
     @cached_property
     def scenario(self) -> Scenario | None:
@@ -249,9 +270,26 @@ class CompareScreen(Screen[None]):
             )
             for i, item in enumerate(replayed)
         ]
-        for worker in workers:
-            await worker.wait()
+        # Each row says it is replaying until its pane has drawn the whole recording, then shows
+        # the recording's figures (not "pending" until the last one ends).
+        drawn: set[int] = set()
+        self._show_replayed(drawn)
+
+        async def drawn_when_done(index: int) -> None:
+            await workers[index].wait()
+            drawn.add(index)
+            self._show_replayed(drawn)
+
+        await asyncio.gather(*(drawn_when_done(i) for i in range(len(workers))))
         self._show_summary(final=True)
+
+    def _show_replayed(self, drawn: set[int]) -> None:
+        rows = table_rows(self.runs)
+        cells = [
+            [row[0], run.status, *row[1:]] if index in drawn else [row[0], "replaying"]
+            for index, (run, row) in enumerate(zip(self.runs, rows, strict=True))
+        ]
+        self.query_one("#summary", SummaryStrip).show(cells)
 
     # -- what the runner reports ------------------------------------------------------------------
 
@@ -272,7 +310,8 @@ class CompareScreen(Screen[None]):
             title += f" · {run.status}"
         if run.status == "failed" and run.error:
             title += f": {run.error}"
-        label.update(title, layout=False)  # one line of a fixed height: no layout of the screen
+        label.update(title, layout=False)
+        self._fit_titles()
         if run.done:
             self._queues[run.index].put_nowait(None)
         self._show_summary(final=False)

@@ -31,12 +31,14 @@ from workbench.tui.commands import (
     ReplayCommand,
     knob_palette,
 )
+from workbench.tui.navigation import OpenCompare, OpenReplay
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
 from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
 from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.screens.servers import McpCommand, ServersScreen, servers_of
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
+from workbench.tui.widgets.prompt import Prompt
 
 READY_PLACEHOLDER = "Ask something, or /help"
 
@@ -69,6 +71,8 @@ class LiveScreen(SessionScreen):
         self.runtime: RuntimeLike | None = None
         self.starting: str | None = None
         """The profile being started, while a runtime starts."""
+        self._waiting_prompt: str | None = None
+        """A prompt sent before the runtime was ready: it runs once it is."""
         self.turns = TurnRunner(
             TurnPorts(
                 feed=self.feed,
@@ -81,7 +85,7 @@ class LiveScreen(SessionScreen):
         )
 
     def compose_prompt(self) -> Input:
-        return Input(id="prompt", placeholder="Starting…")
+        return Prompt(id="prompt", placeholder="Starting…")
 
     @property
     def prompt(self) -> Input:
@@ -175,6 +179,9 @@ class LiveScreen(SessionScreen):
         for notice in runtime.start_notices:  # a tool source that did not start, say
             await self.feed(notice)
         self.signals.runtime_ready.set()
+        waiting, self._waiting_prompt = self._waiting_prompt, None
+        if waiting is not None and not self.turns.running:
+            self.turns.start(runtime, waiting)
 
     def _show_status(self, runtime: RuntimeLike) -> None:
         profile = runtime.profile
@@ -243,8 +250,11 @@ class LiveScreen(SessionScreen):
         if not text:
             return
         if self.starting is not None:
-            self.notify(
-                f"Starting {self.starting}… Send the prompt once it is ready.", severity="warning"
+            # Kept, and sent once the runtime is ready (see _install).
+            self._waiting_prompt = text
+            prompt.clear()
+            await self.pane.add_note(
+                f"Starting {self.starting}… this prompt is sent once it is ready."
             )
             return
         if self.runtime is None:
@@ -270,8 +280,10 @@ class LiveScreen(SessionScreen):
         try:
             changed = self.runtime.apply(change)
         except ValueError as exc:
-            self.notify(str(exc), title="Setting refused", severity="error")
+            self.notify(str(exc), title="Setting not applied", severity="error")
             self.knobs.show(self.runtime.settings)
+            # In the transcript too, where every other knob change is noted.
+            await self.pane.add_note(f"⚙ {exc}", kind="warning")
             return
         if not self.turns.tap.active:
             await self.feed(changed)
@@ -309,11 +321,13 @@ class LiveScreen(SessionScreen):
         return self.replay_speed
 
     async def open_replay(self, path: Path) -> None:
-        from workbench.tui.screens.replay import ReplayScreen  # a live start skips it
+        is_file, is_dir = await asyncio.to_thread(lambda: (path.is_file(), path.is_dir()))
+        if not is_file:  # said here: the live session stays on screen
+            what = "is a directory" if is_dir else "does not exist"
+            self.notify(f"{path} {what}.", title="Cannot replay", severity="error", timeout=10)
+            return
 
-        await self.app.push_screen(
-            ReplayScreen(path, signals=self.signals, speed=self.replay_speed, closable=True)
-        )
+        self.post_message(OpenReplay(path, speed=self.replay_speed))
 
     @handles(CompareCommand)
     async def _compare(self, command: CompareCommand) -> None:
@@ -324,7 +338,6 @@ class LiveScreen(SessionScreen):
         from workbench.compare.requests import LiveCompare
         from workbench.compare.variants import DEFAULT_VARIANTS, parse_variants
         from workbench.config.profile import Profile
-        from workbench.tui.screens.compare import CompareScreen  # a live start skips it
 
         turns = self.pane.model.turns
         text = prompt or (turns[-1].prompt if turns else "")
@@ -339,7 +352,7 @@ class LiveScreen(SessionScreen):
             self.notify("Compare needs a running profile.", severity="warning")
             return
         variants = parse_variants(specs or DEFAULT_VARIANTS)
-        await self.app.push_screen(CompareScreen(LiveCompare(profile, text, variants)))
+        self.post_message(OpenCompare(LiveCompare(profile, text, variants)))
 
     def action_cancel_turn(self) -> None:
         """Esc: cancel the running turn."""

@@ -112,7 +112,7 @@ class ReplayScreen(SessionScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_replay":
             return self.closable
-        return True
+        return super().check_action(action, parameters)
 
     async def feed(self, event: Event) -> None:
         await self.pane.feed(event)
@@ -203,7 +203,7 @@ class ReplayScreen(SessionScreen):
             position += f" · t={fmt.duration(controller.position_t)}"
         if done:
             position += " · end"
-        self.bar.show(speed=speed, paused=controller.paused, position=position)
+        self.bar.show(speed=speed, paused=controller.paused, position=position, done=done)
 
     # -- the user's controls ----------------------------------------------------------------------
 

@@ -29,6 +29,13 @@ from workbench.render.listing import COLUMNS, PROMPT_COLUMN, cut, format_size, r
 from workbench.session.listing import Listing, SessionRow, list_rows
 from workbench.tui.widgets.key_footer import KeyFooter
 
+_TABLE_KEYS = {
+    "up": "cursor_up",
+    "down": "cursor_down",
+    "pageup": "page_up",
+    "pagedown": "page_down",
+}
+"""Keys in the filter that go to the table: what it would do with them."""
 Opener = Callable[[Path], Awaitable[None] | None]
 MIN_PROMPT_WIDTH, MAX_PROMPT_WIDTH = 16, 80
 
@@ -217,7 +224,14 @@ class SessionsScreen(Screen[None]):
     # -- keys -------------------------------------------------------------------------------------
 
     def on_key(self, event: Key) -> None:
-        """Typing on the table starts the filter: the first character moves focus to it."""
+        """Typing on the table starts the filter: the first character moves focus to it. The
+        arrows typed in the filter move the table's cursor (Enter opens that row)."""
+        move = _TABLE_KEYS.get(event.key)
+        if self.focused is self.filter and move is not None:
+            event.stop()
+            event.prevent_default()
+            getattr(self.table, f"action_{move}")()
+            return
         if self.focused is self.table and event.is_printable and event.character:
             if event.character in {"c", "d", "/"}:
                 return  # bindings

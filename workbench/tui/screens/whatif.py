@@ -7,9 +7,10 @@ and says which. ``+``/``-`` change the cap, ``s`` sequential, ``u`` unbounded, `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,10 +21,14 @@ from textual.widgets import Static
 
 from workbench.analysis import Batch, Schedule, Workload, from_events, simulate
 from workbench.core.events import Event
+from workbench.render import bars
+from workbench.render.bars import Kind
 from workbench.tui.format import args as format_args
 from workbench.tui.format import duration
 
 _LEVELS = "▁▂▃▄▅▆▇█"
+_OUTCOME: dict[str, Kind] = {"error": "error", "timeout": "timeout", "cancelled": "cancelled"}
+"""A recorded call's status as the kind its bar is drawn in (anything else ran to an end: ok)."""
 MAX_ROWS = 100
 """Calls drawn; a bigger batch says how many more there are."""
 _CHART_MAX = 48
@@ -38,25 +43,35 @@ def chart_caps(calls: int) -> list[int]:
     return sorted({1 + round(i * step) for i in range(_CHART_MAX)})
 
 
-def _bar(start: float, end: float, ready: float, scale: float, width: int) -> Text:
-    """One call on a time axis: ``░`` from arrival to start (waiting for a slot), ``█`` running."""
+StyleFor = Callable[[Kind], Style]
+"""The style a kind of cell is drawn in (:data:`PLAIN`, or the screen's theme colours)."""
+
+
+def PLAIN(kind: Kind) -> Style:
+    """Readable without a theme (the text form tests compare)."""
+    return Style.null()
+
+
+def _bar(cells: list[bars.Cell], style: StyleFor) -> Text:
+    """Cells of :mod:`workbench.render.bars` in the styles their kinds take."""
     text = Text()
-    a = min(width, round(ready * scale))
-    s = min(width, max(a, round(start * scale)))
-    e = min(width, max(s + 1, round(end * scale)))
-    text.append(" " * a)
-    text.append("░" * (s - a), style="dim")
-    text.append("█" * (e - s), style="green")
-    text.append(" " * (width - e))
+    for glyph, kind in cells:
+        text.append(glyph, style=style(kind))
     return text
 
 
 def render(
-    batch: Batch, cap: int | None, *, width: int = 100, walls: list[float] | None = None
+    batch: Batch,
+    cap: int | None,
+    *,
+    width: int = 100,
+    walls: list[float] | None = None,
+    style: StyleFor = PLAIN,
 ) -> Text:
     """The what-if view as text: the header, the bars side by side, the simulated wall, the chart.
 
-    ``walls``: the chart's simulated walls (:func:`chart_walls`), when already known."""
+    ``walls``: the chart's simulated walls (:func:`chart_walls`), when already known; ``style``:
+    the colours of the bars' kinds (the screen's theme)."""
     calls = batch.in_queue_order()
     work = Workload.of_batch(batch)
     n = len(calls)
@@ -75,8 +90,7 @@ def render(
     label_w = min(28, max((len(_label(c.tool, c.args)) for c in calls), default=4))
     bar_w = max(10, (width - label_w - 6) // 2)
     first = calls[0].queued_t if calls else 0.0
-    span = max(batch.wall_s or 0.0, sim.wall_s, 1e-9)
-    scale = bar_w / span
+    axis = bars.Axis(0.0, max(batch.wall_s or 0.0, sim.wall_s, 1e-9), bar_w)
     out.append(" " * (label_w + 1))
     out.append("recorded".ljust(bar_w + 2), style="bold")
     out.append(f"{_setting(cap, n)} (simulated)\n", style="bold")
@@ -84,28 +98,35 @@ def render(
         label = _label(call.tool, call.args)[:label_w].ljust(label_w)
         out.append(label + " ")
         started = call.started_t if call.started_t is not None else call.end_t
-        recorded = _bar(started - first, call.end_t - first, call.queued_t - first, scale, bar_w)
-        if call.status != "ok":
-            recorded.stylize("red" if call.status == "error" else "yellow")
-        out.append_text(recorded)
+        kind: Kind = _OUTCOME.get(call.status, "ok")
+        out.append_text(
+            _bar(
+                bars.span_cells(
+                    call.queued_t - first, started - first, call.end_t - first, axis, kind
+                ),
+                style,
+            )
+        )
         out.append("  ")
-        out.append_text(_bar(sim.start[i], sim.end[i], work.available[i], scale, bar_w))
+        out.append_text(
+            _bar(bars.span_cells(work.available[i], sim.start[i], sim.end[i], axis), style)
+        )
         out.append("\n")
     if n > MAX_ROWS:
         out.append(f"… {n - MAX_ROWS:,} more calls (the walls and the chart count them all)\n")
     mark = "≥ " if sim.lower_bound else ""
     speedup = sequential.wall_s / sim.wall_s if sim.wall_s > 0 else 1.0
     out.append("\nsimulated wall ", style="bold")
-    out.append(f"{mark}{duration(sim.wall_s)}", style="bold green")
+    out.append(f"{mark}{duration(sim.wall_s)}", style="bold")
     out.append(f" ({_setting(cap, n)}) · {speedup:.2f}× against sequential")
     if sim.lower_bound:
         out.append(
             "\n≥: a call it waits on timed out or was cancelled; how long that tool needed is"
             " unknown",
-            style="yellow",
+            style=style("timeout"),
         )
     out.append("\n\n")
-    out.append_text(wall_chart(work, cap, walls))
+    out.append_text(wall_chart(work, cap, walls, style=style))
     return out
 
 
@@ -114,7 +135,9 @@ def chart_walls(work: Workload) -> list[float]:
     return [simulate(work, k).wall_s for k in chart_caps(len(work))]
 
 
-def wall_chart(work: Workload, cap: int | None, walls: list[float] | None = None) -> Text:
+def wall_chart(
+    work: Workload, cap: int | None, walls: list[float] | None = None, *, style: StyleFor = PLAIN
+) -> Text:
     """Simulated wall against cap, from 1 to the batch's size, one column per cap."""
     n = len(work)
     caps = chart_caps(n)
@@ -125,7 +148,8 @@ def wall_chart(work: Workload, cap: int | None, walls: list[float] | None = None
     text.append(f"cap 1 {duration(walls[0])} ")
     for k, wall in zip(caps, walls, strict=True):
         level = _LEVELS[min(len(_LEVELS) - 1, int(wall / top * (len(_LEVELS) - 1) + 0.5))]
-        text.append(level, style="reverse green" if k == current else "green")
+        shade = style("ok")
+        text.append(level, style=shade + Style(reverse=True) if k == current else shade)
     text.append(f" cap {caps[-1]} {duration(walls[-1])}")
     return text
 
@@ -144,8 +168,22 @@ def _label(tool: str, arguments: object) -> str:
 class WhatIfScreen(ModalScreen[None]):
     """A batch under another cap: opened from the timeline with ``w``, on a live or replayed batch."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "whatif--wait",
+        "whatif--ok",
+        "whatif--error",
+        "whatif--timeout",
+        "whatif--cancelled",
+    }
+    """The bars' colours, from the theme (as the timeline's: ``timeline--…``)."""
+
     DEFAULT_CSS = """
     WhatIfScreen {
+        & > .whatif--wait { color: $text-disabled; }
+        & > .whatif--ok { color: $success; }
+        & > .whatif--error { color: $error; }
+        & > .whatif--timeout { color: $warning; }
+        & > .whatif--cancelled { color: $text-disabled; }
         align: center middle;
         & > VerticalScroll {
             width: 95%; height: auto; max-height: 95%;
@@ -201,8 +239,12 @@ class WhatIfScreen(ModalScreen[None]):
 
     def _draw(self) -> None:
         width = max(40, self.app.size.width - 10)
-        body = render(self.recorded, self.cap, width=width, walls=self._walls)
+        body = render(self.recorded, self.cap, width=width, walls=self._walls, style=self._style)
         self.query_one("#whatif-body", Static).update(body)
+
+    def _style(self, kind: Kind) -> Style:
+        name = {"wait": "wait", "error": "error", "timeout": "timeout", "cancelled": "cancelled"}
+        return Style(color=self.get_component_rich_style(f"whatif--{name.get(kind, 'ok')}").color)
 
     @property
     def schedule(self) -> Schedule:

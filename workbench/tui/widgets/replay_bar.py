@@ -34,9 +34,13 @@ class ReplayBar(Horizontal):
         yield Button("step ▸|", id="replay-step", compact=True, action="screen.replay_step")
         yield Label("", id="replay-position")
 
-    def show(self, *, speed: float | None, paused: bool, position: str) -> None:
+    def show(self, *, speed: float | None, paused: bool, position: str, done: bool = False) -> None:
+        """``done``: the whole recording is drawn; nothing is left to pause, play or step."""
         active = "speed-instant" if speed is None else f"speed-{speed:g}"
         for _, button_id, _ in self.SPEEDS:
             self.query_one(f"#{button_id}", Button).set_class(button_id == active, "-active")
-        self.query_one("#replay-pause", Button).label = "▶ play" if paused else "‖ pause"
+        pause = self.query_one("#replay-pause", Button)
+        pause.label = "■ ended" if done else "▶ play" if paused else "‖ pause"
+        pause.disabled = done
+        self.query_one("#replay-step", Button).disabled = done
         self.query_one("#replay-position", Label).update(position)

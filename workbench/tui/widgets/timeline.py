@@ -1,88 +1,42 @@
-"""The timeline: one group per batch on its own time axis, the model's round trips between them; or,
-after ``t``, each whole turn on one axis (model round trips and batches together, the idle gaps
-visible) with its wall time split into model, tools, overlap and idle (workbench/render/turn_axis.py).
+"""The timeline: one group per batch on its own time axis, the model's round trips between them,
+and the notes the pane adds (the round-trip advisor's, after a turn). ``t`` asks for the turn axis
+instead (:mod:`workbench.tui.widgets.turn_axis`, a widget of its own; the pane switches).
 
-A Line API widget (``ScrollView`` + ``render_line``): it keeps a light index of *sections* (a turn
-divider, a model round trip, a batch with its calls) with their first line, and draws only the lines in
-view, so a refresh costs the same at ten calls or ten thousand. The screen calls :meth:`note` for every
-model change (cheap: it only marks what moved) and :meth:`flush` from a throttled timer.
+A Line API widget (``ScrollView`` + ``render_line``) over a :class:`~workbench.tui.timeline_index.
+SectionIndex`, which keeps each section's first line, so only the lines in view are drawn and a
+refresh costs the same at ten calls or ten thousand. The pane calls :meth:`note` for every model
+change (cheap: it only marks what moved) and :meth:`flush` from a throttled timer.
 """
 
 from __future__ import annotations
 
-import bisect
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.core.events import (
-    ModelRequestStarted,
-    ModelResponseFinished,
-    TurnFinished,
-    TurnStarted,
-)
-from workbench.core.timeline import BatchGroup, CallRow, Change, ModelSpan, TimelineModel
+from workbench.core.timeline import BatchGroup, CallRow, Change, TimelineModel
 from workbench.core.timeline_parts import MIN_AXIS_S
 from workbench.render import bars
-from workbench.render import turn_axis as ta
+from workbench.tui.textual_adapter import set_scroll_height
+from workbench.tui.timeline_index import NOTE_PREFIX, Position, Section, SectionIndex
 from workbench.tui.widgets import timeline_rows as rows
 
-SectionKind = Literal["turn", "model", "batch", "note"]
 LEGEND = "  ".join(f"{glyph} {word}" for glyph, word, _ in bars.LEGEND)
 """Shown on the border: the glyphs a first-time reader has to guess otherwise (the terminal
 printer's key, word for word)."""
-AXIS_LEGEND = "t: batch axes  ▒ to first token  ▓ streaming  █ batch  · idle"
-AXIS_LINES = 6
-"""Lines per turn on the turn axis: title, model row, tools row, split, detail, blank."""
-_AXIS_STYLE = {
-    ta.TTFT: "wait",
-    ta.STREAM: "model",
-    ta.TOOLS: "running",
-    ta.IDLE: "axis",
-    " ": "text",
-}
-
-
-@dataclass(slots=True, eq=False)
-class Section:
-    """A run of lines about one thing. Batch sections: [model row] header, axis, calls, blank."""
-
-    kind: SectionKind
-    turn: int
-    span: ModelSpan | None = None
-    batch: BatchGroup | None = None
-    text: str = ""
-    """A note's words (the round-trip advisor's, after its turn)."""
-    start: int = 0
-    height: int = 1
-
-    @property
-    def head(self) -> int:
-        """Lines before the first call row of a batch section."""
-        return (1 if self.span is not None else 0) + 2
-
-    def measure(self) -> int:
-        if self.batch is None:
-            return 1
-        return self.head + len(self.batch.calls) + 1
-
-    @property
-    def open(self) -> bool:
-        if self.batch is not None:
-            return not self.batch.done
-        return self.span is not None and self.span.end_t is None
+MIN_LABEL, MAX_LABEL = 8, 60
+"""A call label's width: as long as the longest in its batch, within these and the room left."""
 
 
 class Timeline(ScrollView, can_focus=True):
@@ -134,15 +88,13 @@ class Timeline(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(10)", "Down 10 calls", show=False),
         Binding("home", "cursor_edge(False)", "First call", show=False),
         Binding("end", "cursor_edge(True)", "Last call (follow)", show=False),
-        Binding("t", "toggle_turn_axis", "Turn axis", show=False),
+        Binding("t", "toggle_turn_axis", "Turn axis", show=False),  # ctrl+t is in the footer
     ]
 
     follow: var[bool] = var(True)
     """Keep the newest lines in view; off once the user scrolls back, on again at the bottom."""
     cursor: var[str | None] = var(None, init=False)
     """Id of the selected call."""
-    turn_axis: var[bool] = var(False, init=False)
-    """Each turn on one time axis with its split, instead of one axis per batch."""
 
     class CallSelected(Message):
         """The cursor moved to a call (keys, mouse, or :meth:`select_call`)."""
@@ -156,6 +108,9 @@ class Timeline(ScrollView, can_focus=True):
         def control(self) -> Timeline:
             return self.timeline
 
+    class TurnAxisRequested(Message):
+        """``t``: show the turn axis instead (the pane that holds both switches)."""
+
     def __init__(
         self,
         model: TimelineModel,
@@ -166,280 +121,80 @@ class Timeline(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.model = model
         self.clock = clock
-        self.sections: list[Section] = []
-        self._starts: list[int] = []
-        self._by_turn: dict[int, Section] = {}
-        self._by_round_trip: dict[int, Section] = {}
-        self._by_batch: dict[str, Section] = {}
-        self._dirty_from: int | None = None
-        self._open: set[int] = set()
+        self.index = SectionIndex(model)
         self._styles: dict[str, Style] = {}
-        self._cursor_pos: tuple[int, int] | None = None
-        self._axes = ta.TurnAxisBuilder(model)  # a view of the same fold: fed by the model
-        self._axes_dirty = False
-        self._axis_view: list[ta.TurnAxis] = []
-        self._axis_rows: dict[tuple[int, int], tuple[str, str]] = {}
+        self._cursor_pos: Position | None = None
+        self._width = 0
+        """The width of the last layout (notes wrap to it)."""
         self._paint: tuple[int, float, int] | None = None
         """What the lines of the paint in progress share (width, session time, spinner frame)."""
         self.border_subtitle = LEGEND
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.index.sections
 
     # -- feeding ----------------------------------------------------------------------------------
 
     def reset(self, model: TimelineModel) -> None:
         self.model = model
-        self.sections.clear()
-        self._starts.clear()
-        self._by_turn.clear()
-        self._by_round_trip.clear()
-        self._by_batch.clear()
-        self._open.clear()
+        self.index.reset(model)
         self._cursor_pos = None
         self.cursor = None
-        self._dirty_from = 0
-        self._axes = ta.TurnAxisBuilder(model)  # a view of the same fold: fed by the model
-        self._axes_dirty = True
         self.refresh()  # every line: flushes repaint only what changed since the last paint
 
     def note(self, change: Change) -> None:
         """Record what an applied event changed; drawing waits for :meth:`flush`."""
-        event = change.event
-        self._axes.apply(event)
-        self._axes_dirty = True
-        if isinstance(event, TurnStarted) and event.turn not in self._by_turn:
-            self._by_turn[event.turn] = self._append(Section("turn", event.turn))
-        elif isinstance(event, TurnFinished):
-            divider = self._by_turn.get(event.turn)
-            if divider is not None:  # its status is drawn on it
-                self._open.add(self._index_of(divider))
-            for text in self._advice(event.turn):
-                self._append(Section("note", event.turn, text=text))
-        if change.round_trip is not None and change.round_trip not in self._by_round_trip:
-            span = self.model.span(change.round_trip)
-            if span is not None and isinstance(event, ModelRequestStarted | ModelResponseFinished):
-                batch_section = self._by_batch.get(span.batch_id or "")
-                if batch_section is not None and batch_section.span is None:
-                    batch_section.span = span  # the batch was seen before its round trip
-                    self._by_round_trip[change.round_trip] = batch_section
-                    self._dirty(batch_section)
-                else:
-                    self._by_round_trip[change.round_trip] = self._append(
-                        Section("model", span.turn, span=span)
-                    )
-        if change.batch_id is not None:
-            section = self._by_batch.get(change.batch_id)
-            if section is None:
-                batch = self.model.batch(change.batch_id)
-                if batch is None:
-                    return
-                section = self._adopt(batch)
-            self._dirty(section)
-        elif change.round_trip is not None:
-            section = self._by_round_trip.get(change.round_trip)
-            if section is not None:
-                self._dirty(section)
-        if change.closed:
-            for call_id in change.closed:
-                row = self.model.call(call_id)
-                if row is not None and row.batch_id in self._by_batch:
-                    self._dirty(self._by_batch[row.batch_id])
+        self.index.note(change)
 
-    def _advice(self, number: int) -> list[str]:
-        """The round-trip advisor's notes on a finished turn (two responses with calls at least)."""
-        info = self.model.turn(number)
-        if info is None or len(info.batch_ids) < 2:
-            return []
-        # Loaded with the first finished turn: the analysis package (and the session reader it
-        # reads recordings with) is ~15 ms of imports the first frame does not need.
-        from workbench.analysis import turn_from_model
-        from workbench.analysis.advisor import advise_turn
+    def add_note(self, turn: int, text: str) -> None:
+        """A note under what is drawn so far (wrapped to the width)."""
+        self.index.add_note(turn, text)
 
-        turn = turn_from_model(self.model, number)
-        return [advice.sentence() for advice in advise_turn(turn)] if turn is not None else []
-
-    def _adopt(self, batch: BatchGroup) -> Section:
-        """A new batch joins the section of its round trip, or gets one of its own."""
-        span = batch.model_span
-        if span is not None:
-            owner = self._by_round_trip.get(span.round_trip)
-            if owner is not None and owner.batch is None:
-                owner.kind = "batch"
-                owner.batch = batch
-                self._by_batch[batch.batch_id] = owner
-                return owner
-        section = self._append(Section("batch", batch.turn, span=None, batch=batch))
-        self._by_batch[batch.batch_id] = section
-        return section
-
-    def _append(self, section: Section) -> Section:
-        # Until the next flush lays it out, a new section takes no lines, just past the end: the
-        # starts stay sorted, so a paint in between (Textual may paint at any time) finds every
-        # older line where it was, and the flush repaints from here down.
-        last = self.sections[-1] if self.sections else None
-        section.start = last.start + last.height if last is not None else 0
-        section.height = 0
-        self.sections.append(section)
-        self._starts.append(section.start)
-        self._dirty(section, index=len(self.sections) - 1)
-        return section
-
-    def _dirty(self, section: Section, index: int | None = None) -> None:
-        if index is None:
-            index = self._index_of(section)
-        if self._dirty_from is None or index < self._dirty_from:
-            self._dirty_from = index
-        self._open.add(index)
-
-    def _index_of(self, section: Section) -> int:
-        # Sections are appended in line order, so their starts are sorted; the newest is the usual case.
-        if self.sections and self.sections[-1] is section:
-            return len(self.sections) - 1
-        i = bisect.bisect_right(self._starts, section.start) - 1
-        while i >= 0 and self.sections[i] is not section:
-            i -= 1
-        return i if i >= 0 else self.sections.index(section)
+    def action_toggle_turn_axis(self) -> None:
+        self.post_message(self.TurnAxisRequested())
 
     # -- drawing ----------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Re-measure what changed and redraw; called at most ~20 times a second."""
-        if self.turn_axis:
-            if self._dirty_from is not None:  # kept measured, for switching back
-                self._relayout(self._dirty_from)
-                self._dirty_from = None
-            self._flush_axes()
-            return
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            self._width = width
+            self.index.mark_all()  # notes wrap to the new width
         moved = None
-        if self._dirty_from is not None:
-            moved = self._relayout(self._dirty_from)
-            self._dirty_from = None
-            total = self.sections[-1].start + self.sections[-1].height if self.sections else 0
-            self._set_virtual_height(total)
+        if self.index.dirty_from is not None:
+            moved = self.index.relayout(width)
+            set_scroll_height(self, self.index.height)
             if self.follow:  # a scroll repaints the whole view by itself
                 self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self._refresh_changed(moved)
-        self._open = {i for i in self._open if i < len(self.sections) and self.sections[i].open}
+        self.index.settle()
+        # A scroll made before the layout that brought the scrollbar left its thumb at the top
+        # (Textual moves the thumb only while the bar is shown): put it where the view is.
+        if self.show_vertical_scrollbar and self.vertical_scrollbar.position != self.scroll_y:
+            self.vertical_scrollbar.position = self.scroll_y
 
     def _refresh_changed(self, moved: int | None) -> None:
         """Repaint only the lines that can differ from the last paint: every line from the first
         section that moved or grew, and the sections that changed or are still running. Finished
         batches above them keep their cached lines (a finished batch's lines never change)."""
-        if not self.sections or not (self._open or moved is not None):
+        sections = self.sections
+        if not sections or not (self.index.open or moved is not None):
             return
         top = self.scroll_offset.y
         bottom = top + self.scrollable_content_region.height
-        if moved is not None and moved < len(self.sections):
-            start = max(top, self.sections[moved].start)
+        if moved is not None and moved < len(sections):
+            start = max(top, sections[moved].start)
             if start < bottom:
                 self.refresh_lines(start, bottom - start)
-        for index in self._open:
-            if index >= len(self.sections) or (moved is not None and index >= moved):
+        for index in self.index.open:
+            if index >= len(sections) or (moved is not None and index >= moved):
                 continue
-            section = self.sections[index]
+            section = sections[index]
             start, end = max(top, section.start), min(bottom, section.start + section.height)
             if start < end:
                 self.refresh_lines(start, end - start)
-
-    def _set_virtual_height(self, height: int) -> None:
-        """The scrollable height, without a layout of the whole screen unless the scrollbar comes or
-        goes (never with ``overflow-y: scroll``): Textual's ``virtual_size`` asks for one on every
-        change, and on a screen of four panes a layout re-arranged every widget on it and repainted
-        what it touched (10-25 ms)."""
-        size = Size(0, height)  # lines are cut to the width, never scrolled sideways
-        if size == self.virtual_size:
-            return
-        view = self.container_size.height
-        crosses = (self.virtual_size.height > view) != (height > view)
-        if not view or (crosses and self.styles.overflow_y == "auto"):
-            self.virtual_size = size
-            return
-        self.set_reactive(Timeline.virtual_size, size)
-        self._scroll_update(size)  # the scrollbar's window and the scroll limits, as a layout does
-
-    def _flush_axes(self) -> None:
-        running = self._axes.current() is not None
-        if not (self._axes_dirty or running):
-            return
-        self._axes_dirty = False
-        now = max(self.clock(), self.model.last_t)
-        self._axis_view = self._axes.axes(now=now if running else None)
-        self._axis_rows.clear()
-        self.virtual_size = Size(0, len(self._axis_view) * AXIS_LINES)
-        if self.follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        self.refresh()
-
-    def watch_turn_axis(self, on: bool) -> None:
-        self.border_subtitle = AXIS_LEGEND if on else LEGEND
-        self.follow = True
-        if on:
-            self._axes_dirty = True
-        else:
-            self._dirty_from = 0
-            self.refresh()  # every line was the turn axis's
-        self.flush()
-
-    def action_toggle_turn_axis(self) -> None:
-        self.turn_axis = not self.turn_axis
-
-    def _axis_line(self, line: int, width: int, style: rows.StyleFor) -> list[Segment]:
-        index, offset = divmod(line, AXIS_LINES)
-        if not 0 <= index < len(self._axis_view):
-            return []
-        axis = self._axis_view[index]
-        if offset == 0:
-            status = axis.status or "running"
-            prompt = " ".join(axis.prompt.split())
-            if len(prompt) > 40:
-                prompt = prompt[:39] + "…"
-            text = f"── turn {axis.turn} · {prompt} · {status} "
-            return [Segment(text + "─" * max(0, width - len(text)), style("turn"))]
-        if offset in (1, 2):
-            cells = max(10, width - 8)
-            key = (index, cells)
-            strips = self._axis_rows.get(key)
-            if strips is None:
-                strips = self._axis_rows[key] = ta.strips(axis, cells)
-            strip = strips[offset - 1]
-            label = " model " if offset == 1 else " tools "
-            return [
-                Segment(label, style("dim")),
-                *rows.styled_cells(strip, _AXIS_STYLE, style),
-            ]
-        if offset == 3:
-            split = ta.split_line(axis)
-            if len(split) >= width:
-                split = ta.split_line(axis, compact=True)
-            return [Segment(" " + split, style("header"))]
-        if offset == 4:
-            return [Segment(" " + ta.detail_line(axis), style("dim"))]
-        return []
-
-    def axis_text(self) -> list[str]:
-        """The turn axis as plain text, every line of it (tests read it; drawing uses render_line)."""
-        width = max(40, self.scrollable_content_region.width)
-        return [
-            "".join(seg.text for seg in self._axis_line(line, width, self._style))
-            for line in range(len(self._axis_view) * AXIS_LINES)
-        ]
-
-    def _relayout(self, first: int) -> int | None:
-        """Measure the sections from ``first`` on; the index of the first one whose lines moved
-        or grew (every line from its start down may differ), or None if none did."""
-        line = 0
-        moved: int | None = None
-        if first > 0:
-            previous = self.sections[first - 1]
-            line = previous.start + previous.height
-        for i in range(first, len(self.sections)):
-            section = self.sections[i]
-            height = section.measure()
-            if moved is None and (section.start != line or section.height != height):
-                moved = i
-            section.start = line
-            self._starts[i] = line
-            section.height = height
-            line += height
-        return moved
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -501,10 +256,7 @@ class Timeline(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         paint = self._paint or self._paint_context()
         width = paint[0]
-        line = self.scroll_offset.y + y
-        if self.turn_axis:
-            return self._fit(self._axis_line(line, width, self._final_style), width, "")
-        located = self._locate(line)
+        located = self.index.locate(self.scroll_offset.y + y)
         if located is None:
             return Strip.blank(width, self._base_style())
         section, offset = located
@@ -529,18 +281,6 @@ class Timeline(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - cells), pad))
         return Strip(segments, width)
 
-    def _locate(self, line: int) -> tuple[Section, int] | None:
-        if not self.sections or line < 0:
-            return None
-        i = bisect.bisect_right(self._starts, line) - 1
-        if i < 0:
-            return None
-        section = self.sections[i]
-        offset = line - section.start
-        if offset >= section.height:
-            return None
-        return section, offset
-
     def _section_line(
         self,
         section: Section,
@@ -556,7 +296,10 @@ class Timeline(ScrollView, can_focus=True):
             turn = self.model.turn(section.turn)
             return rows.turn_line(turn, width, style) if turn is not None else []
         if section.kind == "note":
-            return [Segment(f" advice: {section.text}", style("model"))]
+            lines = section.lines or [section.text]
+            lead = NOTE_PREFIX if offset == 0 else " " * len(NOTE_PREFIX)
+            text = lines[offset] if offset < len(lines) else ""
+            return [Segment(lead + text, style("model"))]
         if section.span is not None:
             if offset == 0:
                 return rows.span_line(section.span, now, frame, style)
@@ -566,7 +309,7 @@ class Timeline(ScrollView, can_focus=True):
             return []
         if offset == 0:
             return rows.batch_header(batch, now, style)
-        label_w, bar_w = self._columns(width)
+        label_w, bar_w, status_w = self._columns(width, section)
         axis = self._axis(batch, now, bar_w)
         if offset == 1:
             settings = rows.settings_label(batch, label_w)
@@ -584,13 +327,18 @@ class Timeline(ScrollView, can_focus=True):
         return [
             Segment(("▶" if cursor else " ") + label.ljust(label_w) + " ", style("text")),
             *rows.call_bar(row, axis, now, style),
-            Segment(" " + status, style(status_style)),
+            Segment(" " + status[:status_w], style(status_style)),
         ]
 
-    def _columns(self, width: int) -> tuple[int, int]:
-        label_w = max(14, min(40, width * 35 // 100))
-        bar_w = max(8, width - label_w - 3 - rows.STATUS_WIDTH)
-        return label_w, bar_w
+    def _columns(self, width: int, section: Section) -> tuple[int, int, int]:
+        """Label, bar and status widths: the label as long as the batch's longest (the room that is
+        there is used, rather than cut at a third), the bar what is left, never under a quarter."""
+        status_w = min(rows.STATUS_WIDTH, max(10, width // 5))
+        bar_min = max(6, width // 5)
+        need = self.index.label_cells(section, _full_label)
+        label_w = max(MIN_LABEL, min(need, MAX_LABEL, width - 3 - status_w - bar_min))
+        bar_w = max(bar_min, width - label_w - 3 - status_w)
+        return label_w, bar_w, status_w
 
     @staticmethod
     def _axis(batch: BatchGroup, now: float, width: int) -> bars.Axis:
@@ -608,37 +356,18 @@ class Timeline(ScrollView, can_focus=True):
         index, row = pos
         return self.sections[index] is section and offset == section.head + row
 
-    def _cursor_position(self) -> tuple[int, int] | None:
+    def _cursor_position(self) -> Position | None:
         """(section index, row index) of the cursor call, re-found if rows moved."""
         if self.cursor is None:
             return None
-        pos = self._cursor_pos
-        if pos is not None:
-            index, row = pos
-            if index < len(self.sections):
-                batch = self.sections[index].batch
-                if (
-                    batch is not None
-                    and row < len(batch.calls)
-                    and batch.calls[row].call_id == self.cursor
-                ):
-                    return pos
-        call = self.model.call(self.cursor)
-        if call is None or call.batch_id not in self._by_batch:
-            return None
-        section = self._by_batch[call.batch_id]
-        assert section.batch is not None
-        for row, candidate in enumerate(section.batch.calls):
-            if candidate is call:
-                self._cursor_pos = (self._index_of(section), row)
-                return self._cursor_pos
-        return None
+        self._cursor_pos = self.index.find_call(self.cursor, self._cursor_pos)
+        return self._cursor_pos
 
     def select_call(self, call_id: str, *, scroll: bool = True) -> bool:
         """Put the cursor on a call (a chip was clicked, say). False if the call is unknown."""
         if self.model.call(call_id) is None:
             return False
-        if self._dirty_from is not None:
+        if self.index.dirty_from is not None:
             self.flush()
         self.cursor = call_id
         self._cursor_pos = None
@@ -662,62 +391,23 @@ class Timeline(ScrollView, can_focus=True):
         )
 
     def action_cursor(self, delta: int) -> None:
-        if self.turn_axis:  # no calls on the turn axis: the keys scroll
-            self.scroll_relative(y=delta, animate=False)
-            return
         pos = self._cursor_position()
         if pos is None:
             self.action_cursor_edge(last=delta < 0)
             return
-        target = self._step(pos, delta)
+        target = self.index.step(pos, delta)
         if target is not None:
             self._move_to(target)
 
     def action_cursor_edge(self, last: bool) -> None:
-        if self.turn_axis:
-            if last:
-                self.scroll_end(animate=False)
-            else:
-                self.scroll_home(animate=False)
+        target = self.index.edge(last)
+        if target is None:
             return
-        indices = range(len(self.sections) - 1, -1, -1) if last else range(len(self.sections))
-        for index in indices:
-            batch = self.sections[index].batch
-            if batch is not None and batch.calls:
-                self._move_to((index, len(batch.calls) - 1 if last else 0))
-                if last:  # End also means "follow the newest again"
-                    self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-                return
+        self._move_to(target)
+        if last:  # End also means "follow the newest again"
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
-    def _step(self, pos: tuple[int, int], delta: int) -> tuple[int, int] | None:
-        index, row = pos
-        step = 1 if delta > 0 else -1
-        remaining = abs(delta)
-        last_valid: tuple[int, int] | None = None
-        while remaining:
-            batch = self.sections[index].batch
-            assert batch is not None
-            if 0 <= row + step < len(batch.calls):
-                row += step
-                remaining -= 1
-                last_valid = (index, row)
-                continue
-            index += step
-            while 0 <= index < len(self.sections):
-                candidate = self.sections[index].batch
-                if candidate is not None and candidate.calls:
-                    break
-                index += step
-            else:
-                return last_valid
-            batch = self.sections[index].batch
-            assert batch is not None
-            row = 0 if step > 0 else len(batch.calls) - 1
-            remaining -= 1
-            last_valid = (index, row)
-        return last_valid
-
-    def _move_to(self, pos: tuple[int, int]) -> None:
+    def _move_to(self, pos: Position) -> None:
         batch = self.sections[pos[0]].batch
         assert batch is not None
         self._cursor_pos = pos
@@ -726,16 +416,16 @@ class Timeline(ScrollView, can_focus=True):
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or self.turn_axis:
+        if offset is None:
             return
-        located = self._locate(self.scroll_offset.y + offset.y)
+        located = self.index.locate(self.scroll_offset.y + offset.y)
         if located is None:
             return
         section, line = located
         if section.batch is not None:
             row = line - section.head
             if 0 <= row < len(section.batch.calls):
-                self._move_to((self._index_of(section), row))
+                self._move_to((self.index.index_of(section), row))
 
     def on_resize(self) -> None:
         if self.follow:
@@ -747,3 +437,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def selected_call(self) -> CallRow | None:
         return self.model.call(self.cursor) if self.cursor is not None else None
+
+
+def _full_label(row: CallRow) -> str:
+    return rows.call_label(row, 10_000)

@@ -116,7 +116,11 @@ def axis_line(axis: Axis, style: StyleFor) -> list[Segment]:
 
 def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment]:
     stats = batch.stats if batch.stats is not None else batch.live_stats()
-    wall = stats.wall_s if batch.done else max(stats.wall_s, now - batch.axis()[0])
+    wall, busy, speedup = stats.wall_s, stats.sum_s, stats.speedup
+    if not batch.done:  # the calls still running count up to now, as the wall does
+        wall = max(wall, now - batch.axis()[0])
+        busy = max(busy, sum(call.run_at(now) for call in batch.calls))
+        speedup = busy / wall if wall > 0 else 1.0
     parts: list[Segment] = [
         Segment(f"▾ {batch.batch_id}", style("header")),
         Segment(f" · {stats.calls} call{'s' if stats.calls != 1 else ''}", style("text")),
@@ -136,8 +140,8 @@ def batch_header(batch: BatchGroup, now: float, style: StyleFor) -> list[Segment
             parts.append(Segment(f" · {count} {word}{plural}", style(name)))
     parts.append(
         Segment(
-            f" · wall {fmt.duration(wall)} · Σ {fmt.duration(stats.sum_s)}"
-            f" · ×{stats.speedup:.2f} · peak {stats.peak_concurrency}",
+            f" · wall {fmt.duration(wall)} · Σ {fmt.duration(busy)}"
+            f" · ×{speedup:.2f} · peak {stats.peak_concurrency}",
             style("text"),
         )
     )
@@ -162,6 +166,12 @@ def span_line(span: ModelSpan, now: float, frame: int, style: StyleFor) -> list[
             parts.append(Segment(f" · {span.calls} calls so far", style("text")))
         return parts
     parts.append(Segment(f" · model {fmt.duration(span.duration_s)}", style("model")))
+    if span.stop_reason is None:  # closed without a response: a cancel or an error cut it short
+        calls = (
+            f" · {span.calls} call{'s' if span.calls != 1 else ''} emitted" if span.calls else ""
+        )
+        parts.append(Segment(f" · cut short, no response{calls}", style("cancelled")))
+        return parts
     what = f"{span.calls} call{'s' if span.calls != 1 else ''}" if span.calls else "answer"
     parts.append(Segment(f" · {what} · {fmt.tokens(span.usage)}", style("text")))
     emission = fmt.emission(span.emission)
