@@ -2,7 +2,7 @@
 terminal gets one line naming the error and that file, and the process exits 1.
 
 Textual has no public hook for an unhandled exception; :meth:`CrashReport._handle_exception` is the
-one adapter onto its private one (``tests/tui/test_crash.py`` fails if Textual renames or stops
+one adapter onto its private one (``tests/tui/test_keys.py``, the crash test, fails if Textual renames or stops
 calling it). What it does after that is public: ``App.panic`` with the one line.
 """
 
