@@ -109,3 +109,38 @@ def test_sigterm_closes_the_apps_running_turn_and_exits_143(tmp_path: Path) -> N
     finally:
         subprocess.run([TMUX, "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
     _closed_cleanly(session)
+
+
+def test_a_second_signal_stops_the_run_with_that_signals_exit_code() -> None:
+    """Ctrl-C cancels the turn; a SIGTERM behind it (a supervisor escalating) stops the run at
+    once, and the exit code is the SIGTERM's, 143, not Ctrl-C's 130. Real signals to this process,
+    handled by the command's own handlers (two separate processes can't order them reliably: a
+    pending signal of a kind already pending is merged by the kernel)."""
+    import asyncio
+    import os
+
+    from workbench.cli.common import exit_for_signal, interrupts
+
+    class Turn:
+        cancelled = 0
+
+        def cancel_turn(self) -> bool:
+            self.cancelled += 1
+            return True
+
+    turn = Turn()
+
+    async def main() -> int | None:
+        with interrupts(turn) as interrupted:  # type: ignore[arg-type]  # only cancel_turn is used
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                await asyncio.sleep(0.01)  # the first: the turn is cancelled, the run goes on
+                assert turn.cancelled == 1
+                os.kill(os.getpid(), signal.SIGTERM)
+                await asyncio.sleep(5)  # the second cancels this task at once
+            except asyncio.CancelledError:
+                return interrupted()
+        return None
+
+    signum = asyncio.run(main())
+    assert signum == signal.SIGTERM and exit_for_signal(signum) == 143

@@ -134,8 +134,9 @@ def speed(text: str) -> float | None:
 def interrupts(runtime: Runtime) -> Iterator[Callable[[], int | None]]:
     """The first Ctrl-C or SIGTERM (``kill``, ``timeout``, systemd, a container stopping) cancels
     the turn the way Esc does in the app, so the cancelled calls and the turn's totals are still
-    printed and recorded; a second one stops at once. Yields a function that returns the signal
-    that arrived first, or None."""
+    printed and recorded; a second one stops at once (the task running the turn is cancelled).
+    Yields a function that returns the signal that stopped the run, the last that arrived (a
+    second SIGTERM after a Ctrl-C exits as SIGTERM does), or None."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     received: list[int] = []
@@ -158,7 +159,7 @@ def interrupts(runtime: Runtime) -> Iterator[Callable[[], int | None]]:
     except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
         pass
     try:
-        yield lambda: received[0] if received else None
+        yield lambda: received[-1] if received else None
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

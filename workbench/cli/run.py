@@ -189,12 +189,19 @@ async def _run_async(args: argparse.Namespace, profile: Profile) -> int:
         status = "error"
         failed = False
         with interrupts(runtime) as interrupted:
-            async for event in runtime.run_turn(args.prompt):
-                consume(event)
-                if isinstance(event, ErrorEvent):
-                    failed = True
-                elif isinstance(event, TurnFinished):
-                    status = event.status
+            try:
+                async for event in runtime.run_turn(args.prompt):
+                    consume(event)
+                    if isinstance(event, ErrorEvent):
+                        failed = True
+                    elif isinstance(event, TurnFinished):
+                        status = event.status
+            except asyncio.CancelledError:
+                if interrupted() is None:  # not ours: a cancellation from elsewhere
+                    raise
+                # A second signal: stopped at once. The session is still closed below, and the
+                # exit code is the signal's (143 for SIGTERM, 130 for Ctrl-C).
+                print("workbench: interrupted", file=sys.stderr)
     finally:
         try:
             await runtime.aclose()
