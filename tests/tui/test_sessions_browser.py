@@ -4,17 +4,20 @@ after a confirmation, Esc leaves; driven from the keyboard as a user would."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.coordinate import Coordinate
 from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from tests.fabricate import session_events
+from tests.fabricate import idle_between_turns, session_events
 from tests.tui.conftest import Shown, screen_text, wait_for
 from workbench.core.events import TurnStarted
+from workbench.render.listing import COLUMNS
 from workbench.session import SessionRecorder
 from workbench.tui.screens.sessions import ConfirmDelete, SessionActions, SessionsScreen
 
@@ -107,11 +110,29 @@ async def test_rows_newest_first_with_the_skipped_files_counted(directory: Path)
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
         rows = table_rows(screen)
         assert "what's the date?" in rows[0] and "weather in Tokyo" in rows[2]
-        assert "2  0  0  2 s" in rows[0]  # turns, calls, failures, wall
+        # turns, calls, failures, wall (two turns started, none finished: the last one, 0 ms), span
+        assert "2  0  0  0 ms  2 s" in rows[0]
         text = screen_text(app)
         assert "3 of 3 sessions" in text
         assert "skipped 1 file" in text
         assert screen.focused is screen.query_one(DataTable)
+
+
+async def test_wall_is_the_turns_walls_and_span_includes_the_idle_time(tmp_path: Path) -> None:
+    """Two 2-second turns ten minutes apart: the wall column says 4 s (it said 10m 05s), the span
+    10m 05s, under headers that name them."""
+    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    app = Host(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        table = screen.query_one(DataTable)
+        assert str(table.get_cell_at(Coordinate(0, COLUMNS.index("wall")))) == "4 s"
+        assert str(table.get_cell_at(Coordinate(0, COLUMNS.index("span")))) == "10m 05s"
+        text = screen_text(app)
+        assert re.search(r"wall\s+span\s+size", text)
+        assert re.search(r"4 s\s+10m 05s", text)
 
 
 async def test_typing_filters_and_enter_replays_the_highlighted_session(directory: Path) -> None:

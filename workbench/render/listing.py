@@ -14,9 +14,14 @@ COLUMNS = (
     "calls",
     "fail",
     "wall",
+    "span",
     "size",
 )
+"""``wall``: the turns' walls summed (idle time between turns not counted); ``span``: from the
+session's start to its last event, idle time included."""
 PROMPT_COLUMN = 3
+RIGHT = frozenset(range(4, len(COLUMNS)))
+"""The numeric columns, right-aligned."""
 
 
 def format_table(rows: list[SessionRow], width: int) -> list[str]:
@@ -28,13 +33,12 @@ def format_table(rows: list[SessionRow], width: int) -> list[str]:
     widths[2] = min(widths[2], 28)
     fixed = sum(w for i, w in enumerate(widths) if i != 3) + 2 * (len(COLUMNS) - 1)
     widths[3] = max(12, min(widths[3], width - fixed))
-    right = {4, 5, 6, 7, 8}
 
     def line(values: tuple[str, ...] | list[str]) -> str:
         parts = []
         for i, value in enumerate(values):
             value = cut(value, widths[i])
-            parts.append(value.rjust(widths[i]) if i in right else value.ljust(widths[i]))
+            parts.append(value.rjust(widths[i]) if i in RIGHT else value.ljust(widths[i]))
         return "  ".join(parts).rstrip()
 
     return [line(COLUMNS), *(line(c) for c in cells)]
@@ -55,6 +59,7 @@ def row_cells(row: SessionRow) -> list[str]:
         str(row.calls),
         str(row.failures),
         "" if row.wall_s is None else duration(row.wall_s),
+        "" if row.span_s is None else duration(row.span_s),
         format_size(row.bytes),
     ]
 

@@ -25,7 +25,7 @@ from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from workbench.render.listing import COLUMNS, PROMPT_COLUMN, cut, format_size, row_cells
+from workbench.render.listing import COLUMNS, PROMPT_COLUMN, RIGHT, cut, format_size, row_cells
 from workbench.session.listing import Listing, SessionRow, list_rows
 from workbench.tui.widgets.key_footer import KeyFooter
 
@@ -108,11 +108,8 @@ class SessionsScreen(Screen[None]):
         return self.query_one("#filter", Input)
 
     def on_mount(self) -> None:
-        right = {"turns", "calls", "fail", "wall", "size"}
-        for name in COLUMNS:
-            self.table.add_column(
-                Text(name, justify="right" if name in right else "left"), key=name
-            )
+        for i, name in enumerate(COLUMNS):
+            self.table.add_column(Text(name, justify="right" if i in RIGHT else "left"), key=name)
 
     def on_screen_resume(self) -> None:
         """On opening, and on coming back from a replay: the live session may have recorded more."""
@@ -157,7 +154,6 @@ class SessionsScreen(Screen[None]):
         self.shown = keep
         table = self.table
         table.clear()
-        right = {4, 5, 6, 7, 8}
         recording = self._recording()
         rows = []
         for row in keep:
@@ -170,7 +166,7 @@ class SessionsScreen(Screen[None]):
             cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], width)
             table.add_row(
                 *(
-                    Text(c, style=_style(row, i), justify="right" if i in right else "left")
+                    Text(c, style=_style(row, i), justify="right" if i in RIGHT else "left")
                     for i, c in enumerate(cells)
                 ),
                 key=str(row.path),
