@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.coordinate import Coordinate
+from textual.events import Key
 from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
@@ -151,6 +152,25 @@ async def test_typing_filters_and_enter_replays_the_highlighted_session(director
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
         await pilot.press("down", "enter")
         assert app.replayed[-1] == directory / "b.jsonl"
+
+
+@pytest.mark.parametrize("word", ["local", "red", "a/b"])
+async def test_keys_typed_at_once_on_the_table_all_go_to_the_filter(
+    directory: Path, word: str
+) -> None:
+    """Keys that arrive in one read (fast typing, tmux, a paste) land in the filter: a ``c``, ``d``
+    or ``/`` after the first was taken as the table's binding while the focus moved ("local"
+    filtered for "loal"; "red" opened the delete confirmation)."""
+    app = Host(directory, with_compare=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        for key in word:  # as the driver posts them, without waiting between
+            app.post_message(Key("slash" if key == "/" else key, key))
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.query_one("#filter", Input).value == word
+        assert app.screen is screen  # no confirmation opened
+        assert app.compared == []
 
 
 async def test_arrows_in_the_filter_move_the_selection_and_enter_opens_it(

@@ -228,13 +228,20 @@ class SessionsScreen(Screen[None]):
             event.prevent_default()
             getattr(self.table, f"action_{move}")()
             return
-        if self.focused is self.table and event.is_printable and event.character:
+        if not (event.is_printable and event.character):
+            return
+        if self.focused is self.table:
             if event.character in {"c", "d", "/"}:
                 return  # bindings
-            event.stop()
-            event.prevent_default()
-            self.filter.focus()
-            self.filter.insert_text_at_cursor(event.character)
+            self.set_focus(self.filter)
+        elif self.focused is not self.filter:
+            return
+        # With the filter focused, a printable key gets here only from the table: it came in the
+        # same read as the first (fast typing, a paste), sent to the table before the focus moved.
+        # It belongs in the filter, a ``c``, ``d`` or ``/`` too, not to the table's bindings.
+        event.stop()
+        event.prevent_default()
+        self.filter.insert_text_at_cursor(event.character)
 
     @on(Input.Submitted, "#filter")
     async def _filter_submitted(self) -> None:
