@@ -98,3 +98,18 @@ async def test_under_80_columns_the_chat_stacks_above_the_timeline() -> None:
         timeline = app.screen.query_one(Timeline)
         assert chat.region.bottom <= timeline.region.y  # above, not beside
         assert timeline.region.width >= 56  # the whole width, not 18 columns
+
+
+@pytest.mark.parametrize("size", [(60, 20), (70, 24)])
+async def test_stacked_the_chat_keeps_rows_to_read(size: tuple[int, int]) -> None:
+    """At 60x20 the chat got no row at all (its two borders and the prompt under them): the
+    answer could not be read. It keeps two at least, the timeline the rest."""
+    app = recording_app(runtime_factory=FakeFactory(), profile_lister=fake_profiles)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        chat = app.screen.query_one("#chat")
+        timeline = app.screen.query_one(Timeline)
+        assert chat.content_region.height >= 2
+        assert timeline.content_region.height >= 4
+        inside = region_text(app, chat).splitlines()[1:-1]
+        assert any(line.strip("│ ") for line in inside)  # the welcome's text, readable
