@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.coordinate import Coordinate
 from textual.events import Key
 from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
@@ -18,7 +17,6 @@ from textual.widgets import DataTable, Input
 from tests.fabricate import idle_between_turns, session_events
 from tests.tui.conftest import Shown, screen_text, wait_for
 from workbench.core.events import TurnStarted
-from workbench.render.listing import COLUMNS
 from workbench.session import SessionRecorder
 from workbench.tui.screens.sessions import ConfirmDelete, SessionActions, SessionsScreen
 
@@ -129,11 +127,37 @@ async def test_wall_is_the_turns_walls_and_span_includes_the_idle_time(tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
         table = screen.query_one(DataTable)
-        assert str(table.get_cell_at(Coordinate(0, COLUMNS.index("wall")))) == "4 s"
-        assert str(table.get_cell_at(Coordinate(0, COLUMNS.index("span")))) == "10m 05s"
+        key = str(tmp_path / "idle.jsonl")
+        assert str(table.get_cell(key, "wall")) == "4 s"
+        assert str(table.get_cell(key, "span")) == "10m 05s"
         text = screen_text(app)
         assert re.search(r"wall\s+span\s+size", text)
         assert re.search(r"4 s\s+10m 05s", text)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (100, 30)])
+async def test_a_narrow_table_drops_columns_and_keeps_the_walls_on_screen(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """At 80 columns the table ran off the right edge: calls, failures, wall, span and size were
+    off screen. It drops the least telling columns (provider/model, size, profile, ...) instead:
+    the prompt, the turns, the wall and the span stay in view."""
+    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    app = Host(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await loaded(pilot)
+        table = screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        text = screen_text(app)
+        header = next(line for line in text.splitlines() if " turns " in line)
+        assert re.search(r"first prompt\s.*\sturns\s.*\swall\s+span", header)
+        assert re.search(r"weather in Tokyo.*\s2\s.*\s4 s\s+10m 05s", text)
+        if size[0] >= 80:
+            assert re.search(r"\scalls\s+fail\s", header)
+        if size[0] >= 100:
+            assert "created" in header and "size" in header
 
 
 async def test_typing_filters_and_enter_replays_the_highlighted_session(directory: Path) -> None:

@@ -38,6 +38,9 @@ _TABLE_KEYS = {
 """Keys in the filter that go to the table: what it would do with them."""
 Opener = Callable[[Path], Awaitable[None] | None]
 MIN_PROMPT_WIDTH, MAX_PROMPT_WIDTH = 16, 80
+DROP_ORDER = ("provider/model", "size", "profile", "calls", "fail", "created")
+"""The columns a narrow table leaves out, first to last, so the rest fit without scrolling sideways
+(at 80 columns: created, the prompt, turns, calls, failures, wall and span)."""
 
 
 def _none_in_use() -> Collection[Path]:
@@ -82,6 +85,8 @@ class SessionsScreen(Screen[None]):
         self.listing: Listing | None = None
         self.shown: list[SessionRow] = []
         """The rows in the table, in order (the filter applied)."""
+        self.columns: list[int] = []
+        """The columns shown, as indexes of :data:`COLUMNS` (a narrow table drops some)."""
         self.loaded = asyncio.Event()
         """Set each time the listing has been read and drawn (tests wait on it)."""
 
@@ -108,8 +113,19 @@ class SessionsScreen(Screen[None]):
         return self.query_one("#filter", Input)
 
     def on_mount(self) -> None:
-        for i, name in enumerate(COLUMNS):
-            self.table.add_column(Text(name, justify="right" if i in RIGHT else "left"), key=name)
+        self._set_columns(list(range(len(COLUMNS))))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show)  # the columns that fit the new width
+
+    def _set_columns(self, columns: list[int]) -> None:
+        """The table's columns: these of :data:`COLUMNS` (indexes), in order."""
+        self.columns = columns
+        table = self.table
+        table.clear(columns=True)
+        for i in columns:
+            name = COLUMNS[i]
+            table.add_column(Text(name, justify="right" if i in RIGHT else "left"), key=name)
 
     def on_screen_resume(self) -> None:
         """On opening, and on coming back from a replay: the live session may have recorded more."""
@@ -153,7 +169,6 @@ class SessionsScreen(Screen[None]):
         selected = self.selected
         self.shown = keep
         table = self.table
-        table.clear()
         recording = self._recording()
         rows = []
         for row in keep:
@@ -161,33 +176,27 @@ class SessionsScreen(Screen[None]):
             if recording.intersection(p.resolve() for p in row.sessions):
                 cells[PROMPT_COLUMN] = "● recording · " + cells[PROMPT_COLUMN]
             rows.append(cells)
-        width = self._prompt_width(rows)
+        available = table.scrollable_content_region.width or self.app.size.width - 4
+        widths = _widths(rows)
+        columns = _fitting(widths, available)
+        if columns != self.columns:
+            self._set_columns(columns)
+        else:
+            table.clear()
+        others = sum(widths[i] for i in columns if i != PROMPT_COLUMN)
+        width = max(MIN_PROMPT_WIDTH, min(MAX_PROMPT_WIDTH, available - others - 3))
         for row, cells in zip(keep, rows, strict=True):
             cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], width)
             table.add_row(
                 *(
-                    Text(c, style=_style(row, i), justify="right" if i in RIGHT else "left")
-                    for i, c in enumerate(cells)
+                    Text(cells[i], style=_style(row, i), justify="right" if i in RIGHT else "left")
+                    for i in columns
                 ),
                 key=str(row.path),
             )
         if selected is not None and selected in keep:
             table.move_cursor(row=keep.index(selected), animate=False)
         self._status()
-
-    def _prompt_width(self, rows: list[list[str]]) -> int:
-        """What the other columns leave of the table's width (each column has 2 cells of padding)."""
-        available = self.table.scrollable_content_region.width or self.app.size.width - 4
-        others = (
-            sum(
-                max(len(COLUMNS[i]), *(len(cells[i]) for cells in rows)) + 2
-                for i in range(len(COLUMNS))
-                if i != PROMPT_COLUMN
-            )
-            if rows
-            else 0
-        )
-        return max(MIN_PROMPT_WIDTH, min(MAX_PROMPT_WIDTH, available - others - 3))
 
     def _recording(self) -> set[Path]:
         return {p.resolve() for p in self.actions.in_use()}
@@ -402,6 +411,26 @@ def _haystack(row: SessionRow) -> str:
         *(row.compare or ()),
     ]
     return "\n".join(parts).casefold()
+
+
+def _widths(rows: list[list[str]]) -> list[int]:
+    """Each column's width in the table: its longest cell or name, and 2 cells of padding."""
+    return [
+        max(len(name), *(len(cells[i]) for cells in rows), 0) + 2 for i, name in enumerate(COLUMNS)
+    ]
+
+
+def _fitting(widths: list[int], available: int) -> list[int]:
+    """The columns to show: all, less those of :data:`DROP_ORDER` (in turn) that leave no room for
+    the prompt's :data:`MIN_PROMPT_WIDTH` without scrolling sideways."""
+    columns = list(range(len(COLUMNS)))
+    for name in (None, *DROP_ORDER):
+        if name is not None:
+            columns.remove(COLUMNS.index(name))
+        others = sum(widths[i] for i in columns if i != PROMPT_COLUMN)
+        if others + MIN_PROMPT_WIDTH + 3 <= available:
+            break
+    return columns
 
 
 def _style(row: SessionRow, column: int) -> str:
