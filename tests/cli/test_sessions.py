@@ -83,6 +83,28 @@ def test_the_table_lists_newest_first_and_counts_what_was_skipped(
     assert skipped == "skipped 1 file that is not a readable workbench session"
 
 
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_a_narrow_terminal_gets_a_table_that_fits_with_the_walls_in_it(
+    recorded: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+) -> None:
+    """At 80 columns the table's lines were 104 long (wrapped by the terminal): it leaves out
+    provider/model, size, profile, ... in turn instead."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    _, out, _ = run(["sessions"], capsys)
+    lines = out.strip().splitlines()
+    assert max(len(line) for line in lines) <= columns
+    header = lines[0].split()
+    assert {"first", "prompt", "turns", "wall", "span"} <= set(header)
+    assert re.search(r"get_date\(\).*\s1\s.*\d+ ms\s+\d+ ms\b", lines[1])  # turns … wall, span
+    if columns >= 80:
+        assert {"created", "calls", "fail"} <= set(header)
+    if columns >= 100:
+        assert {"profile", "size"} <= set(header)
+
+
 def test_json_is_one_array_with_the_documented_fields(
     recorded: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,7 +25,15 @@ from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from workbench.render.listing import COLUMNS, PROMPT_COLUMN, RIGHT, cut, format_size, row_cells
+from workbench.render.listing import (
+    COLUMNS,
+    PROMPT_COLUMN,
+    RIGHT,
+    cut,
+    fit_columns,
+    format_size,
+    row_cells,
+)
 from workbench.session.listing import Listing, SessionRow, list_rows
 from workbench.tui.widgets.key_footer import KeyFooter
 
@@ -38,9 +46,6 @@ _TABLE_KEYS = {
 """Keys in the filter that go to the table: what it would do with them."""
 Opener = Callable[[Path], Awaitable[None] | None]
 MIN_PROMPT_WIDTH, MAX_PROMPT_WIDTH = 16, 80
-DROP_ORDER = ("provider/model", "size", "profile", "calls", "fail", "created")
-"""The columns a narrow table leaves out, first to last, so the rest fit without scrolling sideways
-(at 80 columns: created, the prompt, turns, calls, failures, wall and span)."""
 
 
 def _none_in_use() -> Collection[Path]:
@@ -178,7 +183,10 @@ class SessionsScreen(Screen[None]):
             rows.append(cells)
         available = table.scrollable_content_region.width or self.app.size.width - 4
         widths = _widths(rows)
-        columns = _fitting(widths, available)
+        # The prompt at its least, and the table's scrollbar gutter.
+        columns = fit_columns(
+            [*widths[:PROMPT_COLUMN], MIN_PROMPT_WIDTH + 3, *widths[PROMPT_COLUMN + 1 :]], available
+        )
         if columns != self.columns:
             self._set_columns(columns)
         else:
@@ -418,19 +426,6 @@ def _widths(rows: list[list[str]]) -> list[int]:
     return [
         max(len(name), *(len(cells[i]) for cells in rows), 0) + 2 for i, name in enumerate(COLUMNS)
     ]
-
-
-def _fitting(widths: list[int], available: int) -> list[int]:
-    """The columns to show: all, less those of :data:`DROP_ORDER` (in turn) that leave no room for
-    the prompt's :data:`MIN_PROMPT_WIDTH` without scrolling sideways."""
-    columns = list(range(len(COLUMNS)))
-    for name in (None, *DROP_ORDER):
-        if name is not None:
-            columns.remove(COLUMNS.index(name))
-        others = sum(widths[i] for i in columns if i != PROMPT_COLUMN)
-        if others + MIN_PROMPT_WIDTH + 3 <= available:
-            break
-    return columns
 
 
 def _style(row: SessionRow, column: int) -> str:
