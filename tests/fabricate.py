@@ -531,3 +531,13 @@ def session_events() -> list[Event]:
             ),
         ),
     ]
+
+
+def idle_between_turns() -> list[Event]:
+    """Two turns of 2 s each (one model response), the user idle ten minutes between them: the
+    turns' walls sum to 4 s, the session spans 10m 05s."""
+    script = Script()
+    script.add_turn("weather in Tokyo", [Round(text="It is sunny.", model_s=2.0)])
+    script.t += 600.0
+    script.add_turn("and in Lima?", [Round(text="It is cloudy.", model_s=2.0)])
+    return script.events

@@ -202,6 +202,7 @@ def test_stats_defaults_to_the_recorded_sessions(
     assert code == 0
     assert out.startswith("1 session\n")
     assert "scripted · scripted" in out
+    assert "  1 session · 2 turns · " in out  # per model too (it said "1 sessions")
     assert "calls per tool response" in out
 
 

@@ -51,6 +51,25 @@ def workbench(
     )
 
 
+def record_run(
+    directory: Path,
+    session: Path,
+    *args: str | bytes,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``workbench run`` on the fast scripted profile (written to ``directory``), recording to
+    ``session``, to its end: ``args`` are the further flags and the prompt."""
+    return workbench(
+        "run",
+        "--profile",
+        str(fast_profile(directory)),
+        "--record",
+        str(session),
+        *args,
+        preexec_fn=preexec_fn,
+    )
+
+
 def start(
     *args: str, cwd: Path | None = None, stdout: int | None = None, stderr: int | None = None
 ) -> subprocess.Popen[bytes]:

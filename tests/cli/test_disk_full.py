@@ -10,7 +10,7 @@ import resource
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.cli.proc import fast_profile, lines, no_traceback, workbench
+from tests.cli.proc import lines, no_traceback, record_run
 from workbench.session import load_session
 
 MANY_CALLS = ", ".join(["sleep(ms=1)"] * 60)
@@ -26,12 +26,9 @@ def limit(size: int) -> Callable[[], None]:
 
 def test_a_disk_that_fills_mid_run_stops_it_with_one_line(tmp_path: Path) -> None:
     session = tmp_path / "full.jsonl"
-    done = workbench(
-        "run",
-        "--profile",
-        str(fast_profile(tmp_path)),
-        "--record",
-        str(session),
+    done = record_run(
+        tmp_path,
+        session,
         MANY_CALLS,
         preexec_fn=limit(8_000),
     )
@@ -49,12 +46,9 @@ def test_a_disk_that_fills_mid_run_stops_it_with_one_line(tmp_path: Path) -> Non
 
 def test_with_record_errors_continue_the_run_goes_on_unrecorded(tmp_path: Path) -> None:
     session = tmp_path / "full.jsonl"
-    done = workbench(
-        "run",
-        "--profile",
-        str(fast_profile(tmp_path)),
-        "--record",
-        str(session),
+    done = record_run(
+        tmp_path,
+        session,
         "--record-errors",
         "continue",
         MANY_CALLS,
@@ -70,12 +64,9 @@ def test_with_record_errors_continue_the_run_goes_on_unrecorded(tmp_path: Path) 
 
 def test_a_disk_full_at_start_refuses_the_run_with_one_line(tmp_path: Path) -> None:
     session = tmp_path / "full.jsonl"
-    done = workbench(
-        "run",
-        "--profile",
-        str(fast_profile(tmp_path)),
-        "--record",
-        str(session),
+    done = record_run(
+        tmp_path,
+        session,
         "get_date()",
         preexec_fn=limit(100),  # not even the header fits
     )
@@ -88,12 +79,9 @@ def test_a_disk_full_at_start_refuses_the_run_with_one_line(tmp_path: Path) -> N
 
 def test_a_disk_full_at_start_with_continue_runs_unrecorded(tmp_path: Path) -> None:
     session = tmp_path / "full.jsonl"
-    done = workbench(
-        "run",
-        "--profile",
-        str(fast_profile(tmp_path)),
-        "--record",
-        str(session),
+    done = record_run(
+        tmp_path,
+        session,
         "--record-errors",
         "continue",
         "get_date()",

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.proc import fast_profile, no_traceback, workbench
+from tests.cli.proc import no_traceback, record_run
 from workbench.core.events import CallFinished, TextDelta
 from workbench.session import SessionRecorder, load_session
 
 
 def test_a_prompt_with_invalid_utf8_runs_and_is_recorded_replaced(tmp_path: Path) -> None:
     session = tmp_path / "bytes.jsonl"
-    done = workbench(
-        "run",
-        "--profile",
-        str(fast_profile(tmp_path)),
-        "--record",
-        str(session),
+    done = record_run(
+        tmp_path,
+        session,
         b"get_date() \xff\xfe caf\xc3\xa9",
     )
     assert done.returncode == 0, done.stdout + done.stderr

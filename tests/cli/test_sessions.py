@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fabricate import idle_between_turns
 from workbench.cli import main
 from workbench.paths import sessions_dir
+from workbench.session import SessionRecorder
 from workbench.tools.latency import set_latency_scale
 
 FAST = """\
@@ -30,6 +32,7 @@ KEYS = [
     "calls",
     "failures",
     "wall_s",
+    "span_s",
     "bytes",
     "compare",
 ]
@@ -75,8 +78,31 @@ def test_the_table_lists_newest_first_and_counts_what_was_skipped(
     assert header.split()[:3] == ["created", "profile", "provider/model"]
     assert "get_date()" in second and "fast" in second and "scripted/scripted" in second
     assert "weather in Tokyo" in first
-    assert re.search(r"\s1\s+2\s+1\s+\d+ ms\s+\d", second)  # turns, calls, failures, wall, size
+    # turns, calls, failures, wall, span, size
+    assert re.search(r"\s1\s+2\s+1\s+\d+ ms\s+\d+ ms\s+\d", second)
     assert skipped == "skipped 1 file that is not a readable workbench session"
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_a_narrow_terminal_gets_a_table_that_fits_with_the_walls_in_it(
+    recorded: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+) -> None:
+    """At 80 columns the table's lines were 104 long (wrapped by the terminal): it leaves out
+    provider/model, size, profile, ... in turn instead."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    _, out, _ = run(["sessions"], capsys)
+    lines = out.strip().splitlines()
+    assert max(len(line) for line in lines) <= columns
+    header = lines[0].split()
+    assert {"first", "prompt", "turns", "wall", "span"} <= set(header)
+    assert re.search(r"get_date\(\).*\s1\s.*\d+ ms\s+\d+ ms\b", lines[1])  # turns … wall, span
+    if columns >= 80:
+        assert {"created", "calls", "fail"} <= set(header)
+    if columns >= 100:
+        assert {"profile", "size"} <= set(header)
 
 
 def test_json_is_one_array_with_the_documented_fields(
@@ -91,7 +117,26 @@ def test_json_is_one_array_with_the_documented_fields(
     assert (newest["turns"], newest["calls"], newest["failures"]) == (1, 2, 1)
     assert newest["provider"] == "scripted" and newest["profile"] == "fast"
     assert newest["bytes"] == (recorded / "second.jsonl").stat().st_size
-    assert newest["wall_s"] > 0 and newest["compare"] is None
+    assert 0 < newest["wall_s"] <= newest["span_s"] and newest["compare"] is None
+
+
+def test_wall_is_the_turns_walls_and_span_includes_the_idle_time_between_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two 2-second turns ten minutes apart: wall 4 s, span 10m 05s (the wall was 10m 05s)."""
+    directory = sessions_dir()
+    directory.mkdir(parents=True)
+    with SessionRecorder.create(directory / "idle.jsonl", profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    _, out, _ = run(["sessions"], capsys)
+    header, row = out.strip().splitlines()
+    assert header.split()[-3:] == ["wall", "span", "size"]
+    assert re.search(r"\s2\s+0\s+0\s+4 s\s+10m 05s\s+\d", row)  # turns, calls, fail, wall, span
+    _, out, _ = run(["sessions", "--json"], capsys)
+    [listed] = json.loads(out)
+    assert listed["wall_s"] == pytest.approx(4.0)
+    assert listed["span_s"] == pytest.approx(605.0)
 
 
 def test_grep_keeps_sessions_whose_prompts_mention_the_text(

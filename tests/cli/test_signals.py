@@ -5,7 +5,6 @@ mid-batch (exit -15, no ``turn_finished``)."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import time
@@ -14,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.proc import DEADLINE_S, WORKBENCH, fast_profile, no_traceback, start, wait_for
+from tests.tmux_driver import requires_tmux, terminal
 from workbench.session import load_session
-
-TMUX = shutil.which("tmux")
 
 
 def _closed_cleanly(path: Path) -> None:
@@ -51,63 +49,32 @@ def test_sigterm_cancels_the_running_batch_and_closes_the_turn(tmp_path: Path) -
 
 
 @pytest.mark.tmux
-@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+@requires_tmux
 def test_sigterm_closes_the_apps_running_turn_and_exits_143(tmp_path: Path) -> None:
-    assert TMUX is not None
     session = tmp_path / "app.jsonl"
-    socket = tmp_path / "tmux.sock"
-
-    def tmux(*args: str) -> str:
-        return subprocess.run(
-            [TMUX, "-S", str(socket), *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-
     # A shell runs the app and writes its exit code to a file: tmux's own record of a dead pane's
     # status can lag behind its terminal closing.
     rc_file = tmp_path / "rc"
     app = f"{WORKBENCH} --profile {fast_profile(tmp_path)} --record {session}"
     command = f"sh -c '{app}; echo $? > {rc_file}'"
-    tmux(
-        "start-server",
-        ";",
-        "set-option",
-        "-g",
-        "remain-on-exit",
-        "on",
-        ";",
-        "new-session",
-        "-d",
-        "-s",
-        "main",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        command,
-    )
-    try:
+    with terminal() as term:
+        term.start(command, size=(120, 40))
         wait_for(session, b'"format":"workbench-session"')  # the runtime is up
         end = time.monotonic() + DEADLINE_S
         while time.monotonic() < end:  # and the screen has it: the prompt takes a turn
-            if "Profile fast (scripted)" in tmux("capture-pane", "-p", "-t", "main"):
+            if "Profile fast (scripted)" in term.screen():
                 break
             time.sleep(0.05)
-        tmux("send-keys", "-t", "main", "-l", "sleep(ms=10), hang(), hang()")
-        tmux("send-keys", "-t", "main", "Enter")
+        term.type("sleep(ms=10), hang(), hang()")
+        term.press("Enter")
         wait_for(session, b'"type":"call_started"', count=3)
-        shell = int(tmux("display", "-p", "-t", "main", "#{pane_pid}"))
+        shell = int(term.pane("pane_pid"))
         children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
         assert len(children) == 1, children  # the app, started by the shell
         subprocess.run(["kill", "-TERM", children[0]], check=True, timeout=10)
         wait_for(rc_file, b"\n")
         assert rc_file.read_text().strip() == "143"  # as the shell reports a SIGTERM death too:
         # what tells the handled signal from the default action is the closed turn, below.
-    finally:
-        subprocess.run([TMUX, "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
     _closed_cleanly(session)
 
 

@@ -161,6 +161,26 @@ def test_a_corrupt_or_foreign_index_is_rebuilt(sessions: Path) -> None:
     assert again.summaries == expected
 
 
+def test_an_index_written_before_the_turns_walls_were_kept_is_read_again(sessions: Path) -> None:
+    """Version 1 entries (the span as ``duration_s``, no turns' walls): every file is summarised
+    again, so the listing's wall is the turns' walls, not the old span."""
+    expected = {s.path: s for s in scan_directory(sessions, index=False).summaries}
+    scan_directory(sessions)
+    index = json.loads(index_path(sessions).read_text())
+    for entry in index["entries"].values():
+        del entry["wall_s"]
+    index["version"] = 1
+    index_path(sessions).write_text(json.dumps(index))
+    again = scan_directory(sessions)
+    assert again.read == 5
+    assert {s.path: s.wall_s for s in again.summaries} == {p: s.wall_s for p, s in expected.items()}
+    rows = {row.path: row for row in list_rows(sessions).rows}
+    for path, summary in expected.items():
+        wall, span = rows[path].wall_s, rows[path].span_s
+        assert wall is not None and span is not None
+        assert wall == summary.wall_s and wall < span
+
+
 def test_a_directory_that_cannot_be_written_is_listed_without_an_index(
     sessions: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,7 +219,8 @@ def test_a_compare_run_is_one_row_naming_its_variants(sessions: Path) -> None:
     parts = [summarise_session(run / "1-eager.jsonl"), summarise_session(run / "2-batched.jsonl")]
     assert row.turns == sum(p.turns for p in parts)
     assert row.calls == sum(p.calls for p in parts)
-    assert row.wall_s is not None and row.wall_s >= max(p.duration_s or 0 for p in parts)
+    assert row.span_s is not None and row.span_s >= max(p.duration_s or 0 for p in parts)
+    assert row.wall_s == pytest.approx(sum(p.wall_s or 0 for p in parts))
     assert set(row.sessions) == {run / "1-eager.jsonl", run / "2-batched.jsonl"}
     assert len(listing.rows) == 4  # the variants are not listed again
     assert row.to_json()["compare"] == ["eager", "batched", "never-started"]

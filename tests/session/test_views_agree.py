@@ -25,6 +25,7 @@ from workbench.core.timeline import TimelineModel
 from workbench.export.source import read_session_spans
 from workbench.render.turn_axis import TurnAxisBuilder
 from workbench.session import load_session
+from workbench.session.reader import _scan_lines, summarise_session
 from workbench.session.records import open_recording
 
 from .recorded import profile, record, varied_sessions
@@ -162,6 +163,20 @@ def export_view(path: Path) -> Figures:
     )
 
 
+def listing_view(path: Path) -> None:
+    """``workbench sessions`` and the browser: the turns' walls and the span, read without folding
+    (by both of the summary's scans), are the session fold's."""
+    model = TimelineModel()
+    for event in load_session(path).events:
+        model.apply(event)
+    summary = summarise_session(path)
+    assert summary.wall_s == pytest.approx(model.totals.wall_s, abs=1e-9), "listing"
+    assert summary.duration_s == pytest.approx(model.last_t, abs=1e-9), "listing"
+    body = path.read_bytes().split(b"\n", 1)[1]
+    _, last_t, _, _, _, walls = _scan_lines(body[: body.rfind(b"\n") + 1])
+    assert (walls, last_t) == pytest.approx((model.totals.wall_s, model.last_t), abs=1e-9)
+
+
 def turn_axis_view(path: Path) -> tuple[int, int, dict[int, tuple[float, float]]]:
     builder = TurnAxisBuilder()
     for event in load_session(path).events:
@@ -184,6 +199,7 @@ def _check(path: Path) -> Figures:
     round_trips, batches, trips = turn_axis_view(path)
     assert (round_trips, batches) == (timeline.round_trips, timeline.batches), "turn axis"
     assert trips == pytest.approx(timeline.trips, abs=1e-9), "turn axis"
+    listing_view(path)
     return timeline
 
 

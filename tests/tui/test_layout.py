@@ -71,6 +71,33 @@ async def test_the_compare_summary_keeps_every_variant_at_any_width(
         assert " ".join(screen.verdict_text.split()) in words  # the verdict wraps, whole
 
 
+@pytest.mark.parametrize("size", [(60, 20), (80, 20)])
+async def test_on_a_short_terminal_the_compare_panes_keep_rows_for_their_timelines(
+    size: tuple[int, int], tmp_path: Path
+) -> None:
+    """At 60x20 the head (status, prompt, summary, verdict, titles) took every row: the panes were
+    their borders. The status is held to one line there, the verdict to three, the summary whole."""
+    path = tmp_path / "fast.yaml"
+    path.write_text("type: scripted\nscripted: {ttft_ms: 0, tokens_per_s: 1000000}\n")
+    prompt = ", ".join(f'get_weather(city="City {i}")' for i in range(7))
+    variants = ["one:parallel=off,max=1,timeout=0.4", "all:max=10,timeout=0.4,retries=2"]
+    request = LiveCompare(
+        resolve_profile(str(path)), prompt, parse_variants(variants), session_dir=tmp_path
+    )
+    app = create_app(compare=request)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await asyncio.wait_for(screen.finished.wait(), 20)
+        await pilot.pause()
+        await pilot.pause()
+        for timeline in screen.query(Timeline):
+            assert timeline.content_region.height >= 4
+        strip = screen.query_one("#summary", SummaryStrip)
+        lines = region_text(app, strip).splitlines()
+        assert [line.split()[0] for line in lines] == ["variant", "one", "all"]
+
+
 async def test_labels_use_the_room_there_is() -> None:
     script = Script()
     long_args = {"path": "inventory/discounts/codes.py"}  # "read_file path=inventory/…" 41 cells
@@ -98,3 +125,18 @@ async def test_under_80_columns_the_chat_stacks_above_the_timeline() -> None:
         timeline = app.screen.query_one(Timeline)
         assert chat.region.bottom <= timeline.region.y  # above, not beside
         assert timeline.region.width >= 56  # the whole width, not 18 columns
+
+
+@pytest.mark.parametrize("size", [(60, 20), (70, 24)])
+async def test_stacked_the_chat_keeps_rows_to_read(size: tuple[int, int]) -> None:
+    """At 60x20 the chat got no row at all (its two borders and the prompt under them): the
+    answer could not be read. It keeps two at least, the timeline the rest."""
+    app = recording_app(runtime_factory=FakeFactory(), profile_lister=fake_profiles)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        chat = app.screen.query_one("#chat")
+        timeline = app.screen.query_one(Timeline)
+        assert chat.content_region.height >= 2
+        assert timeline.content_region.height >= 4
+        inside = region_text(app, chat).splitlines()[1:-1]
+        assert any(line.strip("│ ") for line in inside)  # the welcome's text, readable

@@ -193,3 +193,8 @@ async def test_export_writes_beside_the_session_and_says_where(
             target = tmp_path / name
             assert target.exists()
             assert any(str(target) in n.message for n in shown(app))
+            # In the transcript too, in one sentence (it read "… (chrome) to wrote 23 … to PATH").
+            notes = [str(w.render()) for w in app.screen.query_one(ChatView).query(Static)]
+            [note] = [n for n in notes if n.startswith(f"Exported the session ({fmt})")]
+            assert note.startswith(f"Exported the session ({fmt}): wrote ")
+            assert note.endswith(f" to {target}")

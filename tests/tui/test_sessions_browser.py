@@ -4,15 +4,17 @@ after a confirmation, Esc leaves; driven from the keyboard as a user would."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.events import Key
 from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from tests.fabricate import session_events
+from tests.fabricate import idle_between_turns, session_events
 from tests.tui.conftest import Shown, screen_text, wait_for
 from workbench.core.events import TurnStarted
 from workbench.session import SessionRecorder
@@ -107,11 +109,55 @@ async def test_rows_newest_first_with_the_skipped_files_counted(directory: Path)
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
         rows = table_rows(screen)
         assert "what's the date?" in rows[0] and "weather in Tokyo" in rows[2]
-        assert "2  0  0  2 s" in rows[0]  # turns, calls, failures, wall
+        # turns, calls, failures, wall (two turns started, none finished: the last one, 0 ms), span
+        assert "2  0  0  0 ms  2 s" in rows[0]
         text = screen_text(app)
         assert "3 of 3 sessions" in text
         assert "skipped 1 file" in text
         assert screen.focused is screen.query_one(DataTable)
+
+
+async def test_wall_is_the_turns_walls_and_span_includes_the_idle_time(tmp_path: Path) -> None:
+    """Two 2-second turns ten minutes apart: the wall column says 4 s (it said 10m 05s), the span
+    10m 05s, under headers that name them."""
+    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    app = Host(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        table = screen.query_one(DataTable)
+        key = str(tmp_path / "idle.jsonl")
+        assert str(table.get_cell(key, "wall")) == "4 s"
+        assert str(table.get_cell(key, "span")) == "10m 05s"
+        text = screen_text(app)
+        assert re.search(r"wall\s+span\s+size", text)
+        assert re.search(r"4 s\s+10m 05s", text)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (100, 30)])
+async def test_a_narrow_table_drops_columns_and_keeps_the_walls_on_screen(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """At 80 columns the table ran off the right edge: calls, failures, wall, span and size were
+    off screen. It drops the least telling columns (provider/model, size, profile, ...) instead:
+    the prompt, the turns, the wall and the span stay in view."""
+    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    app = Host(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await loaded(pilot)
+        table = screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        text = screen_text(app)
+        header = next(line for line in text.splitlines() if " turns " in line)
+        assert re.search(r"first prompt\s.*\sturns\s.*\swall\s+span", header)
+        assert re.search(r"weather in Tokyo.*\s2\s.*\s4 s\s+10m 05s", text)
+        if size[0] >= 80:
+            assert re.search(r"\scalls\s+fail\s", header)
+        if size[0] >= 100:
+            assert "created" in header and "size" in header
 
 
 async def test_typing_filters_and_enter_replays_the_highlighted_session(directory: Path) -> None:
@@ -130,6 +176,25 @@ async def test_typing_filters_and_enter_replays_the_highlighted_session(director
         assert names(screen) == ["c.jsonl", "b.jsonl", "a.jsonl"]
         await pilot.press("down", "enter")
         assert app.replayed[-1] == directory / "b.jsonl"
+
+
+@pytest.mark.parametrize("word", ["local", "red", "a/b"])
+async def test_keys_typed_at_once_on_the_table_all_go_to_the_filter(
+    directory: Path, word: str
+) -> None:
+    """Keys that arrive in one read (fast typing, tmux, a paste) land in the filter: a ``c``, ``d``
+    or ``/`` after the first was taken as the table's binding while the focus moved ("local"
+    filtered for "loal"; "red" opened the delete confirmation)."""
+    app = Host(directory, with_compare=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await loaded(pilot)
+        for key in word:  # as the driver posts them, without waiting between
+            app.post_message(Key("slash" if key == "/" else key, key))
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.query_one("#filter", Input).value == word
+        assert app.screen is screen  # no confirmation opened
+        assert app.compared == []
 
 
 async def test_arrows_in_the_filter_move_the_selection_and_enter_opens_it(

@@ -8,22 +8,17 @@ screen of an external process can only be polled: each wait is bounded and polls
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-TMUX = shutil.which("tmux")
+from tests import tmux_driver
+from tests.tmux_driver import DEADLINE_S, POLL_S, Terminal, requires_tmux
+
 WORKBENCH = Path(sys.executable).parent / "workbench"
-SIZE = (160, 48)
-DEADLINE_S = 20.0
-"""Upper bound on each wait (start-up, one turn, quitting); a wait ends as soon as the screen shows it."""
-POLL_S = 0.1
 FAST_PROFILE = """\
 type: scripted
 scripted:
@@ -33,7 +28,7 @@ scripted:
 
 pytestmark = [
     pytest.mark.tmux,
-    pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)"),
+    requires_tmux,
     pytest.mark.skipif(
         not WORKBENCH.exists(),
         reason=f"no workbench console script at {WORKBENCH} (pip install -e . in this venv)",
@@ -41,92 +36,10 @@ pytestmark = [
 ]
 
 
-class Terminal:
-    """One tmux session on a private server, so the user's tmux and its environment stay apart."""
-
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-        # A new tmux server takes its environment from the client that starts it: ours, with the
-        # test's XDG_* directories. $TMUX would point the client at the user's server instead.
-        self.env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-
-    def tmux(self, *args: str) -> str:
-        assert TMUX is not None
-        done = subprocess.run(
-            [TMUX, "-S", str(self.socket), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        return done.stdout
-
-    def start(self, *command: str) -> None:
-        width, height = SIZE
-        # remain-on-exit keeps a crashed app's last screen readable for the failure message.
-        self.tmux(
-            "start-server",
-            ";",
-            "set-option",
-            "-g",
-            "remain-on-exit",
-            "on",
-            ";",
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            str(width),
-            "-y",
-            str(height),
-            "--",
-            *command,
-        )
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "main")
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "main", "-l", text)
-
-    def press(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "main", *keys)
-
-    def pane(self, field: str) -> str:
-        return self.tmux("display-message", "-p", "-t", "main", f"#{{{field}}}").strip()
-
-    def wait_until(self, what: str, shown: Callable[[str], bool]) -> str:
-        """Poll the screen until ``shown(screen)``; fail with the last screen after the deadline."""
-        deadline = time.monotonic() + DEADLINE_S
-        while True:
-            screen = self.screen()
-            if shown(screen):
-                return screen
-            if self.pane("pane_dead") == "1" or time.monotonic() > deadline:
-                pytest.fail(f"{what}: not on screen after {DEADLINE_S:g} s. Screen:\n{screen}")
-            time.sleep(POLL_S)
-
-    def kill(self) -> None:
-        subprocess.run(
-            [TMUX or "tmux", "-S", str(self.socket), "kill-server"],
-            env=self.env,
-            capture_output=True,
-            timeout=10,
-        )
-
-
 @pytest.fixture
 def terminal() -> Iterator[Terminal]:
-    # A short private directory: socket paths are limited to ~100 bytes, pytest's tmp_path may not be.
-    folder = Path(tempfile.mkdtemp(prefix="wb-tmux-"))
-    term = Terminal(folder / "socket")
-    try:
+    with tmux_driver.terminal() as term:
         yield term
-    finally:
-        term.kill()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_prompt_in_the_real_command_draws_the_batch_and_the_answer(

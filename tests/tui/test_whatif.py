@@ -219,3 +219,35 @@ async def test_the_what_if_colours_come_from_the_theme(events: list[Event]) -> N
         assert (
             screen._style("error").color == screen.get_component_rich_style("whatif--error").color
         )
+
+
+def _lines_fit(app: App[None]) -> None:
+    """The heading and the bar rows within the dialog: none wrapped onto the next (a bar row
+    wrapped is two rows of bars a user cannot read; the sentences may wrap)."""
+    widget = app.screen.query_one("#whatif-body", Static)
+    room = widget.content_region.width
+    assert room > 0
+    lines = body(app).splitlines()
+    start = next(i for i, line in enumerate(lines) if "recorded  " in line)
+    rows = lines[start : lines.index("", start)]
+    assert len(rows) == 6  # the heading and the five calls
+    assert max(len(line) for line in rows) <= room, "\n".join(rows)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (100, 30)])
+async def test_the_view_fits_the_terminal_and_redraws_when_it_is_resized(
+    events: list[Event], size: tuple[int, int]
+) -> None:
+    """Drawn for the width it opened at, it wrapped every bar row when the terminal shrank (and
+    at 80 columns the cap's heading wrapped onto the rows)."""
+    app = Host(events)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        _lines_fit(app)
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        await pilot.pause()
+        _lines_fit(app)
+        await pilot.press("u")  # the longest heading: "cap 5 (= unbounded) (simulated)"
+        await pilot.pause()
+        _lines_fit(app)

@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "sessions",
         help="list recorded sessions, newest first",
         description="List recorded sessions, newest first: when, profile, provider and model, the "
-        "first prompt, turns, calls, failed calls, wall time and file size.",
+        "first prompt, turns, calls, failed calls, wall (the turns' wall times summed, idle time "
+        "between turns not counted), span (start to last event, idle time included) and file size.",
     )
     sessions.add_argument(
         "--dir", type=Path, metavar="DIR", help="the sessions directory (default: the data dir's)"

@@ -97,6 +97,8 @@ def _num(value: Any, digits: int = 1) -> str:
 
 
 def print_stats(stats: Stats, out: TextIO) -> None:
+    from workbench.render.format import plural
+
     data = stats.to_json()
     n = data["sessions"]
     print(f"{n} session{'s' if n != 1 else ''}", file=out)
@@ -105,8 +107,8 @@ def print_stats(stats: Stats, out: TextIO) -> None:
         off = m["tool_responses_parallel_off"]
         print(f"\n{m['provider']} · {m['model']}", file=out)
         print(
-            f"  {m['sessions']} sessions · {m['turns']} turns · {m['responses']} responses,"
-            f" {m['tool_responses']} with tool calls"
+            f"  {plural(m['sessions'], 'session')} · {plural(m['turns'], 'turn')} ·"
+            f" {plural(m['responses'], 'response')}, {m['tool_responses']} with tool calls"
             + (f" ({off} with parallel emission off, counted apart)" if off else ""),
             file=out,
         )

@@ -32,8 +32,9 @@ from workbench.session.format import SessionError, SessionFormatError
 from workbench.session.reader import SessionSummary, summarise_session
 
 INDEX_KIND = "workbench-session-index"
-INDEX_VERSION = 1
-"""Bumped whenever :class:`SessionSummary` gains or changes a field, so old indexes are rebuilt."""
+INDEX_VERSION = 2
+"""Bumped whenever :class:`SessionSummary` gains or changes a field, so old indexes are rebuilt
+(2: ``wall_s``, the turns' walls)."""
 
 
 @dataclass(slots=True)
@@ -180,6 +181,7 @@ def _entry(result: SessionSummary | str) -> dict[str, Any]:
         "profile_name": result.profile_name,
         "events": result.events,
         "duration_s": result.duration_s,
+        "wall_s": result.wall_s,
         "provider": result.provider,
         "model": result.model,
         "calls": result.calls,
@@ -198,6 +200,7 @@ def _restore(path: Path, entry: dict[str, Any]) -> SessionSummary | str | None:
     try:
         prompts = tuple(str(p) for p in entry["prompts"])
         duration = entry["duration_s"]
+        wall = entry["wall_s"]
         return SessionSummary(
             path=path,
             created=datetime.fromisoformat(entry["created"]),
@@ -214,6 +217,7 @@ def _restore(path: Path, entry: dict[str, Any]) -> SessionSummary | str | None:
             size=int(entry["bytes"]),
             prompts=prompts,
             t0_unix_ns=int(entry["t0_unix_ns"]),
+            wall_s=None if wall is None else float(wall),
         )
     except (KeyError, TypeError, ValueError):
         return None

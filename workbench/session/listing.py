@@ -40,8 +40,12 @@ class SessionRow:
     calls: int
     failures: int
     wall_s: float | None
-    """From t = 0 to the last event; for a compare run, from the first variant's start to the last
-    one's end."""
+    """The sum of the turns' walls (each from its prompt to its end), idle time between turns not
+    counted: what the session view's totals say. For a compare run, its variants' summed (they run
+    side by side, so it can exceed the span)."""
+    span_s: float | None
+    """From t = 0 to the last event, idle time included; for a compare run, from the first
+    variant's start to the last one's end."""
     bytes: int
     compare: tuple[str, ...] | None = None
     sessions: tuple[Path, ...] = ()
@@ -66,6 +70,7 @@ class SessionRow:
             "calls": self.calls,
             "failures": self.failures,
             "wall_s": None if self.wall_s is None else round(self.wall_s, 6),
+            "span_s": None if self.span_s is None else round(self.span_s, 6),
             "bytes": self.bytes,
             "compare": None if self.compare is None else list(self.compare),
         }
@@ -157,7 +162,8 @@ def _session_row(s: SessionSummary) -> SessionRow:
         turns=s.turns,
         calls=s.calls,
         failures=s.failures,
-        wall_s=s.duration_s,
+        wall_s=s.wall_s,
+        span_s=s.duration_s,
         bytes=s.size,
         sessions=(s.path,),
         prompts=s.prompts,
@@ -185,7 +191,8 @@ def _compare_row(
         turns=sum(s.turns for s in sessions),
         calls=sum(s.calls for s in sessions),
         failures=sum(s.failures for s in sessions),
-        wall_s=_span(sessions),
+        wall_s=_walls(sessions),
+        span_s=_span(sessions),
         bytes=size + sum(s.size for s in sessions),
         compare=tuple(names),
         sessions=tuple(s.path for s in sessions),
@@ -206,6 +213,11 @@ def _common(values: Iterable[str | None]) -> str | None:
     if not distinct:
         return None
     return distinct.pop() if len(distinct) == 1 else "mixed"
+
+
+def _walls(sessions: list[SessionSummary]) -> float | None:
+    walls = [s.wall_s for s in sessions if s.wall_s is not None]
+    return sum(walls) if walls else None
 
 
 def _span(sessions: list[SessionSummary]) -> float | None:

@@ -64,7 +64,8 @@ class SessionSummary:
     events: int
     first_prompt: str | None
     duration_s: float | None
-    """``t`` of the last complete event line, when it could be read: the session's wall time."""
+    """``t`` of the last complete event line, when it could be read: the session's span, from its
+    start to its last event, idle time between turns included."""
     provider: str | None = None
     """The provider type (``openai-chat``), from the header."""
     model: str | None = None
@@ -78,6 +79,10 @@ class SessionSummary:
     """Every turn's prompt, in order (``--grep`` and the browser's filter search them)."""
     t0_unix_ns: int = 0
     """When t = 0 was, in Unix ns (from ``created`` in files that predate ``t0_unix_ns``)."""
+    wall_s: float | None = None
+    """The sum of the turns' walls, idle time between turns not counted: the session fold's
+    ``SessionTotals.wall_s`` (tests/session/test_views_agree.py holds it); None when
+    ``duration_s`` is."""
 
 
 def load_session(path: Path) -> LoadedSession:
@@ -91,7 +96,7 @@ def load_session(path: Path) -> LoadedSession:
 def summarise_session(path: Path) -> SessionSummary:
     """The header, parsed and validated, plus what a listing shows, without parsing every event.
 
-    Only ``turn_started`` and ``call_finished`` lines are parsed. When every line has the shape the
+    Only ``turn_started``, ``turn_finished`` and ``call_finished`` lines are parsed. When every line has the shape the
     recorder writes (``{"t":…,"type":"…",``), they are found with ``bytes.find`` (the common case:
     ~10x faster than a loop over lines); otherwise every line's tag is read in turn. Like
     :func:`load_session`, counting stops at the first line that is not JSON, and a torn last line
@@ -103,7 +108,7 @@ def summarise_session(path: Path) -> SessionSummary:
     # Up to the last newline: a torn last line is not an event.
     body = b"" if newline < 0 else data[newline + 1 : data.rfind(b"\n") + 1]
     counted = _scan_shaped(body) or _scan_lines(body)
-    events, last_t, prompts, calls, failures = counted
+    events, last_t, prompts, calls, failures, wall = counted
     provider = header.provider
     return SessionSummary(
         path=path,
@@ -121,11 +126,43 @@ def summarise_session(path: Path) -> SessionSummary:
         size=len(data),
         prompts=tuple(prompts),
         t0_unix_ns=header.start_unix_ns()[0],
+        wall_s=None if last_t is None else wall,
     )
 
 
-_Counts = tuple[int, float | None, list[str], int, int]
-"""events, the last event's ``t``, prompts, finished calls, failed calls."""
+_Counts = tuple[int, float | None, list[str], int, int, float]
+"""events, the last event's ``t``, prompts, finished calls, failed calls, the turns' walls."""
+
+
+class _TurnWalls:
+    """The turns' walls as the session fold sums them (``SessionFold.totals``): each finished
+    turn's recorded ``stats.wall_s``, and the turn still open at the end (the latest started and not
+    finished after it: cut by a kill) measured from its start to the last event."""
+
+    __slots__ = ("done", "open")
+
+    def __init__(self) -> None:
+        self.done = 0.0
+        self.open: tuple[object, float] | None = None
+        """The open turn's number and start."""
+
+    def started(self, raw: dict[str, Any]) -> None:
+        t = raw.get("t")
+        if isinstance(t, int | float):
+            self.open = (raw.get("turn"), float(t))
+
+    def finished(self, raw: dict[str, Any]) -> None:
+        stats = raw.get("stats")
+        wall = stats.get("wall_s") if isinstance(stats, dict) else None
+        if isinstance(wall, int | float):
+            self.done += wall
+        if self.open is not None and self.open[0] == raw.get("turn"):
+            self.open = None
+
+    def total(self, last_t: float | None) -> float:
+        if self.open is None or last_t is None:
+            return self.done
+        return self.done + (last_t - self.open[1])
 
 
 def _scan_shaped(body: bytes) -> _Counts | None:
@@ -139,25 +176,31 @@ def _scan_shaped(body: bytes) -> _Counts | None:
         return None
     prompts: list[str] = []
     calls = failures = 0
+    walls = _TurnWalls()
     try:
-        for raw in _tagged(body, b"turn_started"):
+        turns = [(at, True, raw) for at, raw in _tagged(body, b"turn_started")]
+        turns += [(at, False, raw) for at, raw in _tagged(body, b"turn_finished")]
+        for raw in (raw for _, started, raw in turns if started):
             prompt = raw.get("prompt")
             if isinstance(prompt, str):
                 prompts.append(prompt)
-        for raw in _tagged(body, b"call_finished"):
+        for _, started, raw in sorted(turns, key=lambda turn: turn[0]):
+            (walls.started if started else walls.finished)(raw)
+        for _, raw in _tagged(body, b"call_finished"):
             calls += 1
             failures += raw.get("status") != "ok"
     except _Untrusted:
         return None  # the line loop finds where to stop
-    return lines, last_t, prompts, calls, failures
+    return lines, last_t, prompts, calls, failures, walls.total(last_t)
 
 
 class _Untrusted(Exception):
     """A line looked like an event but is not JSON."""
 
 
-def _tagged(body: bytes, tag: bytes) -> Iterator[dict[str, Any]]:
-    """The parsed lines whose own ``type`` is ``tag`` (not a nested object's that happens to be)."""
+def _tagged(body: bytes, tag: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The parsed lines whose own ``type`` is ``tag`` (not a nested object's that happens to be),
+    with where each starts in ``body``."""
     needle = _TYPE_KEY + tag + b'"'
     find, rfind, loads = body.find, body.rfind, orjson.loads
     at = find(needle)
@@ -172,7 +215,7 @@ def _tagged(body: bytes, tag: bytes) -> Iterator[dict[str, Any]]:
                 raise _Untrusted from None
             if not isinstance(raw, dict):
                 raise _Untrusted
-            yield raw
+            yield start, raw
         at = find(needle, end)
 
 
@@ -180,6 +223,7 @@ def _scan_lines(body: bytes) -> _Counts:
     events = calls = failures = 0
     prompts: list[str] = []
     last_t: float | None = None
+    walls = _TurnWalls()
     loads = orjson.loads
     for line in body.split(b"\n"):
         if not line.strip():
@@ -205,13 +249,16 @@ def _scan_lines(body: bytes) -> _Counts:
             prompt = raw.get("prompt")
             if isinstance(prompt, str):
                 prompts.append(prompt)
+            walls.started(raw)
+        elif tag == "turn_finished":
+            walls.finished(raw)
         elif tag == "call_finished":
             calls += 1
             failures += raw.get("status") != "ok"
-    return events, last_t, prompts, calls, failures
+    return events, last_t, prompts, calls, failures, walls.total(last_t)
 
 
-_PARSED = frozenset({"turn_started", "call_finished"})
+_PARSED = frozenset({"turn_started", "turn_finished", "call_finished"})
 _T_PREFIX = b'{"t":'
 _TYPE_KEY = b',"type":"'
 

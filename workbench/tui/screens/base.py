@@ -241,7 +241,7 @@ class SessionScreen(Screen[None]):
             self.notify(problem, title="Export", severity="warning", timeout=10)
         self.notify(str(written), title="Exported", timeout=10)
         # In the transcript as well: a toast is gone in ten seconds, the path is still wanted.
-        await self.pane.add_note(f"Exported the session ({fmt}) to {written}")
+        await self.pane.add_note(f"Exported the session ({fmt}): {written}")
 
     @handles(SessionsCommand)
     async def _sessions(self, command: SessionsCommand) -> None:

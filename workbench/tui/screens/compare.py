@@ -53,6 +53,7 @@ LIVE_MODULES = (
 
 class CompareScreen(Screen[None]):
     CSS_PATH = Path(__file__).with_name("compare.tcss")
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # noqa: RUF012 (typed by Screen)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_all", "Cancel all"),
         Binding("q", "close", "Close"),

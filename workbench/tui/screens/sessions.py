@@ -25,7 +25,15 @@ from textual.events import Key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from workbench.render.listing import COLUMNS, PROMPT_COLUMN, cut, format_size, row_cells
+from workbench.render.listing import (
+    COLUMNS,
+    PROMPT_COLUMN,
+    RIGHT,
+    cut,
+    fit_columns,
+    format_size,
+    row_cells,
+)
 from workbench.session.listing import Listing, SessionRow, list_rows
 from workbench.tui.widgets.key_footer import KeyFooter
 
@@ -82,6 +90,8 @@ class SessionsScreen(Screen[None]):
         self.listing: Listing | None = None
         self.shown: list[SessionRow] = []
         """The rows in the table, in order (the filter applied)."""
+        self.columns: list[int] = []
+        """The columns shown, as indexes of :data:`COLUMNS` (a narrow table drops some)."""
         self.loaded = asyncio.Event()
         """Set each time the listing has been read and drawn (tests wait on it)."""
 
@@ -108,11 +118,19 @@ class SessionsScreen(Screen[None]):
         return self.query_one("#filter", Input)
 
     def on_mount(self) -> None:
-        right = {"turns", "calls", "fail", "wall", "size"}
-        for name in COLUMNS:
-            self.table.add_column(
-                Text(name, justify="right" if name in right else "left"), key=name
-            )
+        self._set_columns(list(range(len(COLUMNS))))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show)  # the columns that fit the new width
+
+    def _set_columns(self, columns: list[int]) -> None:
+        """The table's columns: these of :data:`COLUMNS` (indexes), in order."""
+        self.columns = columns
+        table = self.table
+        table.clear(columns=True)
+        for i in columns:
+            name = COLUMNS[i]
+            table.add_column(Text(name, justify="right" if i in RIGHT else "left"), key=name)
 
     def on_screen_resume(self) -> None:
         """On opening, and on coming back from a replay: the live session may have recorded more."""
@@ -156,8 +174,6 @@ class SessionsScreen(Screen[None]):
         selected = self.selected
         self.shown = keep
         table = self.table
-        table.clear()
-        right = {4, 5, 6, 7, 8}
         recording = self._recording()
         rows = []
         for row in keep:
@@ -165,33 +181,30 @@ class SessionsScreen(Screen[None]):
             if recording.intersection(p.resolve() for p in row.sessions):
                 cells[PROMPT_COLUMN] = "● recording · " + cells[PROMPT_COLUMN]
             rows.append(cells)
-        width = self._prompt_width(rows)
+        available = table.scrollable_content_region.width or self.app.size.width - 4
+        widths = _widths(rows)
+        # The prompt at its least, and the table's scrollbar gutter.
+        columns = fit_columns(
+            [*widths[:PROMPT_COLUMN], MIN_PROMPT_WIDTH + 3, *widths[PROMPT_COLUMN + 1 :]], available
+        )
+        if columns != self.columns:
+            self._set_columns(columns)
+        else:
+            table.clear()
+        others = sum(widths[i] for i in columns if i != PROMPT_COLUMN)
+        width = max(MIN_PROMPT_WIDTH, min(MAX_PROMPT_WIDTH, available - others - 3))
         for row, cells in zip(keep, rows, strict=True):
             cells[PROMPT_COLUMN] = cut(cells[PROMPT_COLUMN], width)
             table.add_row(
                 *(
-                    Text(c, style=_style(row, i), justify="right" if i in right else "left")
-                    for i, c in enumerate(cells)
+                    Text(cells[i], style=_style(row, i), justify="right" if i in RIGHT else "left")
+                    for i in columns
                 ),
                 key=str(row.path),
             )
         if selected is not None and selected in keep:
             table.move_cursor(row=keep.index(selected), animate=False)
         self._status()
-
-    def _prompt_width(self, rows: list[list[str]]) -> int:
-        """What the other columns leave of the table's width (each column has 2 cells of padding)."""
-        available = self.table.scrollable_content_region.width or self.app.size.width - 4
-        others = (
-            sum(
-                max(len(COLUMNS[i]), *(len(cells[i]) for cells in rows)) + 2
-                for i in range(len(COLUMNS))
-                if i != PROMPT_COLUMN
-            )
-            if rows
-            else 0
-        )
-        return max(MIN_PROMPT_WIDTH, min(MAX_PROMPT_WIDTH, available - others - 3))
 
     def _recording(self) -> set[Path]:
         return {p.resolve() for p in self.actions.in_use()}
@@ -232,13 +245,20 @@ class SessionsScreen(Screen[None]):
             event.prevent_default()
             getattr(self.table, f"action_{move}")()
             return
-        if self.focused is self.table and event.is_printable and event.character:
+        if not (event.is_printable and event.character):
+            return
+        if self.focused is self.table:
             if event.character in {"c", "d", "/"}:
                 return  # bindings
-            event.stop()
-            event.prevent_default()
-            self.filter.focus()
-            self.filter.insert_text_at_cursor(event.character)
+            self.set_focus(self.filter)
+        elif self.focused is not self.filter:
+            return
+        # With the filter focused, a printable key gets here only from the table: it came in the
+        # same read as the first (fast typing, a paste), sent to the table before the focus moved.
+        # It belongs in the filter, a ``c``, ``d`` or ``/`` too, not to the table's bindings.
+        event.stop()
+        event.prevent_default()
+        self.filter.insert_text_at_cursor(event.character)
 
     @on(Input.Submitted, "#filter")
     async def _filter_submitted(self) -> None:
@@ -399,6 +419,13 @@ def _haystack(row: SessionRow) -> str:
         *(row.compare or ()),
     ]
     return "\n".join(parts).casefold()
+
+
+def _widths(rows: list[list[str]]) -> list[int]:
+    """Each column's width in the table: its longest cell or name, and 2 cells of padding."""
+    return [
+        max(len(name), *(len(cells[i]) for cells in rows), 0) + 2 for i, name in enumerate(COLUMNS)
+    ]
 
 
 def _style(row: SessionRow, column: int) -> str:

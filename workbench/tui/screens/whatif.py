@@ -93,7 +93,8 @@ def render(
     axis = bars.Axis(0.0, max(batch.wall_s or 0.0, sim.wall_s, 1e-9), bar_w)
     out.append(" " * (label_w + 1))
     out.append("recorded".ljust(bar_w + 2), style="bold")
-    out.append(f"{_setting(cap, n)} (simulated)\n", style="bold")
+    heading = f"{_setting(cap, n)} (simulated)"  # over its bars: never wider (it wrapped)
+    out.append(f"{heading if len(heading) <= bar_w else _setting(cap, n)[:bar_w]}\n", style="bold")
     for i, call in enumerate(calls[:MAX_ROWS]):
         label = _label(call.tool, call.args)[:label_w].ljust(label_w)
         out.append(label + " ")
@@ -236,6 +237,9 @@ class WhatIfScreen(ModalScreen[None]):
 
     def watch_cap(self) -> None:
         self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()  # drawn for the old width, every bar row would wrap
 
     def _draw(self) -> None:
         width = max(40, self.app.size.width - 10)
