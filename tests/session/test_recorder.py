@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def _settle(recorder: SessionRecorder, left: int) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"{recorder.pending} events unwritten, expected {left}")
+
+
+CREATED = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _lines(path: Path) -> list[str]:
@@ -87,6 +91,25 @@ def test_file_is_a_header_then_one_event_per_line(tmp_path: Path) -> None:
     assert header["version"] == 2
     assert header["created"].endswith("Z")
     assert [json.loads(line)["type"] for line in lines[1:]] == [e.type for e in events]
+
+
+def test_recording_all_at_once_writes_the_same_file_as_one_by_one(tmp_path: Path) -> None:
+    events = session_events() * 7  # more than one chunk of max_buffer
+    one, many = tmp_path / "one.jsonl", tmp_path / "many.jsonl"
+    for path in (one, many):
+        with SessionRecorder.create(
+            path, profile=PROFILE, session_id="abc123", max_buffer=10, created=CREATED
+        ) as recorder:
+            if path == one:
+                for event in events:
+                    recorder.record(event)
+            else:
+                recorder.record_all(events)
+                assert recorder.pending == 0, "written at once"
+    assert many.read_bytes() == one.read_bytes()
+    assert load_session(many).events == events
+    with pytest.raises(RecorderClosedError):
+        recorder.record_all(events)
 
 
 def test_default_path_is_under_the_user_sessions_dir() -> None:

@@ -34,6 +34,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.gcpolicy import paused
+
+    # Every span, run and event made lives until its session is written: the collector's passes
+    # over them find nothing to free, and cost as much as the import itself (measured: 5.8 s of
+    # CPU for 100,000 spans with them, 3.2 s without).
+    with paused():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from workbench.session import SessionError
     from workbench.traces.importer import ImportFailure, import_files
     from workbench.traces.write import default_path, write_session

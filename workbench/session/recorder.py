@@ -34,7 +34,7 @@ import re
 import secrets
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -208,6 +208,17 @@ class SessionRecorder:
             and time.monotonic() - self._last_write >= self._max_delay_s
         ):
             self._write_buffered()  # no event loop to keep time for us: the clock is checked per event
+
+    def record_all(self, events: Sequence[Event]) -> None:
+        """Record events that all exist already (an imported session), writing them at once, in
+        chunks of ``max_buffer``: the same lines as ``record()`` one by one, without its per-event
+        checks."""
+        if self._closed:
+            raise RecorderClosedError(f"session recorder for {self.path} is closed")
+        step = self._max_buffer
+        for start in range(0, len(events), step):
+            self._buffer.extend(events[start : start + step])
+            self._write_buffered()
 
     def _full(self) -> None:
         if self._closed:

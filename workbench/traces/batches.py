@@ -51,6 +51,8 @@ class RoundTripPlan:
     model: Span
     emitted: list[Emitted]
     calls: list[PlannedCall] = field(default_factory=list)
+    output_messages: Any = None
+    """The model span's ``gen_ai.output.messages``, parsed (once: the conversion reads its text)."""
 
 
 def tool_name(span: Span) -> str:
@@ -80,10 +82,12 @@ def parse_json(value: Any) -> Any:
 _OI_CALL = re.compile(r"^llm\.output_messages\.(\d+)\.message\.tool_calls\.(\d+)\.tool_call\.(.+)$")
 
 
-def emitted_calls(model: Span) -> list[Emitted]:
-    """The tool calls a model span says its response emitted, in order (empty when it does not say)."""
+def emitted_calls(model: Span, messages: Any = None) -> list[Emitted]:
+    """The tool calls a model span says its response emitted, in order (empty when it does not say).
+    ``messages``: its ``gen_ai.output.messages`` already parsed."""
     out: list[Emitted] = []
-    messages = parse_json(model.attributes.get("gen_ai.output.messages"))
+    if messages is None:
+        messages = parse_json(model.attributes.get("gen_ai.output.messages"))
     if isinstance(messages, list):
         for message in messages:
             parts = message.get("parts") if isinstance(message, dict) else None
@@ -117,7 +121,10 @@ def emitted_calls(model: Span) -> list[Emitted]:
 
 def plan(models: list[Span], tools: list[Span]) -> tuple[list[RoundTripPlan], Counter[Method]]:
     """Each model span with the calls of its batch; and how many calls each method placed."""
-    plans = [RoundTripPlan(model, emitted_calls(model)) for model in models]
+    plans = []
+    for model in models:
+        messages = parse_json(model.attributes.get("gen_ai.output.messages"))
+        plans.append(RoundTripPlan(model, emitted_calls(model, messages), [], messages))
     by_span = {p.model.span_id: p for p in plans}
     by_call_id: dict[str, RoundTripPlan] = {}
     for p in plans:
@@ -166,10 +173,11 @@ def _pair(p: RoundTripPlan, spans: list[tuple[Span, Method]], methods: Counter[M
     used: set[int] = set()
     by_id = {e.call_id: i for i, e in enumerate(emitted) if e.call_id is not None}
     calls: list[tuple[int, PlannedCall]] = []
-    seen_ids: Counter[str] = Counter()
+    seen_ids: dict[str, int] = {}  # a plain dict: Counter's missing-key hook is Python, per call
     order = len(emitted)
+    placed: dict[Method, int] = {}
     for span, method in spans:
-        methods[method] += 1
+        placed[method] = placed.get(method, 0) + 1
         name = tool_name(span)
         call_id = tool_call_id(span)
         slot: int | None = None
@@ -194,10 +202,11 @@ def _pair(p: RoundTripPlan, spans: list[tuple[Span, Method]], methods: Counter[M
             order += 1
         if call_id is None:
             call_id = f"span-{span.span_id}"
-        seen_ids[call_id] += 1
-        if seen_ids[call_id] > 1:  # the same id run twice: still two calls, told apart
-            call_id = f"{call_id}#{seen_ids[call_id]}"
+        seen = seen_ids[call_id] = seen_ids.get(call_id, 0) + 1
+        if seen > 1:  # the same id run twice: still two calls, told apart
+            call_id = f"{call_id}#{seen}"
         calls.append((position, PlannedCall(name, call_id, span, arguments, method)))
+    methods.update(placed)
     for i, e in enumerate(emitted):
         if i not in used:
             call_id = e.call_id or f"{p.model.span_id}-{i}"

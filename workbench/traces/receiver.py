@@ -51,6 +51,8 @@ SWITCH_INTERVAL_S = 0.001
 SETTLE_EVERY_S = 60.0
 """At most this often, and only with no run open, frozen objects are handed back and collected."""
 
+_NO_TRACE = "0" * 32
+"""The all-zero trace id, which OTLP says is invalid."""
 _INVALID_ARGUMENT = 3  # google.rpc.Code
 _RESOURCE_EXHAUSTED = 8
 
@@ -132,7 +134,7 @@ class Receiver:
         spans: list[Span] = []
         invalid = 0
         for span in spans_of(request):
-            if len(span.trace_id) != 32 or len(span.span_id) != 16 or set(span.trace_id) == {"0"}:
+            if len(span.trace_id) != 32 or len(span.span_id) != 16 or span.trace_id == _NO_TRACE:
                 invalid += 1
                 continue
             spans.append(span)

@@ -77,6 +77,9 @@ class Span:
 
 def spans_of(request: Any) -> Iterator[Span]:
     """The spans of one ``ExportTraceServiceRequest`` (or ``TracesData``)."""
+    # A request's spans share a few trace ids and parents: each is turned into hex once, and the
+    # spans then share one string (hashed once, as dict keys, and held once in memory).
+    hexes: dict[bytes, str] = {}
     for rs in request.resource_spans:
         resource = _attributes(rs.resource.attributes)
         service = resource.get("service.name")
@@ -88,29 +91,51 @@ def spans_of(request: Any) -> Iterator[Span]:
                 resource=resource,
             )
             for span in ss.spans:
-                yield _span(span, origin)
+                yield _span(span, origin, hexes)
 
 
-def _span(span: Any, origin: Origin) -> Span:
-    events = [
-        SpanEvent(event.name, event.time_unix_nano, _attributes(event.attributes))
-        for event in span.events
-        if event.name in ("exception", "retry")
-    ]
+def _span(span: Any, origin: Origin, hexes: dict[bytes, str]) -> Span:
+    # Read field by field from the protobuf message, each once: every attribute access on a upb
+    # message builds a Python object, and this runs for every span received.
+    raw = span.trace_id
+    trace_id = hexes.get(raw)
+    if trace_id is None:
+        trace_id = hexes[raw] = raw.hex()
+    raw = span.parent_span_id
+    if raw:
+        parent_id = hexes.get(raw)
+        if parent_id is None:
+            parent_id = hexes[raw] = raw.hex()
+    else:
+        parent_id = None
+    attributes: dict[str, Any] = {}
+    for kv in span.attributes:
+        value = kv.value
+        kind = value.WhichOneof("value")
+        attributes[kv.key] = value.string_value if kind == "string_value" else _typed(value, kind)
+    status = span.status
+    events = span.events
+    links = span.links
     return Span(
-        trace_id=span.trace_id.hex(),
-        span_id=span.span_id.hex(),
-        parent_id=span.parent_span_id.hex() or None,
-        name=span.name,
-        kind=span.kind,
-        start_ns=span.start_time_unix_nano,
-        end_ns=span.end_time_unix_nano,
-        status=span.status.code,
-        status_message=span.status.message,
-        attributes=_attributes(span.attributes),
-        origin=origin,
-        events=events,
-        links=[(link.trace_id.hex(), link.span_id.hex()) for link in span.links],
+        trace_id,
+        span.span_id.hex(),
+        parent_id,
+        span.name,
+        span.kind,
+        span.start_time_unix_nano,
+        span.end_time_unix_nano,
+        status.code,
+        status.message,
+        attributes,
+        origin,
+        [
+            SpanEvent(event.name, event.time_unix_nano, _attributes(event.attributes))
+            for event in events
+            if event.name in ("exception", "retry")
+        ]
+        if events
+        else [],
+        [(link.trace_id.hex(), link.span_id.hex()) for link in links] if links else [],
     )
 
 
@@ -119,7 +144,10 @@ def _attributes(pairs: Any) -> dict[str, Any]:
 
 
 def _value(value: Any) -> Any:
-    kind = value.WhichOneof("value")
+    return _typed(value, value.WhichOneof("value"))
+
+
+def _typed(value: Any, kind: str | None) -> Any:
     if kind == "string_value":
         return value.string_value
     if kind == "int_value":

@@ -29,7 +29,5 @@ def write_session(session: ImportedSession, path: Path) -> Path:
         max_buffer=5_000,
         overwrite=True,  # importing again replaces the import (never a file that is not a session)
     ) as recorder:
-        record = recorder.record
-        for event in session.events:
-            record(event)
+        recorder.record_all(session.events)
     return path
