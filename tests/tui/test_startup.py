@@ -262,8 +262,14 @@ async def test_a_footer_key_pressed_on_the_start_screen_does_its_work_on_the_liv
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         footer = region_text(app, app.screen.query_one(KeyFooter))
-        for expected in ("Cancel turn", "Help", "Turn axis", "Quit"):  # the live screen's keys
+        for expected in ("What if", "Cancel turn", "Help", "Turn axis", "Quit"):  # the live keys
             assert expected in footer
+        await pilot.press("x")  # with text in the prompt, ctrl+w deletes a word, as on live
+        await pilot.pause()
+        assert "What if" not in region_text(app, app.screen.query_one(KeyFooter))
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert app.screen.query_one("#prompt", Input).value == ""
         await pilot.press("f1")
         await live_in_place(app)
         await pilot.pause()

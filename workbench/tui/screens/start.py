@@ -78,6 +78,7 @@ class StartScreen(Screen[None]):
         self.starting = starting
         """What the prompt says is starting ("the default profile", a profile's name)."""
         self.steps: list[Step] = []
+        self._typing = False
         self.prompt = Prompt(id="prompt", placeholder=f"Starting {starting}…")
 
     def compose(self) -> ComposeResult:
@@ -112,6 +113,12 @@ class StartScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # As on the session screens: ctrl+w deletes a word of what is being typed.
         return not (action == "later" and parameters == ("whatif",) and bool(self.prompt.value))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # As on the session screens: the footer follows when ctrl+w flips to delete-a-word.
+        if bool(event.value) != self._typing:
+            self._typing = bool(event.value)
+            self.refresh_bindings()
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
