@@ -129,9 +129,8 @@ def test_what_is_typed_from_the_first_frame_is_kept_and_runs_once_the_runtime_is
     screen = terminal.wait_until(
         "the typed-ahead turn", _contains("turn 1 · get_date()", "b1 · 1 call", "round trips 2")
     )
-    assert _line_with(
-        screen.splitlines(), "▊  next"
-    )  # what was typed after Enter stays in the prompt
+    # What was typed after Enter stays in the prompt.
+    assert _line_with(screen.splitlines(), "▊  next")
 
 
 def test_a_bad_profile_on_the_command_line_ends_with_its_error_and_exit_2(
