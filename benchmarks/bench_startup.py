@@ -35,6 +35,7 @@ t0 = time.perf_counter()
 from workbench.tui.app import create_app
 app = create_app()
 async def ready(pilot):
+    await app.runtime_ready.wait()  # the live screen is in, the runtime started
     await pilot.pause()
     print(f"{time.perf_counter() - t0:.3f}")
     app.exit()

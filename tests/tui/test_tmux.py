@@ -106,6 +106,33 @@ def _line_with(lines: list[str], text: str) -> str:
     return found[0]
 
 
+def test_what_is_typed_from_the_first_frame_is_kept_and_runs_once_the_runtime_is_ready(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    # The first frame comes before the live screen and the runtime have loaded: a prompt typed
+    # and sent on it at once is neither lost nor mangled, and runs when the runtime is ready.
+    profile = tmp_path / "fast.yaml"
+    profile.write_text(FAST_PROFILE)
+    terminal.start(str(WORKBENCH), "--profile", str(profile))
+    first = terminal.wait_until("the first frame", lambda screen: "Starting" in screen)
+    assert "Ask something" not in first  # typed before the runtime was ready
+    for key in "get_date()":  # at a quick typist's pace, from the first frame on
+        terminal.type(key)
+        time.sleep(0.03)
+    terminal.press("Enter")
+    # A typist's pause: letters within milliseconds of an Enter can overtake it in Textual (its
+    # submit goes through the app's bindings after the key has bubbled up), a pause of 0.2 s not.
+    time.sleep(0.2)
+    for key in "next":
+        terminal.type(key)
+        time.sleep(0.03)
+    screen = terminal.wait_until(
+        "the typed-ahead turn", _contains("turn 1 · get_date()", "b1 · 1 call", "round trips 2")
+    )
+    # What was typed after Enter stays in the prompt.
+    assert _line_with(screen.splitlines(), "▊  next")
+
+
 def test_a_bad_profile_on_the_command_line_ends_with_its_error_and_exit_2(
     terminal: Terminal, tmp_path: Path
 ) -> None:

@@ -4,14 +4,25 @@ The app picks the first screen (live, a replay, a comparison or the session brow
 ports it needs, and opens what screens ask for (:mod:`workbench.tui.navigation`'s messages): no
 screen imports another to navigate. The layers below it are screens, then panes, then widgets (an
 import contract keeps them so).
+
+A live start draws :class:`~workbench.tui.screens.start.StartScreen` first, which needs only
+Textual: the live screen's modules (pydantic models, the timeline, the knobs: ~0.2 s) are imported
+after that first frame, in a thread, and the live screen then takes its place, carrying on with
+what was typed meanwhile (:meth:`WorkbenchApp.open_live`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events, on
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from workbench import gcpolicy
 from workbench.tui.crash import CrashReport
@@ -23,12 +34,15 @@ from workbench.tui.ports import (
     default_profile_lister,
     default_runtime_factory,
 )
-from workbench.tui.screens.live import LiveScreen
+from workbench.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from workbench.compare.requests import LiveCompare, ReplayCompare
     from workbench.tui.screens.listen import ListenerLike
+    from workbench.tui.screens.live import LiveScreen
     from workbench.tui.screens.sessions import SessionsScreen
+
+LIVE_MODULE = "workbench.tui.screens.live"
 
 
 class WorkbenchApp(CrashReport):
@@ -52,8 +66,14 @@ class WorkbenchApp(CrashReport):
         browse_sessions: bool = False,
         sessions_dir: Path | None = None,
         listen: tuple[ListenerLike, str] | None = None,
+        start_screen: bool | None = None,
     ) -> None:
         super().__init__()
+        self.start_screen = start_screen
+        """A live start draws the start screen first (None: when the live screen's module is not
+        imported yet, that is when there is something to wait for)."""
+        self._held: list[events.Event] | None = None
+        """Keys and pastes that came while the live screen took the start screen's place."""
         self.listen = listen
         """Open on the incoming runs of ``workbench listen``: (the receiver, the host it shows)."""
         self.compare = compare
@@ -82,9 +102,11 @@ class WorkbenchApp(CrashReport):
 
     def on_ready(self) -> None:
         # The first frame is on screen: what start-up built stays; collect from here on (a start
-        # through the CLI paused the collector until now).
-        gcpolicy.freeze_startup()
-        gcpolicy.resume_startup()
+        # through the CLI paused the collector until now). Behind a start screen, from when the
+        # live screen is in its place.
+        if not isinstance(self.screen, StartScreen):
+            gcpolicy.freeze_startup()
+            gcpolicy.resume_startup()
 
     def on_unmount(self) -> None:
         gcpolicy.thaw()  # hand every object back to the collector (an embedding process goes on)
@@ -124,16 +146,99 @@ class WorkbenchApp(CrashReport):
             await self.push_screen(
                 ReplayScreen(self.replay, signals=self.signals, speed=self.replay_speed)
             )
+        elif self.start_screen or (self.start_screen is None and LIVE_MODULE not in sys.modules):
+            await self.push_screen(StartScreen(starting=self.profile or "the default profile"))
         else:
-            await self.push_screen(
-                LiveScreen(
-                    profile=self.profile,
-                    runtime_factory=self.runtime_factory,
-                    profile_lister=self.profile_lister,
-                    signals=self.signals,
-                    replay_speed=self.replay_speed,
-                )
-            )
+            await self.push_screen(self.live_screen())
+
+    # -- a live start -----------------------------------------------------------------------------
+
+    def live_screen(self) -> LiveScreen:
+        from workbench.tui.screens.live import LiveScreen
+
+        return LiveScreen(
+            profile=self.profile,
+            runtime_factory=self.runtime_factory,
+            profile_lister=self.profile_lister,
+            signals=self.signals,
+            replay_speed=self.replay_speed,
+        )
+
+    async def load_live_screen(self) -> None:
+        """Import the live screen's modules, off the event loop: the start screen keeps taking
+        typing meanwhile (the interpreter hands the loop back every switch interval)."""
+        await asyncio.to_thread(importlib.import_module, LIVE_MODULE)
+
+    @on(StartScreen.Shown)
+    def _start_screen_shown(self, message: StartScreen.Shown) -> None:
+        self.run_worker(self.open_live(message.start), group="open-live", description="live screen")
+
+    async def open_live(self, start: StartScreen) -> None:
+        """Put the live screen in the start screen's place and hand it what was typed there.
+
+        Keys that come while the live screen mounts are held, then handled in order once its prompt
+        has focus: none is lost, none lands on a screen about to go."""
+        await self.load_live_screen()
+        self._held = []
+        live = self.live_screen()
+        if self.screen is start:
+            await self.switch_screen(live)
+        else:  # something opened over the start screen: the live screen goes on top of it
+            await self.push_screen(live)
+        await live.carry_on(start.typed_ahead())
+        self.post_message(self._Release())
+        gcpolicy.freeze_startup()
+        gcpolicy.resume_startup()
+
+    class _Release(Message):
+        """Handle the next held key: everything before this message in the queue has been held."""
+
+    @on(_Release)
+    async def _release_next(self) -> None:
+        # One at a time, each once the last has done all it does (an Enter reaches the prompt,
+        # bubbles back to the app's bindings, and submits): handled as a burst, the letters after
+        # an Enter would land in the prompt before it submits. Keys coming meanwhile queue behind.
+        held = self._held
+        if not held:
+            self._held = None
+            self.signals.live_took_over.set()
+            return
+        await super().on_event(held.pop(0))
+        self._after_settling(lambda: self.post_message(self._Release()))
+
+    def _after_settling(self, then: Callable[[], object], rounds: int = 2) -> None:
+        """Call ``then`` once the focused widget, then each of its ancestors up to the app, has
+        handled what was posted to it before; ``rounds`` times (what a key's handling posts, such
+        as an ``Input.Submitted``, is handled in the next round)."""
+        focused = self.focused
+        chain = [*focused.ancestors_with_self] if focused is not None else [self.screen, self]
+
+        def step(index: int, left: int) -> None:
+            if index == len(chain):
+                if left > 1:
+                    step(0, left - 1)
+                else:
+                    then()
+            elif not chain[index].call_later(step, index + 1, left):  # gone: nothing to wait for
+                step(index + 1, left)
+
+        step(0, rounds)
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            self._held is not None
+            and isinstance(event, events.Key | events.Paste)
+            and not event.is_forwarded
+        ):
+            self._held.append(event)
+            return
+        await super().on_event(event)
+
+    def action_command_palette(self) -> None:
+        if isinstance(self.screen, StartScreen):  # the live screen's palette, once it is there
+            self.screen.later("app.command_palette")
+            return
+        super().action_command_palette()
 
     # -- navigation: what the screens ask for -----------------------------------------------------
 
@@ -168,6 +273,10 @@ class WorkbenchApp(CrashReport):
             self.post_message(OpenCompare(ReplayCompare(manifest, speed=speed)))
 
         def in_use() -> list[Path]:
+            if LIVE_MODULE not in sys.modules:  # no live screen has been opened
+                return []
+            from workbench.tui.screens.live import LiveScreen
+
             return [
                 screen.runtime.session_path
                 for screen in self.screen_stack

@@ -17,16 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench import gcpolicy
-from workbench.core.events import Event, Notice, SettingsChanged
-from workbench.core.knobs import KnobChange
-from workbench.core.provider import ProviderCapabilities
-from workbench.core.settings import RunSettings
 
 if TYPE_CHECKING:
+    # Names for the annotations only: the app's first frame is drawn before any of them (pydantic
+    # models, ~80 ms of imports) is loaded.
     from textual.notifications import SeverityLevel
     from textual.worker import Worker
 
     from workbench.config import Profile
+    from workbench.core.events import Event, Notice, SettingsChanged
+    from workbench.core.knobs import KnobChange
+    from workbench.core.provider import ProviderCapabilities
+    from workbench.core.settings import RunSettings
     from workbench.export.live import LiveExport
     from workbench.runtime import Runtime
 
@@ -123,6 +125,9 @@ class Signals:
     """Set when a replay has fed its last event (or failed to load)."""
     replay_held: asyncio.Event = field(default_factory=asyncio.Event)
     """Set while a paused replay holds its next event (after a step, say)."""
+    live_took_over: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the live screen has taken the start screen's place and handled what was typed
+    meanwhile (a live start that drew the start screen first)."""
 
 
 class ProfileChoice(Protocol):

@@ -44,19 +44,6 @@ from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.timeline import Timeline
 from workbench.tui.widgets.turn_axis import TurnAxisView
 
-COMMON_BINDINGS: list[BindingType] = [
-    Binding("f1", "help", "Help"),
-    Binding("question_mark", "help", "Help", show=False),
-    Binding("f2", "focus('#prompt')", "Prompt", show=False),
-    Binding("f3", "focus('#timeline')", "Timeline", show=False),
-    Binding("w", "whatif", "What if", show=False),
-    # Whatever has focus (the prompt has it at start): priority, but a prompt with text keeps
-    # ctrl+w as delete-a-word (see check_action).
-    Binding("ctrl+w", "whatif", "What if", priority=True),
-    Binding("ctrl+t", "turn_axis", "Turn axis"),
-]
-"""The keys of every session screen."""
-
 _MARK = "__slash_command__"
 """Where :func:`handles` notes the command class on the method."""
 C = TypeVar("C", bound=SlashCommand)
@@ -83,7 +70,8 @@ class SessionScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 (typed by Screen)
     """Under 80 columns the pane stacks the chat above the timeline (session.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = []
-    """Each screen lists all its keys, :data:`COMMON_BINDINGS` among them, in footer order."""
+    """Each screen lists all its keys, :data:`~workbench.tui.screens.keys.COMMON_BINDINGS` among
+    them, in footer order."""
     PLACE: ClassVar[str] = "session screen"
     """How the help screen names this screen's keys."""
     command_handlers: ClassVar[dict[type[SlashCommand], str]] = {}

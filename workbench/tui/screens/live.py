@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Input
 from textual.worker import Worker
@@ -33,12 +33,16 @@ from workbench.tui.commands import (
 )
 from workbench.tui.navigation import OpenCompare, OpenReplay
 from workbench.tui.ports import ProfileLister, RuntimeFactory, RuntimeLike, Signals
-from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen, handles
+from workbench.tui.screens.base import SessionScreen, handles
+from workbench.tui.screens.keys import LIVE_BINDINGS
 from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.screens.servers import McpCommand, ServersScreen, servers_of
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
 from workbench.tui.widgets.prompt import Prompt
+
+if TYPE_CHECKING:
+    from workbench.tui.screens.start import TypedAhead
 
 READY_PLACEHOLDER = "Ask something, or /help"
 
@@ -47,11 +51,7 @@ class LiveScreen(SessionScreen):
     AUTO_FOCUS = "#prompt"
     """The prompt, typeable while the runtime starts."""
     PLACE: ClassVar[str] = "live session"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel_turn", "Cancel turn"),
-        Binding("slash", "slash", "Command", show=False),
-        *COMMON_BINDINGS,
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LIVE_BINDINGS]
 
     def __init__(
         self,
@@ -242,8 +242,25 @@ class LiveScreen(SessionScreen):
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
+        await self._send(event.input)
+
+    async def carry_on(self, typed: TypedAhead) -> None:
+        """Take over from the start screen: what was sent there is sent here, in order, each key
+        pressed there does here what it does, and the prompt holds what was being typed."""
+        prompt = self.prompt
+        prompt.focus()
+        for kind, value in typed.steps:
+            if kind == "send":
+                prompt.value = value
+                await self._send(prompt)
+            else:
+                await self.run_action(value)
+        if typed.draft:
+            prompt.value = typed.draft
+            prompt.cursor_position = typed.cursor
+
+    async def _send(self, prompt: Input) -> None:
         """Enter in the prompt: a slash command, or a message that starts a turn."""
-        prompt = event.input
         if await self.submit_command(prompt):
             return
         text = prompt.value.strip()

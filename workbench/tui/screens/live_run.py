@@ -19,7 +19,8 @@ from textual.widgets import Input
 from workbench.core.events import Event
 from workbench.traces.live import LiveRuns
 from workbench.tui.ports import Signals
-from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen
+from workbench.tui.screens.base import SessionScreen
+from workbench.tui.screens.keys import COMMON_BINDINGS
 
 REFRESH_S = 0.5
 

@@ -32,7 +32,8 @@ from workbench.core.provider import ProviderCapabilities
 from workbench.session.format import ProviderSummary
 from workbench.tui import format as fmt
 from workbench.tui.ports import Signals
-from workbench.tui.screens.base import COMMON_BINDINGS, SessionScreen
+from workbench.tui.screens.base import SessionScreen
+from workbench.tui.screens.keys import COMMON_BINDINGS
 from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.widgets.replay_bar import ReplayBar
 
