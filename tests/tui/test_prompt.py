@@ -8,7 +8,8 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Input
 
-from tests.tui.conftest import SIZE, ready, shown, submit
+from tests.tui.conftest import SIZE, ready, shown, submit, wait_for
+from tests.tui.fakes import FakeFactory
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.live import LiveScreen
 
@@ -50,3 +51,23 @@ async def test_replay_of_a_missing_file_stays_on_the_live_screen(
         await pilot.pause()
         assert isinstance(app.screen, LiveScreen)
         assert any(n.title == "Cannot replay" and str(missing) in n.message for n in shown(app))
+
+
+async def test_letters_typed_right_behind_enter_are_not_sent_with_the_message(
+    app: WorkbenchApp, factory: FakeFactory
+) -> None:
+    # A terminal hands over a fast typist's keys (or tmux send-keys, or a paste tool) in one read:
+    # Enter and the letters behind it arrive together. Submitting on the binding, once Enter had
+    # bubbled up to the app, let the letters reach the prompt first: "get_date()next" was sent.
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        prompt = app.screen.query_one("#prompt", Input)
+        prompt.focus()
+        await pilot.pause()
+        for key in [*"get_date()", "enter", *"next"]:  # posted at once, as one read delivers them
+            character = key if len(key) == 1 else None
+            app.post_message(events.Key(key, character))
+        await wait_for(app.turn_completed)
+        await pilot.pause()
+        assert factory.runtime.prompts == ["get_date()"]
+        assert prompt.value == "next"  # kept for the next message

@@ -41,6 +41,7 @@ from workbench.tui.screens.palette import PaletteEntry, WorkbenchCommands
 from workbench.tui.widgets.chat import ToolChip
 from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.knobs import Knobs
+from workbench.tui.widgets.prompt import take_sent
 from workbench.tui.widgets.timeline import Timeline
 from workbench.tui.widgets.turn_axis import TurnAxisView
 
@@ -178,9 +179,11 @@ class SessionScreen(Screen[None]):
             SessionsCommand(),
         )
 
-    async def submit_command(self, prompt: Input) -> bool:
-        """Enter in the prompt: run it if it is a slash command (True), else leave it (False)."""
-        text = prompt.value.strip()
+    async def submit_command(self, prompt: Input, sent: str | None = None) -> bool:
+        """Enter in the prompt: run it if it is a slash command (True), else leave it (False).
+        ``sent`` is the text the Enter sent (default: the prompt's text now)."""
+        sent = prompt.value if sent is None else sent
+        text = sent.strip()
         if not is_command(text):
             return False
         try:
@@ -190,7 +193,7 @@ class SessionScreen(Screen[None]):
             # The text stays, to be fixed, and selected: what is typed next replaces it.
             prompt.select_all()
             return True
-        prompt.clear()
+        take_sent(prompt, sent)
         await self.run_command(command)
         return True
 

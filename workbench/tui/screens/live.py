@@ -39,7 +39,7 @@ from workbench.tui.screens.palette import PaletteEntry
 from workbench.tui.screens.servers import McpCommand, ServersScreen, servers_of
 from workbench.tui.screens.turns import TurnPorts, TurnRunner
 from workbench.tui.widgets.knobs import Knobs
-from workbench.tui.widgets.prompt import Prompt
+from workbench.tui.widgets.prompt import Prompt, take_sent
 
 if TYPE_CHECKING:
     from workbench.tui.screens.start import TypedAhead
@@ -242,7 +242,7 @@ class LiveScreen(SessionScreen):
 
     @on(Input.Submitted, "#prompt")
     async def _submitted(self, event: Input.Submitted) -> None:
-        await self._send(event.input)
+        await self._send(event.input, event.value)
 
     async def carry_on(self, typed: TypedAhead) -> None:
         """Take over from the start screen: what was sent there is sent here, in order, each key
@@ -259,17 +259,19 @@ class LiveScreen(SessionScreen):
             prompt.value = typed.draft
             prompt.cursor_position = typed.cursor
 
-    async def _send(self, prompt: Input) -> None:
-        """Enter in the prompt: a slash command, or a message that starts a turn."""
-        if await self.submit_command(prompt):
+    async def _send(self, prompt: Input, sent: str | None = None) -> None:
+        """Enter in the prompt: a slash command, or a message that starts a turn. ``sent`` is the
+        text the Enter sent; what was typed after it stays in the prompt."""
+        sent = prompt.value if sent is None else sent
+        if await self.submit_command(prompt, sent):
             return
-        text = prompt.value.strip()
+        text = sent.strip()
         if not text:
             return
         if self.starting is not None:
             # Kept, and sent once the runtime is ready (see _install).
             self._waiting_prompt = text
-            prompt.clear()
+            take_sent(prompt, sent)
             await self.pane.add_note(
                 f"Starting {self.starting}… this prompt is sent once it is ready."
             )
@@ -283,7 +285,7 @@ class LiveScreen(SessionScreen):
         if self.turns.running:
             self.notify("A turn is running: wait, or press Esc to cancel it.", severity="warning")
             return
-        prompt.clear()
+        take_sent(prompt, sent)
         self.turns.start(self.runtime, text)
 
     # -- settings ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 
 from workbench.tui.screens.keys import LIVE_BINDINGS
 from workbench.tui.widgets.key_footer import KeyFooter
-from workbench.tui.widgets.prompt import Prompt
+from workbench.tui.widgets.prompt import Prompt, take_sent
 
 Step = tuple[Literal["send", "action"], str]
 """A line sent with Enter, or an action a key asked for (``"help"``, ``"app.command_palette"``)."""
@@ -126,7 +126,7 @@ class StartScreen(Screen[None]):
         if not text:
             return
         self.steps.append(("send", text))
-        self.prompt.clear()
+        take_sent(self.prompt, event.value)
         if not text.startswith("/"):  # a command says what it does once it runs
             self.query_one("#chat", Static).update(
                 f"Starting {self.starting}… this prompt is sent once it is ready."
