@@ -589,10 +589,24 @@ class SessionFold:
         t = d["t"]
         if t > self.last_t:
             self.last_t = t
-        self._batch(d["batch_id"], t, d["turn"])
-        batch, row = self._row(
-            d["batch_id"], d["call_id"], t, d["tool"], d["args"], d["index"], "emitted"
-        )
+        batch_id, call_id, index = d["batch_id"], d["call_id"], d["index"]
+        batch = self._batches.get(batch_id)
+        if batch is None:
+            self._batch(batch_id, t, d["turn"])
+            batch, row = self._row(batch_id, call_id, t, d["tool"], d["args"], index, "emitted")
+        else:
+            if t > batch.last_t:
+                batch.last_t = t
+            found = batch._rows.get(call_id)
+            if found is None and (not batch.calls or batch.calls[-1].index <= index):
+                # What _row does for a call seen first, inline (once per call of a live run).
+                row = Call(call_id, batch_id, d["tool"], d["args"], index, t)
+                row.state = "emitted"
+                batch._rows[call_id] = row
+                self._calls[call_id] = row
+                batch.calls.append(row)
+            else:
+                batch, row = self._row(batch_id, call_id, t, d["tool"], d["args"], index, "emitted")
         row.emitted_t = t
         span = batch.model_span
         if span is not None and span.end_t is None:
@@ -639,7 +653,7 @@ class SessionFold:
         row.waits = batch.queued_count - batch.finished_count >= batch.settings.cap
         batch.queued_count += 1
         if row.state == "emitted":
-            self._set_state(batch, row, "queued")
+            row.state = "queued"  # (_set_state: neither holds a slot nor has ended)
         first = batch.first_queued_t
         if first is None or t < first:
             batch.first_queued_t = t
@@ -667,8 +681,15 @@ class SessionFold:
         first = batch.first_queued_t
         if first is None or row.queued_t < first:
             batch.first_queued_t = row.queued_t
-        if row.state not in TERMINAL:
-            self._set_state(batch, row, "running")
+        state = row.state
+        if state not in TERMINAL:
+            if state == "queued" or state == "emitted":  # _set_state's usual case, inline
+                running = batch.running = batch.running + 1
+                if running > batch.peak:
+                    batch.peak = running
+                row.state = "running"
+            elif state != "running":
+                self._set_state(batch, row, "running")
             if row.started_t is None:
                 row.started_t = t
             row.attempt_ts.append(t)
@@ -705,7 +726,18 @@ class SessionFold:
         if attempts > row.attempts:
             row.attempts = attempts
         status = d["status"]
-        self._set_state(batch, row, status)
+        old = row.state
+        if status in TERMINAL and (old == "running" or old == "queued"):
+            # _set_state's usual case, inline: a call that held a slot (or, its start not read,
+            # was queued) ends.
+            if old == "running":
+                batch.running -= 1
+            batch.outcomes[status] += 1
+            batch.finished_count += 1
+            self._outcomes[status] += 1
+            row.state = status
+        else:
+            self._set_state(batch, row, status)
         first = batch.first_queued_t
         if first is None or queued < first:
             batch.first_queued_t = queued

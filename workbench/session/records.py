@@ -43,6 +43,9 @@ from workbench.session.format import (
 Record = dict[str, Any]
 """One event line as JSON: the shape docs/session-format.md documents."""
 
+_Hot = tuple[Callable[[Record], object], int]
+"""A handler of records of one type, and how many fields such a record has."""
+
 EVENT_TYPES = frozenset(event_types())
 
 _NESTED = frozenset(
@@ -132,8 +135,14 @@ class Recording:
         for _, record in self._typed(skip):
             yield record
 
-    def _typed(self, skip: AbstractSet[str]) -> Iterator[tuple[str, Record]]:
-        """:meth:`records`, each with its type (read once from the record)."""
+    def _typed(
+        self, skip: AbstractSet[str], hot: dict[str, _Hot] | None = None
+    ) -> Iterator[tuple[str, Record]]:
+        """:meth:`records`, each with its type (read once from the record). A record that ``hot``
+        has a handler for, with that handler's count of fields, goes to it instead, in this loop
+        (no yield: the per-call lines of a recording, the bulk of it); when the handler cannot use
+        it, reading stops there (:meth:`stop` with :func:`why_invalid`)."""
+        handler_for = (hot if hot is not None else {}).get
         loads = orjson.loads
         # One lookup per line: True hands the event on, False skips it, None: unknown type.
         table = {kind: kind not in skip for kind in EVENT_TYPES}
@@ -170,6 +179,17 @@ class Recording:
                 self._end(number, read, _not_an_event(line))
                 return
             if verdict:
+                direct = handler_for(kind)
+                if direct is not None and len(record) == direct[1]:
+                    try:
+                        direct[0](record)
+                    except (AttributeError, KeyError, TypeError, ValueError):
+                        self.line = number
+                        self.read = read
+                        self.stop(why_invalid(record))
+                        return
+                    read += 1
+                    continue
                 self.line = number
                 self.read = read
                 yield kind, record
@@ -250,19 +270,9 @@ class Recording:
         flat = _TRUSTED.get
         # The per-call handlers, with the field count a record of their type has: a record with
         # one missing (a default filled in) or one too many is validated, as any other.
-        direct = {
-            kind: (handler, _TRUSTED[kind][1]) for kind, handler in fold.record_handlers.items()
-        }.get
+        hot = {kind: (handler, _TRUSTED[kind][1]) for kind, handler in fold.record_handlers.items()}
         apply = fold.apply
-        for kind, record in self._typed(skip):
-            hot = direct(kind)
-            if hot is not None and len(record) == hot[1]:
-                try:
-                    hot[0](record)
-                except (AttributeError, KeyError, TypeError, ValueError):
-                    self.stop(why_invalid(record))
-                    break
-                continue
+        for kind, record in self._typed(skip, hot):
             found = flat(kind)
             if found is not None and len(record) == found[1]:
                 try:
