@@ -323,17 +323,24 @@ class Batch:
 def peak_of(calls: list[Call]) -> int:
     """Most calls holding a slot at once (first start to finish, retries included), from their
     times alone: at one instant a call's end frees its slot before another's start takes it."""
-    edges = sorted(
-        (t, step)
-        for c in calls
-        if c.started_t is not None and c.finished_t is not None
-        for t, step in ((c.started_t, 1), (c.finished_t, -1))
-    )
-    peak = running = 0
-    for _, step in edges:
-        running += step
-        if running > peak:
-            peak = running
+    starts: list[float] = []
+    ends: list[float] = []
+    for c in calls:
+        start, end = c.started_t, c.finished_t
+        if start is not None and end is not None:
+            starts.append(start)
+            ends.append(end)
+    starts.sort()
+    ends.sort()
+    # Just after the k-th start (in time order), k calls have started and those whose end is at
+    # or before it have freed their slots: two sorted lists of floats, no (time, step) pairs.
+    peak = ended = 0
+    count = len(ends)
+    for started, start in enumerate(starts, 1):
+        while ended < count and ends[ended] <= start:
+            ended += 1
+        if started - ended > peak:
+            peak = started - ended
     return peak
 
 
