@@ -140,12 +140,14 @@ class SessionFold:
             CallQueued: self._queued,
             CallStarted: self._started,
             ToolCallEmitted: self._emitted,
+            CallRetrying: self._retrying,
         }
         self._hot_records: dict[str, Callable[[dict[str, Any]], object]] = {
             "call_finished": self._finished_fields,
             "call_queued": self._queued_fields,
             "call_started": self._started_fields,
             "tool_call_emitted": self._emitted_fields,
+            "call_retrying": self._retrying_fields,
         }
 
     # -- queries -----------------------------------------------------------------------------------
@@ -218,17 +220,6 @@ class SessionFold:
                 if span is not None and span.first_token_t is None:
                     span.first_token_t = event.t
                 return Change(event, event.turn, event.text)
-            case CallRetrying():
-                batch, row = self._row(
-                    event.batch_id, event.call_id, event.t, event.tool, event.args
-                )
-                if not row.done:
-                    self._set_state(batch, row, "retrying")
-                    row.retry_ts.append(event.t)
-                    row.retry_errors.append(event.error)
-                    row.attempts = max(row.attempts, event.attempt)
-                    row.error = event.error
-                return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
             case SettingsChanged():
                 self.settings_changes.append(event)
                 self.settings = event.settings
@@ -280,12 +271,14 @@ class SessionFold:
                 return self._started(event)
             case ToolCallEmitted():
                 return self._emitted(event)
+            case CallRetrying():
+                return self._retrying(event)
             case _:
                 assert_never(event)
 
     def apply_record(self, record: dict[str, Any]) -> bool:
-        """A per-call event (queued, started, finished, emitted) straight from its record, a
-        session file's line as parsed with every field of its type: the same facts as
+        """A per-call event (emitted, queued, started, retrying, finished) straight from its
+        record, a session file's line as parsed with every field of its type: the same facts as
         :meth:`apply` gives for the event built from it, without building the event or a
         :class:`Change` (~1 µs an event less, reading a file). Returns False, and does nothing,
         for a record of another type: the caller builds that event and applies it.
@@ -696,6 +689,24 @@ class SessionFold:
             attempt = d["attempt"]
             if attempt > row.attempts:
                 row.attempts = attempt
+        return batch, row
+
+    def _retrying(self, event: CallRetrying) -> Change:
+        batch, row = self._retrying_fields(event.__dict__)
+        return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
+
+    def _retrying_fields(self, d: dict[str, Any]) -> tuple[Batch, Call]:
+        t = d["t"]
+        if t > self.last_t:
+            self.last_t = t
+        batch, row = self._row(d["batch_id"], d["call_id"], t, d["tool"], d["args"])
+        if not row.done:
+            self._set_state(batch, row, "retrying")
+            error = d["error"]
+            row.retry_ts.append(t)
+            row.retry_errors.append(error)
+            row.attempts = max(row.attempts, d["attempt"])
+            row.error = error
         return batch, row
 
     def _finished(self, event: CallFinished) -> Change:

@@ -149,6 +149,9 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
         lane = lanes[i]
         bind = None
         emitted = call.emitted
+        named = {
+            "call": call.call_id
+        }  # args of the mark and of the wait: the trace is never changed
         rt_span = round_trips.get((call.turn, call.round_trip)) if emitted is not None else None
         if rt_span is not None and emitted is not None:
             # The emit mark on the model thread: the source of the flow arrow to the call.
@@ -161,7 +164,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
                 "dur": 0,
                 "pid": PID,
                 "tid": TID_MODEL,
-                "args": {"call": call.call_id},
+                "args": named,
             }
             if lane is not None:
                 flow += 1
@@ -194,16 +197,17 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
             # Waiting for a slot is not a slot: an async slice on the process's queue track.
             # ("tid" is required by the format; the id2 scope, the process, places it.)
             waits += 1
+            local = {"local": waits}
             add(
                 {
                     "ph": "b",
                     "ts": queued,
-                    "args": args if lane is None else {"call": call.call_id},
+                    "args": args if lane is None else named,
                     "cat": "wait",
                     "name": "waiting for a slot",
                     "pid": PID,
                     "tid": TID_TURNS,
-                    "id2": {"local": waits},
+                    "id2": local,
                 }
             )
             add(
@@ -214,7 +218,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
                     "name": "waiting for a slot",
                     "pid": PID,
                     "tid": TID_TURNS,
-                    "id2": {"local": waits},
+                    "id2": local,
                 }
             )
         if lane is None:
