@@ -31,7 +31,18 @@ def paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _age_survivors()
             gc.enable()
+
+
+def _age_survivors() -> None:
+    """What a pause built counts as old: otherwise the first young collection after it walks every
+    object built (~100 ms after exporting a 100,000-call session, then again after its trace). Freezing
+    and unfreezing moves the young generations to the oldest in O(1); done only when nothing is frozen,
+    since unfreezing would hand the app's frozen start-up objects back too."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def pause_startup() -> None:
