@@ -41,7 +41,7 @@ def _us(t: float) -> int:
 def assign_lanes(intervals: list[tuple[int, int]]) -> list[int]:
     """A lane (1, 2, ...) per interval so that intervals sharing a lane never overlap; touching
     end-to-start is fine. Greedy by start time, lowest free lane first: the fewest lanes possible."""
-    order = sorted(range(len(intervals)), key=lambda i: intervals[i][0])
+    order = sorted(range(len(intervals)), key=[start for start, _ in intervals].__getitem__)
     lanes = [0] * len(intervals)
     busy: list[tuple[int, int]] = []  # (end, lane)
     free: list[int] = []
@@ -144,6 +144,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
         lanes[i] = assigned
     flow = 0
     waits = 0
+    emit_names: dict[str, str] = {}  # "emit TOOL", made once per tool
     for i, call in enumerate(calls):
         queued, started, finished = queues[i], starts[i], finishes[i]
         lane = lanes[i]
@@ -158,7 +159,8 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
             at = min(max(round(emitted * 1_000_000), rt_span[0]), rt_span[1])
             mark: dict[str, Any] = {
                 "ph": "X",
-                "name": f"emit {call.tool}",
+                "name": emit_names.get(call.tool)
+                or emit_names.setdefault(call.tool, f"emit {call.tool}"),
                 "cat": "model",
                 "ts": at,
                 "dur": 0,
