@@ -215,7 +215,7 @@ class Recording:
         # integers, as the recorder wrote them.
         validate = EVENT_ADAPTER.validate_json
         lines = self.lines
-        for record in self.records(skip):
+        for _, record in self._typed(skip):
             try:
                 event = validate(lines[self.line - 1])
             except ValidationError as exc:
@@ -230,8 +230,8 @@ class Recording:
         is not what the format says."""
         validate = EVENT_ADAPTER.validate_python
         flat = _TRUSTED.get
-        for record in self.records(skip):
-            found = flat(record["type"])
+        for kind, record in self._typed(skip):
+            found = flat(kind)
             if found is not None and len(record) == found[1]:
                 yield trusted(found[0], record)  # type: ignore[misc]
                 continue
