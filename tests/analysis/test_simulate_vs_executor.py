@@ -1,20 +1,31 @@
 """simulate() against the real executor: a recorded batch, simulated under the settings it ran with,
-takes its recorded wall time (within 5% or 5 ms, whichever is larger).
+takes the wall time the executor recorded for it.
 
-Each batch is built so that its structure (who waits for a slot, who holds it through a retry's
-backoff or a timeout, when calls arrive while the model streams) decides its wall, not the machine:
-sleeps of 20-80 ms, a handful of calls.
+The runtime, the scripted model, the executor and the recorder run as they do for a user, on a
+virtual clock (tests/analysis/virtual_time.py): a tool's sleep takes exactly its time and the code
+between two awaits takes none, so what is compared is the executor's policy (who waits for a slot,
+who holds it through a retry's backoff or a timeout, when calls arrive while the model streams)
+against simulate()'s, not the machine's speed. The simulation reads the durations and arrivals the
+run recorded; the match is to the microsecond, and one slot more is a different wall.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.analysis.support import profile, record
-from workbench.analysis import Workload, simulate
+from tests.analysis.virtual_time import run_on_virtual_clock
+from workbench.analysis import Session, Workload, from_recording, read_recording, simulate
+from workbench.config import Profile
+from workbench.runtime import Runtime
+
+EXACT = 1e-6
+"""Session seconds: float rounding, not the machine, is all that may separate the figures."""
 
 SLEEPS = "sleep(ms=40), sleep(ms=20), sleep(ms=30), sleep(ms=50), sleep(ms=20)"
 
@@ -61,56 +72,108 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-def tolerance(wall: float) -> float:
-    return max(0.05 * wall, 0.005)
+def recorded(
+    monkeypatch: pytest.MonkeyPatch,
+    path: Path,
+    prompts: list[str],
+    prof: Profile,
+    knobs: list[dict[str, Any]] | None = None,
+) -> Session:
+    return run_on_virtual_clock(monkeypatch, record(path, prompts, prof, knobs))
+
+
+def nominal_ms(prompt: str) -> list[int]:
+    return [int(ms) for ms in re.findall(r"sleep\(ms=(\d+)\)", prompt)]
 
 
 @pytest.mark.parametrize("case", list(CASES))
-async def test_simulating_a_recorded_batch_under_its_own_settings_gives_its_wall(
-    tmp_path: Path, case: str
+def test_simulating_a_recorded_batch_under_its_own_settings_gives_its_wall(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: str
 ) -> None:
     fields, prompt = CASES[case]
-    session = await record(tmp_path / "s.jsonl", [prompt], profile(**fields))
+    session = recorded(monkeypatch, tmp_path / "s.jsonl", [prompt], profile(**fields))
     [batch] = session.batches.values()
     assert batch.wall_s is not None
     assert len(batch.calls) == prompt.count("(")
     work = Workload.of_batch(batch)
     schedule = simulate(work, batch.settings.cap)
-    assert schedule.wall_s == pytest.approx(batch.wall_s, abs=tolerance(batch.wall_s)), case
+    assert schedule.wall_s == pytest.approx(batch.wall_s, abs=EXACT), case
     if batch.settings.cap < len(batch.calls):
-        # The match is the policy's, not a tolerance wide enough for anything: one slot more is
-        # a different wall.
+        # The match is the policy's: one slot more is a different wall (by a sleep, 10 ms or more).
         other = simulate(work, batch.settings.cap + 1).wall_s
-        assert abs(other - batch.wall_s) > tolerance(batch.wall_s), case
+        assert abs(other - batch.wall_s) > 0.005, case
 
 
-async def test_the_cases_cover_what_they_claim(tmp_path: Path) -> None:
-    """The retry, timeout and eager cases really retried, timed out and streamed calls apart."""
-    retried = await record(
-        tmp_path / "r.jsonl",
-        [CASES["retries hold the slot through the backoff"][1]],
-        profile(**CASES["retries hold the slot through the backoff"][0]),
+def test_the_virtual_clock_gives_each_sleep_its_own_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What the executor recorded is the tools' own durations, waits included, to the microsecond."""
+    fields, prompt = CASES["cap 2"]
+    session = recorded(monkeypatch, tmp_path / "s.jsonl", [prompt], profile(**fields))
+    [batch] = session.batches.values()
+    assert [call.run_s for call in batch.calls] == pytest.approx(
+        [ms / 1000 for ms in nominal_ms(prompt)], abs=EXACT
     )
+    # 40, 20 | 30 (at 20) | 50 (at 40) | 20 (at 50): the last call ends at 90 ms. (The calls are
+    # queued a few µs apart: the scripted model streams them at a million tokens a second.)
+    assert batch.wall_s == pytest.approx(0.090, abs=1e-4)
+    assert [call.wait_s for call in batch.calls] == pytest.approx(
+        [0, 0, 0.020, 0.040, 0.050], abs=1e-4
+    )
+
+
+def test_a_machine_that_stalls_records_the_same_batch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The event loop stalled for real at every event (a loaded machine) changes nothing recorded:
+    the comparison above cannot fail because the machine is slow."""
+    fields, prompt = CASES["cap 2, eager, calls arrive apart"]
+
+    async def run(path: Path, stall_s: float) -> Session:
+        runtime = await Runtime.start(profile(**fields), record=path)
+        try:
+            async for _ in runtime.run_turn(prompt):
+                # Busy for real (perf_counter is not the virtual clock): the loop is held up.
+                until = time.perf_counter() + stall_s
+                while time.perf_counter() < until:
+                    pass
+        finally:
+            await runtime.aclose()
+        return from_recording(read_recording(path))
+
+    def figures(session: Session) -> list[tuple[float, float | None, float | None]]:
+        [batch] = session.batches.values()
+        return [(c.queued_t, c.started_t, c.finished_t) for c in batch.calls]
+
+    calm = run_on_virtual_clock(monkeypatch, run(tmp_path / "a.jsonl", 0.0))
+    stalled = run_on_virtual_clock(monkeypatch, run(tmp_path / "b.jsonl", 0.003))
+    assert figures(stalled) == pytest.approx(figures(calm), abs=EXACT)
+
+
+def test_the_cases_cover_what_they_claim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The retry, timeout and eager cases really retried, timed out and streamed calls apart."""
+    fields, prompt = CASES["retries hold the slot through the backoff"]
+    retried = recorded(monkeypatch, tmp_path / "r.jsonl", [prompt], profile(**fields))
     [batch] = retried.batches.values()
     assert max(call.attempts for call in batch.calls) == 3
-    timed = await record(
-        tmp_path / "t.jsonl",
-        [CASES["timeouts hold the slot until the deadline"][1]],
-        profile(**CASES["timeouts hold the slot until the deadline"][0]),
-    )
+    fields, prompt = CASES["timeouts hold the slot until the deadline"]
+    timed = recorded(monkeypatch, tmp_path / "t.jsonl", [prompt], profile(**fields))
     [batch] = timed.batches.values()
     assert sum(call.status == "timeout" for call in batch.calls) == 3
     fields, prompt = CASES["cap 2, eager, calls arrive apart"]
-    eager = await record(tmp_path / "e.jsonl", [prompt], profile(**fields))
+    eager = recorded(monkeypatch, tmp_path / "e.jsonl", [prompt], profile(**fields))
     [batch] = eager.batches.values()
     assert batch.eager
     work = Workload.of_batch(batch)
     assert work.available[-1] > 0.02  # the last call arrived well after the first
 
 
-async def test_several_batches_and_turns_each_match(tmp_path: Path) -> None:
+def test_several_batches_and_turns_each_match(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Dependent batches ("then"), knob changes between turns, parallel emission off."""
-    session = await record(
+    session = recorded(
+        monkeypatch,
         tmp_path / "s.jsonl",
         [
             "sleep(ms=30), sleep(ms=20) then sleep(ms=20), sleep(ms=40), sleep(ms=10)",
@@ -126,24 +189,25 @@ async def test_several_batches_and_turns_each_match(tmp_path: Path) -> None:
     for batch in batches:
         assert batch.wall_s is not None
         wall = simulate(Workload.of_batch(batch), batch.settings.cap).wall_s
-        assert wall == pytest.approx(batch.wall_s, abs=tolerance(batch.wall_s)), batch.batch_id
+        assert wall == pytest.approx(batch.wall_s, abs=EXACT), batch.batch_id
 
 
 @pytest.mark.parametrize(("recorded_cap", "other_cap"), [(1, 3), (4, 2), (2, 10)])
-async def test_a_what_if_predicts_the_run_at_the_other_cap(
-    tmp_path: Path, recorded_cap: int, other_cap: int
+def test_a_what_if_predicts_the_run_at_the_other_cap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, recorded_cap: int, other_cap: int
 ) -> None:
-    """Recorded at one cap, simulated at another, then really run at that other cap.
-
-    Two runs, so the machine's noise enters twice (a loaded machine oversleeps each timer by a few
-    ms, differently in each run): a looser check than the 5% that holds for one recording."""
+    """Recorded at one cap, simulated at another, then really run at that other cap."""
     prompt = SLEEPS + ", sleep(ms=30)"
-    recorded = await record(
-        tmp_path / "a.jsonl", [prompt], profile(max_concurrent_tools=recorded_cap)
+    first = recorded(
+        monkeypatch, tmp_path / "a.jsonl", [prompt], profile(max_concurrent_tools=recorded_cap)
     )
-    [batch] = recorded.batches.values()
+    [batch] = first.batches.values()
+    assert batch.wall_s is not None
     predicted = simulate(Workload.of_batch(batch), other_cap).wall_s
-    actual = await record(tmp_path / "b.jsonl", [prompt], profile(max_concurrent_tools=other_cap))
+    actual = recorded(
+        monkeypatch, tmp_path / "b.jsonl", [prompt], profile(max_concurrent_tools=other_cap)
+    )
     [real] = actual.batches.values()
     assert real.wall_s is not None
-    assert predicted == pytest.approx(real.wall_s, abs=max(0.25 * real.wall_s, 0.02))
+    assert predicted == pytest.approx(real.wall_s, abs=EXACT)
+    assert abs(predicted - batch.wall_s) > 0.005  # the other cap is a different run

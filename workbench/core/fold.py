@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, assert_never
 
 from workbench.core.events import (
@@ -140,12 +140,14 @@ class SessionFold:
             CallQueued: self._queued,
             CallStarted: self._started,
             ToolCallEmitted: self._emitted,
+            CallRetrying: self._retrying,
         }
         self._hot_records: dict[str, Callable[[dict[str, Any]], object]] = {
             "call_finished": self._finished_fields,
             "call_queued": self._queued_fields,
             "call_started": self._started_fields,
             "tool_call_emitted": self._emitted_fields,
+            "call_retrying": self._retrying_fields,
         }
 
     # -- queries -----------------------------------------------------------------------------------
@@ -218,17 +220,6 @@ class SessionFold:
                 if span is not None and span.first_token_t is None:
                     span.first_token_t = event.t
                 return Change(event, event.turn, event.text)
-            case CallRetrying():
-                batch, row = self._row(
-                    event.batch_id, event.call_id, event.t, event.tool, event.args
-                )
-                if not row.done:
-                    self._set_state(batch, row, "retrying")
-                    row.retry_ts.append(event.t)
-                    row.retry_errors.append(event.error)
-                    row.attempts = max(row.attempts, event.attempt)
-                    row.error = event.error
-                return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
             case SettingsChanged():
                 self.settings_changes.append(event)
                 self.settings = event.settings
@@ -280,12 +271,14 @@ class SessionFold:
                 return self._started(event)
             case ToolCallEmitted():
                 return self._emitted(event)
+            case CallRetrying():
+                return self._retrying(event)
             case _:
                 assert_never(event)
 
     def apply_record(self, record: dict[str, Any]) -> bool:
-        """A per-call event (queued, started, finished, emitted) straight from its record, a
-        session file's line as parsed with every field of its type: the same facts as
+        """A per-call event (emitted, queued, started, retrying, finished) straight from its
+        record, a session file's line as parsed with every field of its type: the same facts as
         :meth:`apply` gives for the event built from it, without building the event or a
         :class:`Change` (~1 µs an event less, reading a file). Returns False, and does nothing,
         for a record of another type: the caller builds that event and applies it.
@@ -295,11 +288,14 @@ class SessionFold:
         handler = self._hot_records.get(record["type"])
         if handler is None:
             return False
-        t = record["t"]
-        if t > self.last_t:
-            self.last_t = t
         handler(record)
         return True
+
+    @property
+    def record_handlers(self) -> Mapping[str, Callable[[dict[str, Any]], object]]:
+        """:meth:`apply_record` by record type, for a reader that looks the type up itself (one
+        lookup a line less): each handler applies one record of its type, as it does."""
+        return self._hot_records
 
     def end(self) -> Interruption | None:
         """The events are over (a file read to its end): whatever is still open was cut short.
@@ -549,18 +545,22 @@ class SessionFold:
         old = row.state
         if old == new:
             return
-        if old in _HOLDS_SLOT and new not in _HOLDS_SLOT:
-            batch.running -= 1
-        elif new in _HOLDS_SLOT and old not in _HOLDS_SLOT:
+        if old in _HOLDS_SLOT:
+            if new not in _HOLDS_SLOT:
+                batch.running -= 1
+        elif new in _HOLDS_SLOT:
             batch.running += 1
-            batch.peak = max(batch.peak, batch.running)
+            if batch.running > batch.peak:
+                batch.peak = batch.running
         if old in TERMINAL:
             batch.outcomes[old] -= 1
+            batch.finished_count -= 1
             self._outcomes[old] -= 1
         elif old == "unfinished":
             self._outcomes[old] -= 1
         if new in TERMINAL:
             batch.outcomes[new] += 1
+            batch.finished_count += 1
             self._outcomes[new] += 1
         elif new == "unfinished":
             self._outcomes[new] += 1
@@ -580,10 +580,26 @@ class SessionFold:
 
     def _emitted_fields(self, d: dict[str, Any]) -> tuple[Batch, Call]:
         t = d["t"]
-        self._batch(d["batch_id"], t, d["turn"])
-        batch, row = self._row(
-            d["batch_id"], d["call_id"], t, d["tool"], d["args"], d["index"], "emitted"
-        )
+        if t > self.last_t:
+            self.last_t = t
+        batch_id, call_id, index = d["batch_id"], d["call_id"], d["index"]
+        batch = self._batches.get(batch_id)
+        if batch is None:
+            self._batch(batch_id, t, d["turn"])
+            batch, row = self._row(batch_id, call_id, t, d["tool"], d["args"], index, "emitted")
+        else:
+            if t > batch.last_t:
+                batch.last_t = t
+            found = batch._rows.get(call_id)
+            if found is None and (not batch.calls or batch.calls[-1].index <= index):
+                # What _row does for a call seen first, inline (once per call of a live run).
+                row = Call(call_id, batch_id, d["tool"], d["args"], index, t)
+                row.state = "emitted"
+                batch._rows[call_id] = row
+                self._calls[call_id] = row
+                batch.calls.append(row)
+            else:
+                batch, row = self._row(batch_id, call_id, t, d["tool"], d["args"], index, "emitted")
         row.emitted_t = t
         span = batch.model_span
         if span is not None and span.end_t is None:
@@ -599,20 +615,38 @@ class SessionFold:
     def _queued_fields(self, d: dict[str, Any]) -> tuple[Batch, Call]:
         # Fields read from the event's dict (or the record itself, apply_record): once per call.
         t = d["t"]
+        if t > self.last_t:
+            self.last_t = t
         index = d["index"]
+        call_id = d["call_id"]
         batch = self._batches.get(d["batch_id"])
-        row = batch._rows.get(d["call_id"]) if batch is not None else None
-        if batch is None or row is None or row.index != index:
-            batch, row = self._row(d["batch_id"], d["call_id"], t, d["tool"], d["args"], index)
-        elif t > batch.last_t:
-            batch.last_t = t
+        row = batch._rows.get(call_id) if batch is not None else None
+        if (
+            batch is not None
+            and row is None
+            and (not batch.calls or batch.calls[-1].index <= index)
+        ):
+            # The usual first sight of a call when emissions are not read (analysis): what _row
+            # does, inline. Positional, in field order: keywords cost more.
+            row = Call(call_id, batch.batch_id, d["tool"], d["args"], index, t)
+            batch._rows[call_id] = row
+            self._calls[call_id] = row
+            batch.calls.append(row)
+            if t > batch.last_t:
+                batch.last_t = t
+        elif batch is None or row is None or row.index != index:
+            batch, row = self._row(d["batch_id"], call_id, t, d["tool"], d["args"], index)
+            row.tool, row.args = d["tool"], d["args"]
+        else:
+            if t > batch.last_t:
+                batch.last_t = t
+            row.tool, row.args = d["tool"], d["args"]
         row.queued_t = t
-        row.tool, row.args = d["tool"], d["args"]
         # As the executor counts it: the calls queued before and not finished each hold a slot.
-        row.waits = batch.queued_count - batch.outcomes.total() >= batch.settings.cap
+        row.waits = batch.queued_count - batch.finished_count >= batch.settings.cap
         batch.queued_count += 1
         if row.state == "emitted":
-            self._set_state(batch, row, "queued")
+            row.state = "queued"  # (_set_state: neither holds a slot nor has ended)
         first = batch.first_queued_t
         if first is None or t < first:
             batch.first_queued_t = t
@@ -629,6 +663,8 @@ class SessionFold:
 
     def _started_fields(self, d: dict[str, Any]) -> tuple[Batch, Call]:
         t = d["t"]  # as in _queued_fields: once per attempt
+        if t > self.last_t:
+            self.last_t = t
         batch = self._batches.get(d["batch_id"])
         row = batch._rows.get(d["call_id"]) if batch is not None else None
         if batch is None or row is None:
@@ -638,14 +674,39 @@ class SessionFold:
         first = batch.first_queued_t
         if first is None or row.queued_t < first:
             batch.first_queued_t = row.queued_t
-        if row.state not in TERMINAL:
-            self._set_state(batch, row, "running")
+        state = row.state
+        if state not in TERMINAL:
+            if state == "queued" or state == "emitted":  # _set_state's usual case, inline
+                running = batch.running = batch.running + 1
+                if running > batch.peak:
+                    batch.peak = running
+                row.state = "running"
+            elif state != "running":
+                self._set_state(batch, row, "running")
             if row.started_t is None:
                 row.started_t = t
             row.attempt_ts.append(t)
             attempt = d["attempt"]
             if attempt > row.attempts:
                 row.attempts = attempt
+        return batch, row
+
+    def _retrying(self, event: CallRetrying) -> Change:
+        batch, row = self._retrying_fields(event.__dict__)
+        return Change(event, batch.turn, None, None, batch.batch_id, row.call_id)
+
+    def _retrying_fields(self, d: dict[str, Any]) -> tuple[Batch, Call]:
+        t = d["t"]
+        if t > self.last_t:
+            self.last_t = t
+        batch, row = self._row(d["batch_id"], d["call_id"], t, d["tool"], d["args"])
+        if not row.done:
+            self._set_state(batch, row, "retrying")
+            error = d["error"]
+            row.retry_ts.append(t)
+            row.retry_errors.append(error)
+            row.attempts = max(row.attempts, d["attempt"])
+            row.error = error
         return batch, row
 
     def _finished(self, event: CallFinished) -> Change:
@@ -656,6 +717,8 @@ class SessionFold:
         # The hottest handler (every call ends once): fields read from the event's dict, ~0.1 µs
         # less each than through the model.
         t = d["t"]
+        if t > self.last_t:
+            self.last_t = t
         batch = self._batches.get(d["batch_id"])
         row = batch._rows.get(d["call_id"]) if batch is not None else None
         if batch is None or row is None:
@@ -674,7 +737,18 @@ class SessionFold:
         if attempts > row.attempts:
             row.attempts = attempts
         status = d["status"]
-        self._set_state(batch, row, status)
+        old = row.state
+        if status in TERMINAL and (old == "running" or old == "queued"):
+            # _set_state's usual case, inline: a call that held a slot (or, its start not read,
+            # was queued) ends.
+            if old == "running":
+                batch.running -= 1
+            batch.outcomes[status] += 1
+            batch.finished_count += 1
+            self._outcomes[status] += 1
+            row.state = status
+        else:
+            self._set_state(batch, row, status)
         first = batch.first_queued_t
         if first is None or queued < first:
             batch.first_queued_t = queued

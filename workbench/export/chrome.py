@@ -41,7 +41,7 @@ def _us(t: float) -> int:
 def assign_lanes(intervals: list[tuple[int, int]]) -> list[int]:
     """A lane (1, 2, ...) per interval so that intervals sharing a lane never overlap; touching
     end-to-start is fine. Greedy by start time, lowest free lane first: the fewest lanes possible."""
-    order = sorted(range(len(intervals)), key=lambda i: intervals[i][0])
+    order = sorted(range(len(intervals)), key=[start for start, _ in intervals].__getitem__)
     lanes = [0] * len(intervals)
     busy: list[tuple[int, int]] = []  # (end, lane)
     free: list[int] = []
@@ -115,66 +115,136 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
             round_trips[(turn.number, rt.number)] = (r_start, r_end)
 
     calls = [call for turn in spans.turns for call in turn.calls]
+    # The hot part of a large export (once per call): parallel lists rather than dicts keyed by
+    # call, dict literals inline, the rounding of _us written out.
+    queues: list[int] = []
+    starts: list[int] = []
+    finishes: list[int] = []
+    ran: list[int] = []  # positions in ``calls`` of the calls that started
+    intervals: list[tuple[int, int]] = []
+    for i, c in enumerate(calls):
+        queued = round(c.queued * 1_000_000)
+        finished = round(c.end * 1_000_000)
+        if finished < queued:
+            finished = queued
+        if c.started is not None:
+            started = round(c.started * 1_000_000)
+            started = min(max(started, queued), finished)
+            ran.append(i)
+            intervals.append((started, finished))
+        else:
+            started = finished
+        queues.append(queued)
+        starts.append(started)
+        finishes.append(finished)
     # A lane is a running slot: a call sits on one from started to finished, so a capped batch
     # draws as many lanes as its cap (queued-to-finished would need one per call that waited).
-    ran = [c for c in calls if c.started is not None]
-    bounds: dict[int, tuple[int, int, int]] = {}
-    for c in calls:
-        queued, finished = _us(c.queued), _us(c.end)
-        finished = max(finished, queued)
-        started = min(max(_us(c.started), queued), finished) if c.started is not None else finished
-        bounds[id(c)] = (queued, started, finished)
-    lanes = dict(
-        zip(
-            (id(c) for c in ran),
-            assign_lanes([(bounds[id(c)][1], bounds[id(c)][2]) for c in ran]),
-            strict=True,
-        )
-    )
+    lanes: list[int | None] = [None] * len(calls)
+    for i, assigned in zip(ran, assign_lanes(intervals), strict=True):
+        lanes[i] = assigned
     flow = 0
     waits = 0
-    for call in calls:
-        queued, started, finished = bounds[id(call)]
+    emit_names: dict[str, str] = {}  # "emit TOOL", made once per tool
+    for i, call in enumerate(calls):
+        queued, started, finished = queues[i], starts[i], finishes[i]
+        lane = lanes[i]
         bind = None
         emitted = call.emitted
+        named = {
+            "call": call.call_id
+        }  # args of the mark and of the wait: the trace is never changed
         rt_span = round_trips.get((call.turn, call.round_trip)) if emitted is not None else None
         if rt_span is not None and emitted is not None:
             # The emit mark on the model thread: the source of the flow arrow to the call.
             at = min(max(round(emitted * 1_000_000), rt_span[0]), rt_span[1])
             mark: dict[str, Any] = {
                 "ph": "X",
-                "name": f"emit {call.tool}",
+                "name": emit_names.get(call.tool)
+                or emit_names.setdefault(call.tool, f"emit {call.tool}"),
                 "cat": "model",
                 "ts": at,
                 "dur": 0,
                 "pid": PID,
                 "tid": TID_MODEL,
-                "args": {"call": call.call_id},
+                "args": named,
             }
-            if id(call) in lanes:
+            if lane is not None:
                 flow += 1
                 bind = flow
                 mark["bind_id"] = bind
                 mark["flow_out"] = True
             add(mark)
-        args = _call_args(call, queued, started, finished, include_content)
+        c_started = call.started
+        waited = 0.0
+        if call.waits:  # CallSpan.wait_s
+            waited = (c_started if c_started is not None else call.end) - call.queued
+            waited = round(waited * 1000, 3) if waited > 0.0 else 0.0
+        args = {
+            "call": call.call_id,
+            "tool": call.tool,
+            "batch": call.batch_id,
+            "status": call.status,
+            "attempts": len(call.attempts),
+            "wait ms": waited,
+            "run ms": (finished - started) / 1000 if c_started is not None else 0.0,
+        }
+        if call.error is not None:
+            args["error"] = cut(call.error)
+        if call.round_trip is not None:
+            args["round trip"] = call.round_trip
+        if include_content:
+            _add_content(args, call)
         # A call that found a slot free did not wait (the fold's rule): the gap is its start.
-        if (call.waits and started > queued) or id(call) not in lanes:
+        if (call.waits and started > queued) or lane is None:
             # Waiting for a slot is not a slot: an async slice on the process's queue track.
+            # ("tid" is required by the format; the id2 scope, the process, places it.)
             waits += 1
-            wait_args = args if id(call) not in lanes else {"call": call.call_id}
-            common = {
-                "cat": "wait",
-                "name": "waiting for a slot",
-                "pid": PID,
-                "tid": TID_TURNS,  # required by the format; the id2 scope (the process) places it
-                "id2": {"local": waits},
-            }
-            add({"ph": "b", "ts": queued, "args": wait_args, **common})
-            add({"ph": "e", "ts": started, **common})
-        lane = lanes.get(id(call))
-        if lane is not None:
-            _call_events(add, call, started, finished, LANE_TID0 + lane, args, bind)
+            local = {"local": waits}
+            add(
+                {
+                    "ph": "b",
+                    "ts": queued,
+                    "args": args if lane is None else named,
+                    "cat": "wait",
+                    "name": "waiting for a slot",
+                    "pid": PID,
+                    "tid": TID_TURNS,
+                    "id2": local,
+                }
+            )
+            add(
+                {
+                    "ph": "e",
+                    "ts": started,
+                    "cat": "wait",
+                    "name": "waiting for a slot",
+                    "pid": PID,
+                    "tid": TID_TURNS,
+                    "id2": local,
+                }
+            )
+        if lane is None:
+            continue
+        tid = LANE_TID0 + lane
+        slice_: dict[str, Any] = {
+            "ph": "X",
+            "name": call.tool,
+            "cat": "call",
+            "ts": started,
+            "dur": finished - started,
+            "pid": PID,
+            "tid": tid,
+            "args": args,
+        }
+        cname = _CNAME.get(call.status)
+        if cname is not None:
+            slice_["cname"] = cname
+        if bind is not None:
+            slice_["bind_id"] = bind
+            slice_["flow_in"] = True
+        add(slice_)
+        if len(call.attempts) > 1:
+            _attempts(add, call, started, finished, tid)
 
     meta: list[dict[str, Any]] = [
         _meta("process_name", TID_TURNS, {"name": _process_name(spans)}),
@@ -184,7 +254,7 @@ def _chrome_trace(spans: SessionSpans, include_content: bool) -> dict[str, Any]:
         _meta("thread_name", TID_MODEL, {"name": "model"}),
         _meta("thread_sort_index", TID_MODEL, {"sort_index": 1}),
     ]
-    for lane in range(1, max(lanes.values(), default=0) + 1):
+    for lane in range(1, max((n for n in lanes if n is not None), default=0) + 1):
         tid = LANE_TID0 + lane
         meta.append(_meta("thread_name", tid, {"name": f"lane {lane}"}))
         meta.append(_meta("thread_sort_index", tid, {"sort_index": 1 + lane}))
@@ -208,65 +278,21 @@ def write_chrome_trace(spans: SessionSpans, path: Path, *, include_content: bool
     return len(trace["traceEvents"])
 
 
-def _call_args(
-    call: CallSpan, queued: int, started: int, finished: int, include_content: bool
-) -> dict[str, Any]:
-    args: dict[str, Any] = {
-        "call": call.call_id,
-        "tool": call.tool,
-        "batch": call.batch_id,
-        "status": call.status,
-        "attempts": len(call.attempts),
-        "wait ms": round(call.wait_s * 1000, 3),
-        "run ms": (finished - started) / 1000 if call.started is not None else 0.0,
-    }
-    if call.error is not None:
-        args["error"] = cut(call.error)
-    if call.round_trip is not None:
-        args["round trip"] = call.round_trip
-    if include_content:
-        text = orjson.dumps(call.args).decode()
-        args["arguments"] = call.args if len(text) <= CONTENT_LIMIT else cut(text)
-        if call.result is not None:
-            args["result"] = cut(call.result)
-    return args
+def _add_content(args: dict[str, Any], call: CallSpan) -> None:
+    text = orjson.dumps(call.args).decode()
+    args["arguments"] = call.args if len(text) <= CONTENT_LIMIT else cut(text)
+    if call.result is not None:
+        args["result"] = cut(call.result)
 
 
-def _call_events(
-    add: Any,
-    call: CallSpan,
-    start: int,
-    end: int,
-    tid: int,
-    args: dict[str, Any],
-    flow: int | None,
-) -> None:
-    # The hot path of a large export (once per call): dict literals inline, few helper calls.
-    slice_: dict[str, Any] = {
-        "ph": "X",
-        "name": call.tool,
-        "cat": "call",
-        "ts": start,
-        "dur": end - start,
-        "pid": PID,
-        "tid": tid,
-        "args": args,
-    }
-    cname = _CNAME.get(call.status)
-    if cname is not None:
-        slice_["cname"] = cname
-    if flow is not None:
-        slice_["bind_id"] = flow
-        slice_["flow_in"] = True
-    add(slice_)
-    if len(call.attempts) > 1:
-        floor = start
-        for attempt in call.attempts:
-            a_start = min(max(_us(attempt.start), floor), end)
-            a_end = min(max(_us(attempt.end), a_start), end)
-            floor = a_end
-            a_args = {"error": cut(attempt.error)} if attempt.error is not None else None
-            add(_x(f"attempt {attempt.number}", "attempt", a_start, a_end - a_start, tid, a_args))
+def _attempts(add: Any, call: CallSpan, start: int, end: int, tid: int) -> None:
+    floor = start
+    for attempt in call.attempts:
+        a_start = min(max(_us(attempt.start), floor), end)
+        a_end = min(max(_us(attempt.end), a_start), end)
+        floor = a_end
+        a_args = {"error": cut(attempt.error)} if attempt.error is not None else None
+        add(_x(f"attempt {attempt.number}", "attempt", a_start, a_end - a_start, tid, a_args))
 
 
 def _x(

@@ -73,7 +73,7 @@ def read_session_spans(path: Path) -> SessionSpans:
     is not a readable session; a damaged body is exported up to its last good line, with a note."""
     recording = open_recording(path)
     spans = new_spans(header_facts(recording.header))
-    builder = SpanBuilder(spans)
+    builder = SpanBuilder(spans, keep_facts=False)
     with paused():
         recording.feed_fold(builder.fold)  # spans are made as each turn ends
         builder.finish()

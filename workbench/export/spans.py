@@ -232,6 +232,7 @@ class SpanBuilder:
 
     ``on_complete`` (the live exporter) is called with each call, round trip, batch and turn as it ends;
     with ``keep=False`` finished turns are then dropped, so a long live session does not accumulate.
+    ``keep_facts`` (default: ``keep``) says whether the fold keeps a finished turn's facts too.
     """
 
     def __init__(
@@ -240,11 +241,16 @@ class SpanBuilder:
         *,
         on_complete: Callable[[Completed], None] | None = None,
         keep: bool = True,
+        keep_facts: bool | None = None,
     ) -> None:
         self.spans = spans
         self._on_complete = on_complete
         self._keep = keep
-        self.fold = SessionFold(on_turn=self._turn_done, keep=keep)
+        # The fold's facts of a finished turn are not read once its spans are made: a file's
+        # export drops them (keep_facts=False), holding the spans alone.
+        self.fold = SessionFold(
+            on_turn=self._turn_done, keep=keep if keep_facts is None else keep_facts
+        )
         self._calls: dict[tuple[str, str], CallSpan] = {}
         """Calls already converted (ended), of the turns not yet done."""
         self._trips: dict[int, RoundTrip] = {}
@@ -310,7 +316,12 @@ class SpanBuilder:
         turn.prompt = info.prompt
         turn.round_trips = [self._trip(trip, info) for trip in info.round_trips]
         turn.batches = [self._batch(b) for b in info.batches.values() if b.has_started]
-        turn.calls = [self._call(b, row) for b in info.batches.values() for row in b.calls]
+        if self._on_complete is None:
+            # Nothing was handed on as it ended (a file being read): no call was converted yet.
+            new_call = self._new_call
+            turn.calls = [new_call(b, row) for b in info.batches.values() for row in b.calls]
+        else:
+            turn.calls = [self._call(b, row) for b in info.batches.values() for row in b.calls]
         if spans.provider is None and info.round_trips:
             first = info.round_trips[0]
             if first.provider:
@@ -341,6 +352,13 @@ class SpanBuilder:
         done = self._calls.get(key)
         if done is not None:
             return done
+        call = self._new_call(batch, row)
+        self._calls[key] = call
+        self._complete(call)
+        return call
+
+    def _new_call(self, batch: Batch, row: Call) -> CallSpan:
+        # Once per call of an export: the usual call (one attempt) without a loop.
         if row.done:
             finished: float = row.finished_t if row.finished_t is not None else row.end_t
             status: str = row.state
@@ -351,17 +369,20 @@ class SpanBuilder:
         attempts: list[Attempt] = []
         if started is not None:
             starts = row.attempt_ts or [started]
-            for i, start in enumerate(starts):
-                end = row.retry_ts[i] if i < len(row.retry_ts) else finished
-                error = row.retry_errors[i] if i < len(row.retry_errors) else None
-                attempts.append(Attempt(i + 1, start, max(end, start), error))
-            if attempts:
+            if len(starts) == 1 and not row.retry_ts:
+                attempts.append(Attempt(1, starts[0], max(finished, starts[0])))
+            else:
+                retries, errors = row.retry_ts, row.retry_errors
+                for i, start in enumerate(starts):
+                    end = retries[i] if i < len(retries) else finished
+                    error = errors[i] if i < len(errors) else None
+                    attempts.append(Attempt(i + 1, start, max(end, start), error))
                 last = attempts[-1]
                 last.end = max(finished, last.start)
             if row.done:
                 del attempts[max(1, row.attempts) :]
         # Positional (in field order): this runs once per call, and keyword arguments cost more.
-        call = CallSpan(
+        return CallSpan(
             batch.turn,
             batch.batch_id,
             row.call_id,
@@ -379,10 +400,6 @@ class SpanBuilder:
             attempts,
             row.waits,
         )
-        self._calls[key] = call
-        if row.done or status == UNFINISHED:
-            self._complete(call)
-        return call
 
     def _trip(self, trip: FoldRoundTrip, info: Turn | None) -> RoundTrip:
         done = self._trips.get(trip.round_trip)

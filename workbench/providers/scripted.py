@@ -44,9 +44,11 @@ class ScriptedProvider:
         model: str = "scripted",
         ttft_s: float = 0.25,
         tokens_per_s: float = 120.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """``clock``: seconds on the clock the stream is paced by; ``time.monotonic`` (the session
+        clock's), as it is when the provider is made, by default."""
         if ttft_s < 0:
             raise ValueError(f"ttft_s must be >= 0, got {ttft_s}")
         if tokens_per_s < 0:
@@ -54,7 +56,7 @@ class ScriptedProvider:
         self._model = model
         self._ttft_s = ttft_s
         self._tokens_per_s = tokens_per_s
-        self._clock = clock
+        self._clock = clock if clock is not None else time.monotonic
         self._sleep = sleep
 
     @property
