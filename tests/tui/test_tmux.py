@@ -130,6 +130,20 @@ def test_what_is_typed_from_the_first_frame_is_kept_and_runs_once_the_runtime_is
     assert _line_with(screen.splitlines(), "▊  next")
 
 
+def test_a_prompt_typed_before_the_terminal_is_in_raw_mode_is_sent(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    # Typed at once, before the app has switched the terminal to raw mode, Enter passes the line
+    # discipline, which turns its carriage return into a line feed: Textual reads ctrl+j, which the
+    # prompt ignored, and the text sat there unsent.
+    profile = tmp_path / "fast.yaml"
+    profile.write_text(FAST_PROFILE)
+    terminal.start(str(WORKBENCH), "--profile", str(profile))
+    terminal.type("get_date()")
+    terminal.press("Enter")
+    terminal.wait_until("the turn typed at spawn", _contains("turn 1 · get_date()", "b1 · 1 call"))
+
+
 def test_a_bad_profile_on_the_command_line_ends_with_its_error_and_exit_2(
     terminal: Terminal, tmp_path: Path
 ) -> None:

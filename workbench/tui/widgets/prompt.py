@@ -8,7 +8,8 @@ every word pasted reaches the model (a newline in a paste is not Enter: nothing 
 letters typed right behind Enter (a fast typist, a paste of a line and more, ``tmux send-keys``)
 reached the prompt first and were sent as part of the message. Here Enter submits as the prompt
 receives it, the message carries the text as it was then, and the screen clears only that part
-(:func:`take_sent`), so what was typed after it stays in the prompt for the next message.
+(:func:`take_sent`), so what was typed after it stays in the prompt for the next message. A line
+feed (ctrl+j) is Enter too: an Enter typed before the terminal is in raw mode arrives as one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class Prompt(Input):
     """An ``Input`` whose paste keeps every line, and whose Enter sends the text typed before it."""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":  # as it arrives, not once it has bubbled to the bindings
+        # As it arrives, not once it has bubbled to the bindings. A line feed is Enter too: keys
+        # typed before the app has put the terminal in raw mode (in the first ~0.2 s) pass the
+        # line discipline, which turns Enter's carriage return into one (Textual reads ctrl+j).
+        if event.key in ("enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
             await self.action_submit()
