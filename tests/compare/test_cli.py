@@ -166,3 +166,27 @@ def test_ctrl_c_cancels_every_variant_and_still_prints_the_table(
         finished = [e.call_id for e in events if e.type == "call_finished"]
         assert sorted(queued) == sorted(finished) and len(queued) == 2
     assert (record / "compare.json").is_file()
+
+
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_a_compare_runs_wall_in_the_listing_is_what_the_run_took(
+    fast_profile_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], one_at_a_time: bool
+) -> None:
+    # Side by side, the run's wall is its longest variant's (the sum was longer than the run's
+    # own span: 'wall 56.3 s · span 42.9 s' for the demo); one after another, they add up.
+    from workbench.session.listing import list_rows
+    from workbench.session.reader import summarise_session
+
+    main(
+        ["compare", "--profile", str(fast_profile_path), "--record-dir", str(tmp_path / "cmp"),
+         *(["--one-at-a-time"] if one_at_a_time else []), "sleep(ms=80), sleep(ms=80)"]
+    )  # fmt: skip
+    capsys.readouterr()
+    [row] = list_rows(tmp_path).rows
+    walls = [summarise_session(p).wall_s or 0.0 for p in row.sessions]
+    assert len(walls) == 3 and row.wall_s is not None and row.span_s is not None
+    if one_at_a_time:
+        assert row.wall_s == pytest.approx(sum(walls))
+    else:
+        assert row.wall_s == pytest.approx(max(walls))
+    assert row.wall_s <= row.span_s

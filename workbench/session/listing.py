@@ -216,8 +216,23 @@ def _common(values: Iterable[str | None]) -> str | None:
 
 
 def _walls(sessions: list[SessionSummary]) -> float | None:
-    walls = [s.wall_s for s in sessions if s.wall_s is not None]
-    return sum(walls) if walls else None
+    """A compare run's wall: variants that ran side by side (their sessions overlap in time)
+    count as the longest of them, variants run one after another (``--one-at-a-time``) add up.
+    Summing side-by-side variants gave a wall longer than the run's own span."""
+    timed = sorted((s for s in sessions if s.wall_s is not None), key=lambda s: s.t0_unix_ns)
+    if not timed:
+        return None
+    total = 0.0
+    group_end, group_wall = None, 0.0
+    for s in timed:
+        end = s.t0_unix_ns + round((s.duration_s or 0.0) * 1e9)
+        if group_end is not None and s.t0_unix_ns < group_end:  # overlaps the group: side by side
+            group_wall = max(group_wall, s.wall_s or 0.0)
+            group_end = max(group_end, end)
+        else:
+            total += group_wall
+            group_end, group_wall = end, s.wall_s or 0.0
+    return total + group_wall
 
 
 def _span(sessions: list[SessionSummary]) -> float | None:
