@@ -123,6 +123,11 @@ class Runtime:
         self.record_errors: RecordErrors = record_errors
         self.recording_failure: SessionFileError | None = None
         """Why recording stopped mid-run (a full disk), or None; said once as a notice."""
+        self.discard_unused = False
+        """Delete the session file at close if no turn was started in it: the app's own
+        auto-named recordings, so opening and closing the app (or switching profile) leaves no
+        empty sessions in the browser. A path the user named is always kept."""
+        self.turns_started = 0
         self.on_close: list[Callable[[], Awaitable[None]]] = []
         """Called at the end of :meth:`aclose`, after the recorder has closed (e.g. a live trace
         export sending its last spans)."""
@@ -289,6 +294,9 @@ class Runtime:
             try:
                 if self.recorder is not None:
                     self.recorder.close()
+                    if self.discard_unused and self.turns_started == 0:
+                        with contextlib.suppress(OSError):
+                            self.recorder.path.unlink()
             finally:
                 for closer in self.on_close:
                     with contextlib.suppress(Exception):
@@ -318,6 +326,8 @@ class Runtime:
     def _record(self, event: Event) -> None:
         assert self.recorder is not None
         self.recorder.record(event)
+        if event.type == "turn_started":
+            self.turns_started += 1
         if event.type in _FLUSH_ON:
             # Behind the loop's ready work: once the next model request is on its way, not before.
             self.recorder.flush_soon()

@@ -198,3 +198,32 @@ async def test_export_writes_beside_the_session_and_says_where(
             [note] = [n for n in notes if n.startswith(f"Exported the session ({fmt})")]
             assert note.startswith(f"Exported the session ({fmt}): wrote ")
             assert note.endswith(f" to {target}")
+
+
+async def test_an_app_session_in_which_no_turn_ran_leaves_no_file(
+    tmp_path: Path, no_latency: None
+) -> None:
+    # Opening the app and closing it (or switching profile) without asking anything left an empty
+    # session behind each time: rows of '0 turns' in the browser. A named --record path is kept.
+    from workbench.paths import sessions_dir
+    from workbench.tui.app import create_app
+    from workbench.tui.ports import default_runtime_factory
+
+    app = create_app(runtime_factory=default_runtime_factory(None))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert len(list(sessions_dir().glob("*.jsonl"))) == 1  # recording while it is open
+    assert list(sessions_dir().glob("*.jsonl")) == []
+
+    app = create_app(runtime_factory=default_runtime_factory(None))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await run_turn(pilot, "get_date()")
+    [kept] = sessions_dir().glob("*.jsonl")
+    assert [e.type for e in load_session(kept).events].count("turn_started") == 1
+
+    named = tmp_path / "named.jsonl"
+    app = create_app(runtime_factory=default_runtime_factory(named))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+    assert named.is_file()

@@ -170,6 +170,8 @@ def default_runtime_factory(
         )
         if live is not None:
             live.attach(runtime)
+        # An auto-named session in which no turn ran is not kept (see Runtime.discard_unused).
+        runtime.discard_unused = path is None
         gcpolicy.freeze_startup()
         return runtime
 
