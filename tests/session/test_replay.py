@@ -106,6 +106,22 @@ async def test_long_idle_gaps_are_capped() -> None:
     assert fake.delays == approx([2.5, 0.5])
 
 
+async def test_what_follows_the_last_turn_is_not_waited_for() -> None:
+    # A setting changed (or a notice) seconds after the last turn ended: the replay showed itself
+    # playing, with nothing left to show, through those idle gaps before it ended.
+    events = session_events()
+    assert events[-1].type == "turn_finished"
+    last = events[-1].t
+    trailing = [TextDelta(t=last + 4.0, turn=1, text="later"), *deltas(last + 8.0)]
+    alone, with_trailing = FakeTime(), FakeTime()
+    await collect(replay_events(events, sleep=alone.sleep, clock=alone.clock))
+    out = await collect(
+        replay_events([*events, *trailing], sleep=with_trailing.sleep, clock=with_trailing.clock)
+    )
+    assert len(out) == len(events) + 2  # every event still comes, in order
+    assert alone.delays and with_trailing.delays == approx(alone.delays)
+
+
 async def test_speed_change_between_events_applies_to_the_next_gap() -> None:
     fake = FakeTime()
     controller = ReplayController(speed=1.0)

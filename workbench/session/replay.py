@@ -155,8 +155,13 @@ async def replay_events(
     ctl = controller or ReplayController()
     owed = 0.0
     prev_t: float | None = None
-    for event in events:
-        if prev_t is not None:
+    # What follows the last turn (a setting changed after it, a notice) comes at once: waited
+    # through, its idle gaps kept a finished replay showing as playing for seconds.
+    last_turn_end = max(
+        (i for i, e in enumerate(events) if e.type == "turn_finished"), default=len(events)
+    )
+    for index, event in enumerate(events):
+        if prev_t is not None and index <= last_turn_end:
             owed += min(max(event.t - prev_t, 0.0), ctl.max_gap_s)
         prev_t = event.t
         owed = await ctl._wait_for_release(owed, sleep, clock)
