@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from tests.fabricate import CallSpec, Round, Script
 from tests.tui.conftest import ready, recording_app, region_text, screen_text
@@ -31,6 +32,15 @@ def _no_tool_latency() -> Iterator[None]:
     set_latency_scale(previous)
 
 
+async def finished_compare(pilot: Pilot[None]) -> CompareScreen:
+    """The compare screen, once every variant has finished."""
+    screen = pilot.app.screen
+    assert isinstance(screen, CompareScreen)
+    await asyncio.wait_for(screen.finished.wait(), 20)
+    await pilot.pause()
+    return screen
+
+
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
 async def test_the_compare_summary_keeps_every_variant_at_any_width(
     size: tuple[int, int], tmp_path: Path
@@ -51,10 +61,7 @@ async def test_the_compare_summary_keeps_every_variant_at_any_width(
     )
     app = create_app(compare=request)
     async with app.run_test(size=size) as pilot:
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
-        await asyncio.wait_for(screen.finished.wait(), 20)
-        await pilot.pause()
+        screen = await finished_compare(pilot)
         strip = screen.query_one("#summary", SummaryStrip)
         lines = region_text(app, strip).splitlines()
         assert [line.split()[0] for line in lines] == [
@@ -86,10 +93,7 @@ async def test_on_a_short_terminal_the_compare_panes_keep_rows_for_their_timelin
     )
     app = create_app(compare=request)
     async with app.run_test(size=size) as pilot:
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
-        await asyncio.wait_for(screen.finished.wait(), 20)
-        await pilot.pause()
+        screen = await finished_compare(pilot)
         await pilot.pause()
         for timeline in screen.query(Timeline):
             assert timeline.content_region.height >= 4

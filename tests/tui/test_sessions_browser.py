@@ -117,12 +117,19 @@ async def test_rows_newest_first_with_the_skipped_files_counted(directory: Path)
         assert screen.focused is screen.query_one(DataTable)
 
 
+def record_idle_session(directory: Path) -> Path:
+    """Two 2-second turns ten minutes apart, recorded as ``idle.jsonl``."""
+    path = directory / "idle.jsonl"
+    with SessionRecorder.create(path, profile={"name": "idle"}) as recorder:
+        for event in idle_between_turns():
+            recorder.record(event)
+    return path
+
+
 async def test_wall_is_the_turns_walls_and_span_includes_the_idle_time(tmp_path: Path) -> None:
     """Two 2-second turns ten minutes apart: the wall column says 4 s (it said 10m 05s), the span
     10m 05s, under headers that name them."""
-    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
-        for event in idle_between_turns():
-            recorder.record(event)
+    record_idle_session(tmp_path)
     app = Host(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await loaded(pilot)
@@ -142,9 +149,7 @@ async def test_a_narrow_table_drops_columns_and_keeps_the_walls_on_screen(
     """At 80 columns the table ran off the right edge: calls, failures, wall, span and size were
     off screen. It drops the least telling columns (provider/model, size, profile, ...) instead:
     the prompt, the turns, the wall and the span stay in view."""
-    with SessionRecorder.create(tmp_path / "idle.jsonl", profile={"name": "idle"}) as recorder:
-        for event in idle_between_turns():
-            recorder.record(event)
+    record_idle_session(tmp_path)
     app = Host(tmp_path)
     async with app.run_test(size=size) as pilot:
         screen = await loaded(pilot)

@@ -8,7 +8,6 @@ screen of an external process can only be polled: each wait is bounded and polls
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,15 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests import tmux_driver
+from tests.cli.proc import WORKBENCH, fast_profile
 from tests.tmux_driver import DEADLINE_S, POLL_S, Terminal, requires_tmux
-
-WORKBENCH = Path(sys.executable).parent / "workbench"
-FAST_PROFILE = """\
-type: scripted
-scripted:
-  ttft_ms: 0
-  tokens_per_s: 1000000
-"""
 
 pytestmark = [
     pytest.mark.tmux,
@@ -45,8 +37,7 @@ def terminal() -> Iterator[Terminal]:
 def test_a_prompt_in_the_real_command_draws_the_batch_and_the_answer(
     terminal: Terminal, tmp_path: Path
 ) -> None:
-    profile = tmp_path / "fast.yaml"
-    profile.write_text(FAST_PROFILE)
+    profile = fast_profile(tmp_path)
     exit_status = tmp_path / "exit-status"
     # Through sh only to keep the exit status: tmux does not always report it for a closed pty.
     terminal.start(
@@ -111,8 +102,7 @@ def test_what_is_typed_from_the_first_frame_is_kept_and_runs_once_the_runtime_is
 ) -> None:
     # The first frame comes before the live screen and the runtime have loaded: a prompt typed
     # and sent on it at once is neither lost nor mangled, and runs when the runtime is ready.
-    profile = tmp_path / "fast.yaml"
-    profile.write_text(FAST_PROFILE)
+    profile = fast_profile(tmp_path)
     terminal.start(str(WORKBENCH), "--profile", str(profile))
     first = terminal.wait_until("the first frame", lambda screen: "Starting" in screen)
     assert "Ask something" not in first  # typed before the runtime was ready
@@ -136,8 +126,7 @@ def test_a_prompt_typed_before_the_terminal_is_in_raw_mode_is_sent(
     # Typed at once, before the app has switched the terminal to raw mode, Enter passes the line
     # discipline, which turns its carriage return into a line feed: Textual reads ctrl+j, which the
     # prompt ignored, and the text sat there unsent.
-    profile = tmp_path / "fast.yaml"
-    profile.write_text(FAST_PROFILE)
+    profile = fast_profile(tmp_path)
     terminal.start(str(WORKBENCH), "--profile", str(profile))
     terminal.type("get_date()")
     terminal.press("Enter")
