@@ -72,9 +72,7 @@ def resume_startup() -> None:
 def freeze_startup() -> None:
     """Start-up is over (the app's imports, then the runtime with its provider's SDK): what exists
     now is here to stay. Called at each of those points; freezing again only adds the newcomers."""
-    global _frozen
-    _frozen = True
-    gc.freeze()
+    _freeze()
 
 
 def settle() -> None:
@@ -82,16 +80,18 @@ def settle() -> None:
 
     Costs a collection of what was allocated since the last freeze (1-2 ms after a 1,000-call turn).
     """
-    global _frozen
     gc.collect()
-    _frozen = True
-    gc.freeze()
+    _freeze()
 
 
 def freeze_survivors() -> None:
     """While work that must not stall runs (a live comparison): freeze what survived the young
     collections, without collecting. Full collections then walk almost nothing (they cost 11-17 ms
     on a compare screen otherwise); garbage among the frozen waits for :func:`thaw`."""
+    _freeze()
+
+
+def _freeze() -> None:
     global _frozen
     _frozen = True
     gc.freeze()

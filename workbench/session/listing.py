@@ -225,7 +225,7 @@ def _walls(sessions: list[SessionSummary]) -> float | None:
     total = 0.0
     group_end, group_wall = None, 0.0
     for s in timed:
-        end = s.t0_unix_ns + round((s.duration_s or 0.0) * 1e9)
+        end = _end_ns(s)
         if group_end is not None and s.t0_unix_ns < group_end:  # overlaps the group: side by side
             group_wall = max(group_wall, s.wall_s or 0.0)
             group_end = max(group_end, end)
@@ -242,8 +242,13 @@ def _span(sessions: list[SessionSummary]) -> float | None:
     if not timed:
         return None
     start = min(s.t0_unix_ns for s in timed)
-    end = max(s.t0_unix_ns + round((s.duration_s or 0.0) * 1e9) for s in timed)
+    end = max(_end_ns(s) for s in timed)
     return (end - start) / 1e9
+
+
+def _end_ns(s: SessionSummary) -> int:
+    """When a session's last event came, on the wall clock."""
+    return s.t0_unix_ns + round((s.duration_s or 0.0) * 1e9)
 
 
 __all__ = ["Listing", "SessionRow", "list_rows", "manifest_files", "read_manifest"]
